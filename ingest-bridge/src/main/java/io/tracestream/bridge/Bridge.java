@@ -1,0 +1,108 @@
+package io.tracestream.bridge;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tracestream.admin.AdminServer;
+import io.tracestream.span.TraceKeyedProducer;
+import io.tracestream.span.TraceSplitter;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest bridge: OTLP gRPC and HTTP receivers writing to Kafka, its admin port, and the optional
+ * forward. {@link #start} returns once every port is bound; {@link #close} stops taking requests,
+ * lets those in flight finish, then flushes and closes the producer.
+ */
+public final class Bridge implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+
+  private final PrometheusMeterRegistry registry;
+  private final KafkaHealth health;
+  private final TraceKeyedProducer producer;
+  private final KafkaClientMetrics producerMetrics;
+  private final Forwarder forwarder;
+  private final GrpcReceiver grpc;
+  private final HttpReceiver http;
+  private final AdminServer admin;
+
+  private Bridge(BridgeConfig config) throws IOException {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    BridgeMetrics metrics = new MicrometerBridgeMetrics(registry);
+
+    health = new KafkaHealth(config.kafka(), config.healthInterval());
+    producer = TraceKeyedProducer.create(producerConfig(config), config.spansTopic());
+    producerMetrics = new KafkaClientMetrics(producer.producer());
+    producerMetrics.bindTo(registry);
+    forwarder = config.forwardEndpoint()
+        .<Forwarder>map(uri -> new OtlpForwarder(uri, config.forwardQueue(), config.forwardTimeout(), metrics))
+        .orElse(Forwarder.NONE);
+    SpanIngest ingest = new SpanIngest(new TraceSplitter(config.maxRecordBytes()), producer, health::reachable,
+        config.maxInflightBytes(), config.ackTimeout(), forwarder, metrics);
+    health.start();
+    admin = new AdminServer(config.bind(), config.adminPort(), registry::scrape, health::reachable,
+        "Kafka at " + config.kafka().get("bootstrap.servers") + " is not reachable");
+    grpc = new GrpcReceiver(config.bind(), config.grpcPort(), config.maxRequestBytes(), config.retryAfter(),
+        ingest, metrics);
+    http = new HttpReceiver(config.bind(), config.httpPort(), config.httpThreads(), config.maxRequestBytes(),
+        config.retryAfter(), ingest, metrics);
+    LOG.info("bridge listening: OTLP gRPC {}:{}, OTLP HTTP {}:{}, admin {}:{}; writing to topic {} at {}",
+        config.bind(), grpc.port(), config.bind(), http.port(), config.bind(), admin.port(),
+        config.spansTopic(), config.kafka().get("bootstrap.servers"));
+  }
+
+  public static Bridge start(BridgeConfig config) throws IOException {
+    return new Bridge(config);
+  }
+
+  /**
+   * A request waits at most {@code bridge.kafka.ack.timeout} for Kafka, and {@code max.block.ms} bounds
+   * how long a send may wait for buffer space or metadata, so a full buffer is answered quickly.
+   */
+  static Map<String, Object> producerConfig(BridgeConfig config) {
+    Map<String, Object> kafka = new HashMap<>();
+    long ackMs = config.ackTimeout().toMillis();
+    kafka.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(ackMs, 1000L));
+    kafka.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, config.maxRecordBytes() + (64 << 10)));
+    kafka.put(ProducerConfig.CLIENT_ID_CONFIG, "tracestream-bridge");
+    kafka.putAll(config.kafka());
+    return TraceKeyedProducer.producerConfig(kafka);
+  }
+
+  public int grpcPort() {
+    return grpc.port();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  @Override
+  public void close() {
+    grpc.close();
+    http.close();
+    forwarder.close();
+    producer.flush();
+    producerMetrics.close();
+    producer.close();
+    health.close();
+    admin.close();
+    registry.close();
+  }
+}

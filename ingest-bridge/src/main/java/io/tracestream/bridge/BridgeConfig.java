@@ -1,0 +1,90 @@
+package io.tracestream.bridge;
+
+import io.tracestream.config.ConfigException;
+import io.tracestream.config.ConfigKey;
+import io.tracestream.config.Settings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The bridge's settings, validated at start; every key is documented in ingest-bridge/README.md. */
+public record BridgeConfig(
+    Map<String, Object> kafka,
+    String spansTopic,
+    String bind,
+    int grpcPort,
+    int httpPort,
+    int adminPort,
+    int maxRequestBytes,
+    int maxRecordBytes,
+    long maxInflightBytes,
+    Duration ackTimeout,
+    Duration healthInterval,
+    Duration retryAfter,
+    int httpThreads,
+    Optional<URI> forwardEndpoint,
+    int forwardQueue,
+    Duration forwardTimeout) {
+
+  public static final List<ConfigKey> KEYS = List.of(
+      new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to the producer as is"),
+      new ConfigKey("topic.spans", "otlp_spans", "topic the spans are written to, keyed by trace id"),
+      new ConfigKey("bridge.bind", "127.0.0.1", "address the OTLP and admin ports bind to"),
+      new ConfigKey("bridge.grpc.port", "4317", "OTLP/gRPC port"),
+      new ConfigKey("bridge.http.port", "4318", "OTLP/HTTP port (POST /v1/traces)"),
+      new ConfigKey("bridge.admin.port", "9464", "/metrics, /health/live, /health/ready"),
+      new ConfigKey("bridge.max.request.bytes", "16MiB", "largest request body after decompression; larger gets 413 / RESOURCE_EXHAUSTED"),
+      new ConfigKey("bridge.max.record.bytes", "900KiB", "largest Kafka record value; a larger trace is split over several records"),
+      new ConfigKey("bridge.max.inflight.bytes", "128MiB", "request bytes waiting for Kafka at once; past it requests get 503 / UNAVAILABLE"),
+      new ConfigKey("bridge.kafka.ack.timeout", "5s", "how long a request waits for Kafka's acknowledgement before 503 / UNAVAILABLE"),
+      new ConfigKey("bridge.kafka.health.interval", "1s", "how often Kafka reachability is checked"),
+      new ConfigKey("bridge.retry.after", "1s", "the delay advised to clients in Retry-After / RetryInfo"),
+      new ConfigKey("bridge.http.threads", "32", "threads serving OTLP/HTTP requests"),
+      new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
+      new ConfigKey("bridge.forward.queue", "1000", "requests waiting to be forwarded; past it they are dropped and counted"),
+      new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"));
+
+  public static BridgeConfig from(Settings settings) {
+    settings.requireKnown("bridge.", KEYS);
+    Map<String, Object> kafka = settings.kafkaClientProperties();
+    return new BridgeConfig(
+        kafka,
+        nonEmpty(settings, "topic.spans", "otlp_spans"),
+        nonEmpty(settings, "bridge.bind", "127.0.0.1"),
+        settings.port("bridge.grpc.port", 4317),
+        settings.port("bridge.http.port", 4318),
+        settings.port("bridge.admin.port", 9464),
+        (int) settings.bytes("bridge.max.request.bytes", 16 << 20, 1024, Integer.MAX_VALUE - 8),
+        (int) settings.bytes("bridge.max.record.bytes", 900 << 10, 1024, 64 << 20),
+        settings.bytes("bridge.max.inflight.bytes", 128L << 20, 1024, Long.MAX_VALUE),
+        settings.duration("bridge.kafka.ack.timeout", Duration.ofSeconds(5)),
+        settings.duration("bridge.kafka.health.interval", Duration.ofSeconds(1)),
+        settings.duration("bridge.retry.after", Duration.ofSeconds(1)),
+        settings.integer("bridge.http.threads", 32, 1, 1024),
+        settings.optional("bridge.forward.otlp.endpoint").map(v -> endpoint("bridge.forward.otlp.endpoint", v)),
+        settings.integer("bridge.forward.queue", 1000, 1, 1_000_000),
+        settings.duration("bridge.forward.timeout", Duration.ofSeconds(5)));
+  }
+
+  private static String nonEmpty(Settings settings, String key, String defaultValue) {
+    String value = settings.string(key, defaultValue);
+    if (value.isBlank()) {
+      throw new ConfigException(key, "must not be blank");
+    }
+    return value;
+  }
+
+  private static URI endpoint(String key, String value) {
+    try {
+      URI uri = new URI(value.contains("://") ? value : "http://" + value);
+      if (uri.getHost() == null || uri.getPort() <= 0) {
+        throw new ConfigException(key, "expected http://host:port, got '" + value + "'");
+      }
+      return uri;
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(key, "expected http://host:port, got '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package io.tracestream.bridge;
+
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.tracestream.span.OtlpCodec;
+import io.tracestream.span.OtlpDecodeException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * OTLP/gRPC TraceService/Export. The method takes raw bytes so that decoding is ours: an undecodable
+ * body gets INVALID_ARGUMENT with the reason. gRPC itself inflates gzip and enforces the size limit on
+ * the inflated message (RESOURCE_EXHAUSTED), so a gzip bomb never grows the heap past it.
+ */
+final class GrpcReceiver implements AutoCloseable {
+  /** Request and response as bytes, as they travel. */
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  /** TraceService/Export with byte[] request and response; the bench client uses it too. */
+  static final MethodDescriptor<byte[], byte[]> EXPORT =
+      TraceServiceGrpc.getExportMethod().toBuilder(BYTES, BYTES).build();
+
+  private final Server server;
+
+  GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, SpanIngest ingest,
+      BridgeMetrics metrics) throws IOException {
+    ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+        .addMethod(EXPORT, ServerCalls.asyncUnaryCall(
+            (byte[] body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
+        .build();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+        .maxInboundMessageSize(maxRequestBytes)
+        .addStreamTracerFactory(new TooLargeCounter(metrics))
+        .addService(service)
+        .build()
+        .start();
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  private static void export(byte[] body, StreamObserver<byte[]> response, SpanIngest ingest, Duration retryAfter,
+      BridgeMetrics metrics) {
+    ExportTraceServiceRequest request;
+    try {
+      request = OtlpCodec.decodeProtobuf(body);
+    } catch (OtlpDecodeException e) {
+      metrics.request(Transport.GRPC, Outcome.BAD_REQUEST);
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    ingest.ingest(request, body.length, Transport.GRPC).thenAccept(result -> {
+      if (result instanceof IngestResult.Accepted accepted) {
+        metrics.request(Transport.GRPC, accepted.outcome());
+        response.onNext(accepted.response().toByteArray());
+        response.onCompleted();
+      } else if (result instanceof IngestResult.Unavailable unavailable) {
+        metrics.request(Transport.GRPC, Outcome.UNAVAILABLE);
+        response.onError(unavailable(unavailable.message(), retryAfter));
+      }
+    });
+  }
+
+  /** UNAVAILABLE with RetryInfo, which OTLP clients honour as the delay before their retry. */
+  private static RuntimeException unavailable(String message, Duration retryAfter) {
+    RetryInfo retry = RetryInfo.newBuilder()
+        .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(retryAfter.toSeconds()).setNanos(retryAfter.toNanosPart()))
+        .build();
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(Code.UNAVAILABLE_VALUE)
+        .setMessage(message)
+        .addDetails(Any.pack(retry))
+        .build());
+  }
+
+  /** gRPC refuses an oversized message before our method runs; count it here. */
+  private static final class TooLargeCounter extends ServerStreamTracer.Factory {
+    private final BridgeMetrics metrics;
+
+    TooLargeCounter(BridgeMetrics metrics) {
+      this.metrics = metrics;
+    }
+
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+      return new ServerStreamTracer() {
+        @Override
+        public void streamClosed(Status status) {
+          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            metrics.request(Transport.GRPC, Outcome.TOO_LARGE);
+          }
+        }
+      };
+    }
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.tracestream.bridge;
+
+import com.google.protobuf.Message;
+import com.google.rpc.Code;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.tracestream.span.OtlpCodec;
+import io.tracestream.span.OtlpDecodeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * OTLP/HTTP {@code POST /v1/traces} (https://opentelemetry.io/docs/specs/otlp/#otlphttp): protobuf or
+ * JSON, optionally gzip; the response, and any error as a {@code google.rpc.Status}, in the request's
+ * content type. A client error is always a 4xx with the reason, never a 500.
+ */
+final class HttpReceiver implements AutoCloseable {
+  static final String PROTOBUF = "application/x-protobuf";
+  static final String JSON = "application/json";
+
+  private final HttpServer server;
+  private final ExecutorService threads;
+  private final int maxRequestBytes;
+  private final long retryAfterSeconds;
+  private final SpanIngest ingest;
+  private final BridgeMetrics metrics;
+
+  HttpReceiver(String bind, int port, int threads, int maxRequestBytes, Duration retryAfter, SpanIngest ingest,
+      BridgeMetrics metrics) throws IOException {
+    this.maxRequestBytes = maxRequestBytes;
+    this.retryAfterSeconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+    this.ingest = ingest;
+    this.metrics = metrics;
+    this.threads = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "bridge-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    server.setExecutor(this.threads);
+    server.createContext("/v1/traces", this::handle);
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"/v1/traces".equals(exchange.getRequestURI().getPath())) {
+        error(exchange, 404, JSON, Code.NOT_FOUND, "not found; OTLP traces go to POST /v1/traces", null);
+        return;
+      }
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "POST");
+        error(exchange, 405, JSON, Code.UNIMPLEMENTED,
+            "method " + exchange.getRequestMethod() + " not allowed; use POST", Outcome.METHOD_NOT_ALLOWED);
+        return;
+      }
+      String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
+      if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
+        error(exchange, 415, JSON, Code.INVALID_ARGUMENT, "unsupported Content-Type '" + type
+            + "'; use " + PROTOBUF + " or " + JSON, Outcome.UNSUPPORTED_MEDIA_TYPE);
+        return;
+      }
+      String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+      boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
+      if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
+        error(exchange, 415, type, Code.INVALID_ARGUMENT, "unsupported Content-Encoding '" + encoding
+            + "'; use gzip or none", Outcome.UNSUPPORTED_MEDIA_TYPE);
+        return;
+      }
+      byte[] body;
+      try {
+        body = readLimited(gzip ? new GZIPInputStream(exchange.getRequestBody(), 8192) : exchange.getRequestBody());
+      } catch (IOException e) {
+        error(exchange, 400, type, Code.INVALID_ARGUMENT,
+            (gzip ? "invalid gzip body: " : "cannot read body: ") + e.getMessage(), Outcome.BAD_REQUEST);
+        return;
+      }
+      if (body == null) {
+        error(exchange, 413, type, Code.RESOURCE_EXHAUSTED, "request body is larger than " + maxRequestBytes
+            + " bytes" + (gzip ? " after decompression" : ""), Outcome.TOO_LARGE);
+        return;
+      }
+      ExportTraceServiceRequest request;
+      try {
+        request = JSON.equals(type) ? OtlpCodec.decodeJson(body) : OtlpCodec.decodeProtobuf(body);
+      } catch (OtlpDecodeException e) {
+        error(exchange, 400, type, Code.INVALID_ARGUMENT, e.getMessage(), Outcome.BAD_REQUEST);
+        return;
+      }
+      IngestResult result = await(ingest.ingest(request, body.length, Transport.HTTP));
+      if (result instanceof IngestResult.Accepted accepted) {
+        metrics.request(Transport.HTTP, accepted.outcome());
+        respond(exchange, 200, type, accepted.response());
+      } else if (result instanceof IngestResult.Unavailable unavailable) {
+        exchange.getResponseHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
+        error(exchange, 503, type, Code.UNAVAILABLE, unavailable.message(), Outcome.UNAVAILABLE);
+      }
+    }
+  }
+
+  /** The body, or null when it is longer than the limit; reads at most limit + 1 bytes. */
+  private byte[] readLimited(InputStream in) throws IOException {
+    byte[] body = in.readNBytes(maxRequestBytes + 1);
+    return body.length > maxRequestBytes ? null : body;
+  }
+
+  private static IngestResult await(java.util.concurrent.CompletableFuture<IngestResult> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new IngestResult.Unavailable("the bridge is shutting down; retry later");
+    } catch (ExecutionException e) {
+      return new IngestResult.Unavailable("internal error: " + e.getCause());
+    }
+  }
+
+  private static String mediaType(String header) {
+    if (header == null) {
+      return "";
+    }
+    int semicolon = header.indexOf(';');
+    return (semicolon < 0 ? header : header.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private void error(HttpExchange exchange, int status, String type, Code code, String message, Outcome outcome)
+      throws IOException {
+    if (outcome != null) {
+      metrics.request(Transport.HTTP, outcome);
+    }
+    respond(exchange, status, type, com.google.rpc.Status.newBuilder()
+        .setCode(code.getNumber()).setMessage(message).build());
+  }
+
+  private static void respond(HttpExchange exchange, int status, String type, Message message) throws IOException {
+    byte[] bytes = JSON.equals(type)
+        ? OtlpCodec.encodeJson(message).getBytes(StandardCharsets.UTF_8)
+        : message.toByteArray();
+    exchange.getResponseHeaders().set("Content-Type", JSON.equals(type) ? JSON : PROTOBUF);
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(1);
+    threads.shutdown();
+    try {
+      threads.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.tracestream.launcher;
+
+import io.tracestream.bridge.Bridge;
+import io.tracestream.bridge.BridgeConfig;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "bridge", mixinStandardHelpOptions = true,
+    description = "OTLP gRPC and HTTP receiver writing spans to Kafka, keyed by trace id.")
+final class BridgeCommand implements Callable<Integer> {
+  @Mixin
+  ConfigOptions options;
+
+  @Override
+  public Integer call() throws Exception {
+    BridgeConfig config = BridgeConfig.from(options.resolve(System.getenv(), BridgeConfig.KEYS));
+    Bridge bridge = Bridge.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      bridge.close();
+      stopped.countDown();
+    }, "bridge-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,24 @@
+package io.tracestream.launcher;
+
+import io.tracestream.config.ConfigKey;
+import io.tracestream.config.Settings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** {@code --config} and {@code --set}, shared by every subcommand; env overrides sit between them. */
+final class ConfigOptions {
+  @Option(names = "--config", paramLabel = "FILE", description = "properties file")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "override one key (repeatable); wins over the file and TRACESTREAM_* environment variables")
+  List<String> sets = new ArrayList<>();
+
+  Settings resolve(Map<String, String> environment, Collection<ConfigKey> keys) {
+    return Settings.resolve(config, environment, sets, keys);
+  }
+}

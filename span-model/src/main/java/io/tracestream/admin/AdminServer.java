@@ -1,0 +1,52 @@
+package io.tracestream.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The admin port every tracestream part serves: {@code /metrics} (Prometheus text format),
+ * {@code /health/live} (the process answers) and {@code /health/ready} (its dependencies answer).
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final HttpServer server;
+
+  public AdminServer(String bind, int port, Supplier<String> metrics, BooleanSupplier ready, String notReadyReason)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+    server.createContext("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
+    server.createContext("/health/ready", ex -> {
+      boolean ok = ready.getAsBoolean();
+      send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: " + notReadyReason + "\n");
+    });
+    server.start();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+    try (exchange) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", type);
+      exchange.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

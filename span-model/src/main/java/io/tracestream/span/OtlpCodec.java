@@ -1,0 +1,103 @@
+package io.tracestream.span;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.io.IOException;
+import java.util.Base64;
+
+/**
+ * OTLP trace requests from protobuf and from OTLP/JSON, and messages to OTLP/JSON.
+ *
+ * <p>OTLP/JSON is the proto3 JSON mapping with the deviations of the OTLP spec
+ * (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): trace and span ids are hex, not
+ * base64; enums are integers (names are accepted too); int64 may be a string or a number; keys are
+ * lowerCamelCase (the proto field names are accepted too); unknown fields are ignored.
+ */
+public final class OtlpCodec {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+  private static final String[] SPAN_IDS = {"traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id"};
+  private static final String[] LINK_IDS = {"traceId", "trace_id", "spanId", "span_id"};
+
+  private OtlpCodec() {}
+
+  public static ExportTraceServiceRequest decodeProtobuf(byte[] body) throws OtlpDecodeException {
+    try {
+      return ExportTraceServiceRequest.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      throw new OtlpDecodeException("invalid OTLP protobuf: " + e.getMessage(), e);
+    }
+  }
+
+  public static ExportTraceServiceRequest decodeJson(byte[] body) throws OtlpDecodeException {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new OtlpDecodeException("invalid JSON: " + e.getMessage(), e);
+    }
+    if (root == null || root.isMissingNode()) {
+      return ExportTraceServiceRequest.getDefaultInstance();
+    }
+    if (!root.isObject()) {
+      throw new OtlpDecodeException("invalid OTLP/JSON: the body must be a JSON object");
+    }
+    for (JsonNode rs : elements(root, "resourceSpans", "resource_spans")) {
+      for (JsonNode ss : elements(rs, "scopeSpans", "scope_spans")) {
+        for (JsonNode span : elements(ss, "spans", "spans")) {
+          hexToBase64(span, SPAN_IDS);
+          for (JsonNode link : elements(span, "links", "links")) {
+            hexToBase64(link, LINK_IDS);
+          }
+        }
+      }
+    }
+    ExportTraceServiceRequest.Builder builder = ExportTraceServiceRequest.newBuilder();
+    try {
+      PARSER.merge(MAPPER.writeValueAsString(root), builder);
+    } catch (InvalidProtocolBufferException | JsonProcessingException e) {
+      throw new OtlpDecodeException("invalid OTLP/JSON: " + e.getMessage(), e);
+    }
+    return builder.build();
+  }
+
+  public static String encodeJson(MessageOrBuilder message) {
+    try {
+      return PRINTER.print(message);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + message.getClass().getSimpleName(), e);
+    }
+  }
+
+  private static Iterable<JsonNode> elements(JsonNode parent, String camel, String snake) {
+    JsonNode array = parent.has(camel) ? parent.get(camel) : parent.get(snake);
+    return array != null && array.isArray() ? array : java.util.List.of();
+  }
+
+  private static void hexToBase64(JsonNode node, String[] fields) throws OtlpDecodeException {
+    if (!(node instanceof ObjectNode object)) {
+      return;
+    }
+    for (String field : fields) {
+      JsonNode value = object.get(field);
+      if (value == null || !value.isTextual()) {
+        continue; // absent, or a type the proto parser will report
+      }
+      try {
+        byte[] id = TraceIds.fromHex(value.textValue());
+        object.set(field, TextNode.valueOf(Base64.getEncoder().encodeToString(id)));
+      } catch (IllegalArgumentException e) {
+        throw new OtlpDecodeException("invalid OTLP/JSON: " + field + " '" + value.textValue()
+            + "' is not hex (" + e.getMessage() + ")", e);
+      }
+    }
+  }
+}
