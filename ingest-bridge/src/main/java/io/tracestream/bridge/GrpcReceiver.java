@@ -9,6 +9,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
@@ -31,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * the inflated message (RESOURCE_EXHAUSTED), so a gzip bomb never grows the heap past it.
  */
 final class GrpcReceiver implements AutoCloseable {
-  /** Request and response as bytes, as they travel. */
+  /** Response bytes as they travel; the bench and test clients send requests with it too. */
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(byte[] value) {
@@ -48,7 +49,32 @@ final class GrpcReceiver implements AutoCloseable {
     }
   };
 
-  /** TraceService/Export with byte[] request and response; the bench client uses it too. */
+  /**
+   * A request body, or why it could not be read. gRPC enforces the size limit on a compressed message
+   * only while the marshaller reads it, and an exception thrown there reaches the client as UNKNOWN;
+   * so the refusal is carried to the method, which answers with the right code.
+   */
+  record Body(byte[] bytes, Status refusal) {}
+
+  private static final MethodDescriptor.Marshaller<Body> BODY = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(Body value) {
+      return new ByteArrayInputStream(value.bytes());
+    }
+
+    @Override
+    public Body parse(InputStream stream) {
+      try {
+        return new Body(stream.readAllBytes(), null);
+      } catch (StatusRuntimeException e) { // the inflated message is over maxInboundMessageSize
+        return new Body(null, e.getStatus());
+      } catch (IOException e) {
+        return new Body(null, Status.INVALID_ARGUMENT.withDescription("cannot read the message: " + e.getMessage()));
+      }
+    }
+  };
+
+  /** TraceService/Export with raw bytes, as a client sends it. */
   static final MethodDescriptor<byte[], byte[]> EXPORT =
       TraceServiceGrpc.getExportMethod().toBuilder(BYTES, BYTES).build();
 
@@ -57,8 +83,8 @@ final class GrpcReceiver implements AutoCloseable {
   GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, SpanIngest ingest,
       BridgeMetrics metrics) throws IOException {
     ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(EXPORT, ServerCalls.asyncUnaryCall(
-            (byte[] body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
+        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(BODY, BYTES).build(), ServerCalls.asyncUnaryCall(
+            (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
     server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
         .maxInboundMessageSize(maxRequestBytes)
@@ -72,17 +98,24 @@ final class GrpcReceiver implements AutoCloseable {
     return server.getPort();
   }
 
-  private static void export(byte[] body, StreamObserver<byte[]> response, SpanIngest ingest, Duration retryAfter,
+  private static void export(Body body, StreamObserver<byte[]> response, SpanIngest ingest, Duration retryAfter,
       BridgeMetrics metrics) {
+    if (body.refusal() != null) {
+      if (body.refusal().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+        metrics.request(Transport.GRPC, Outcome.BAD_REQUEST);
+      }
+      response.onError(body.refusal().asRuntimeException());
+      return;
+    }
     ExportTraceServiceRequest request;
     try {
-      request = OtlpCodec.decodeProtobuf(body);
+      request = OtlpCodec.decodeProtobuf(body.bytes());
     } catch (OtlpDecodeException e) {
       metrics.request(Transport.GRPC, Outcome.BAD_REQUEST);
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    ingest.ingest(request, body.length, Transport.GRPC).thenAccept(result -> {
+    ingest.ingest(request, body.bytes().length, Transport.GRPC).thenAccept(result -> {
       if (result instanceof IngestResult.Accepted accepted) {
         metrics.request(Transport.GRPC, accepted.outcome());
         response.onNext(accepted.response().toByteArray());
@@ -107,7 +140,11 @@ final class GrpcReceiver implements AutoCloseable {
         .build());
   }
 
-  /** gRPC refuses an oversized message before our method runs; count it here. */
+  /**
+   * Counts every RESOURCE_EXHAUSTED answer: gRPC refuses an uncompressed oversized message from its
+   * length prefix before any method runs, and {@link #export} refuses a compressed one; nothing else
+   * answers with that code.
+   */
   private static final class TooLargeCounter extends ServerStreamTracer.Factory {
     private final BridgeMetrics metrics;
 

@@ -71,15 +71,15 @@ final class HttpReceiver implements AutoCloseable {
       }
       String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
       if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
-        error(exchange, 415, JSON, Code.INVALID_ARGUMENT, "unsupported Content-Type '" + type
-            + "'; use " + PROTOBUF + " or " + JSON, Outcome.UNSUPPORTED_MEDIA_TYPE);
+        error(exchange, 415, JSON, Code.INVALID_ARGUMENT, "unsupported Content-Type " + (type.isEmpty() ? "(none)" : type)
+            + "; use " + PROTOBUF + " or " + JSON, Outcome.UNSUPPORTED_MEDIA_TYPE);
         return;
       }
       String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
       boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
       if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
-        error(exchange, 415, type, Code.INVALID_ARGUMENT, "unsupported Content-Encoding '" + encoding
-            + "'; use gzip or none", Outcome.UNSUPPORTED_MEDIA_TYPE);
+        error(exchange, 415, type, Code.INVALID_ARGUMENT, "unsupported Content-Encoding " + encoding
+            + "; use gzip or none", Outcome.UNSUPPORTED_MEDIA_TYPE);
         return;
       }
       byte[] body;
