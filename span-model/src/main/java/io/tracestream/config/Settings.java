@@ -128,17 +128,27 @@ public final class Settings {
       return defaultValue;
     }
     Matcher m = DURATION.matcher(raw.get());
-    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-      throw new ConfigException(key, "expected a positive duration such as 500ms, 30s, 1m, 2h; got '" + raw.get() + "'");
+    String expected = "expected a positive duration such as 500ms, 30s, 1m, 2h; got '" + raw.get() + "'";
+    if (!m.matches()) {
+      throw new ConfigException(key, expected);
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    Duration duration;
+    try {
+      long n = Long.parseLong(m.group(1));
+      duration = switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    } catch (NumberFormatException | ArithmeticException e) { // more digits than a long or a Duration holds
+      throw new ConfigException(key, expected);
+    }
+    if (duration.isZero()) {
+      throw new ConfigException(key, expected);
+    }
+    return duration;
   }
 
   /** A byte size written as a number of bytes or with KiB, MiB or GiB; within [min, max]. */
@@ -157,7 +167,12 @@ public final class Settings {
       case "GiB" -> 1L << 30;
       default -> 1L;
     };
-    long value = Long.parseLong(m.group(1)) * unit;
+    long value;
+    try {
+      value = Math.multiplyExact(Long.parseLong(m.group(1)), unit); // a plain * would wrap round into range
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(key, "expected a size in [" + min + ", " + max + "] bytes, got '" + raw.get() + "'");
+    }
     if (value < min || value > max) {
       throw new ConfigException(key, "expected a size in [" + min + ", " + max + "] bytes, got " + value);
     }

@@ -1,6 +1,7 @@
 package io.tracestream.span;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,7 +22,8 @@ import java.util.Base64;
  * lowerCamelCase (the proto field names are accepted too); unknown fields are ignored.
  */
 public final class OtlpCodec {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Trailing tokens fail: with two concatenated objects, the spans of the second would be dropped silently.
+  private static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
   private static final String[] SPAN_IDS = {"traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id"};

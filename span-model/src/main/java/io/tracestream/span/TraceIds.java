@@ -46,7 +46,9 @@ public final class TraceIds {
   }
 
   private static int digit(CharSequence hex, int index) {
-    int d = Character.digit(hex.charAt(index), 16);
+    char c = hex.charAt(index);
+    // Character.digit alone would also take fullwidth and other non-ASCII digits.
+    int d = c < 128 ? Character.digit(c, 16) : -1;
     if (d < 0) {
       throw new IllegalArgumentException("not a hex digit at " + index + ": '" + hex.charAt(index) + "'");
     }

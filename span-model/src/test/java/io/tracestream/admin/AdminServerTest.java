@@ -1,0 +1,89 @@
+package io.tracestream.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+  private static final String METRICS = "# TYPE spans_received counter\nspans_received 42\n";
+
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final AtomicBoolean ready = new AtomicBoolean(true);
+  private AdminServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new AdminServer("127.0.0.1", 0, () -> METRICS, ready::get, "kafka unreachable");
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void listensOnAnOsAssignedPortWhenAskedForPortZero() {
+    assertThat(server.port()).isPositive();
+  }
+
+  @Test
+  void metricsReturnsTheSuppliersTextInPrometheusFormat() throws Exception {
+    HttpResponse<String> response = get("/metrics");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(METRICS);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+  }
+
+  @Test
+  void liveIsAlwaysOk() throws Exception {
+    ready.set(false);
+
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void readyIsOkWhenTheSupplierSaysReady() throws Exception {
+    HttpResponse<String> response = get("/health/ready");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void readyIs503WithTheReasonWhenTheSupplierSaysNotReady() throws Exception {
+    ready.set(false);
+
+    HttpResponse<String> response = get("/health/ready");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).contains("kafka unreachable");
+  }
+
+  @Test
+  void readyFollowsTheSupplierOnEveryRequest() throws Exception {
+    ready.set(false);
+    assertThat(get("/health/ready").statusCode()).isEqualTo(503);
+
+    ready.set(true);
+
+    assertThat(get("/health/ready").statusCode()).isEqualTo(200);
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        .timeout(Duration.ofSeconds(10))
+        .GET()
+        .build();
+    return client.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+}
