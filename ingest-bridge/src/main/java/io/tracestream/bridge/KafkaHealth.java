@@ -27,6 +27,7 @@ final class KafkaHealth implements AutoCloseable {
   KafkaHealth(Map<String, Object> kafka, Duration interval) {
     Map<String, Object> config = new HashMap<>(kafka);
     config.keySet().retainAll(AdminClientConfig.configNames());
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "tracestream-bridge-health");
     config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, (int) Math.min(interval.toMillis(), 1000));
     this.admin = Admin.create(config);
     this.interval = interval;

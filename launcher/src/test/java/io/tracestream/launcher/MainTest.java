@@ -1,0 +1,56 @@
+package io.tracestream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MainTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cmd = Main.commandLine();
+    cmd.setOut(new PrintWriter(out));
+    cmd.setErr(new PrintWriter(err));
+    return cmd.execute(args);
+  }
+
+  @Test
+  void aMisspelledBridgeKeyFailsAtStartNamingTheKey() {
+    int code = run("bridge", "--set", "bridge.grcp.port=4317");
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("configuration error: bridge.grcp.port: unknown key");
+  }
+
+  @Test
+  void aBadValueInTheConfigFileFailsNamingTheKey(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bridge.properties");
+    Files.writeString(file, "bridge.kafka.ack.timeout=soon\n");
+
+    int code = run("bridge", "--config", file.toString());
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("bridge.kafka.ack.timeout", "soon");
+  }
+
+  @Test
+  void aSetWithoutEqualsIsAConfigError() {
+    assertThat(run("bridge", "--set", "bridge.grpc.port")).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("--set expects key=value");
+  }
+
+  @Test
+  void helpListsTheBridgeAndItsConfigOptions() {
+    assertThat(run("bridge", "--help")).isZero();
+    assertThat(out.toString()).contains("--config", "--set");
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("bridge");
+  }
+}
