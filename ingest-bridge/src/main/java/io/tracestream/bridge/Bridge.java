@@ -68,10 +68,13 @@ public final class Bridge implements AutoCloseable {
   }
 
   /**
-   * A request waits at most {@code bridge.kafka.ack.timeout} for Kafka, and {@code max.block.ms} bounds
+   * The Kafka producer settings the bridge runs with for {@code config}. Public so that a benchmark's
+   * baseline producer writes exactly as the bridge does, without copying these settings.
+   *
+   * <p>A request waits at most {@code bridge.kafka.ack.timeout} for Kafka, and {@code max.block.ms} bounds
    * how long a send may wait for buffer space or metadata, so a full buffer is answered quickly.
    */
-  static Map<String, Object> producerConfig(BridgeConfig config) {
+  public static Map<String, Object> producerConfig(BridgeConfig config) {
     Map<String, Object> kafka = new HashMap<>();
     long ackMs = config.ackTimeout().toMillis();
     kafka.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(ackMs, 1000L));

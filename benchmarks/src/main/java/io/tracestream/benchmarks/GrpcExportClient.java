@@ -1,0 +1,84 @@
+package io.tracestream.benchmarks;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An OTLP/gRPC client that sends already-encoded {@code ExportTraceServiceRequest} bytes: the Export
+ * method with a pass-through marshaller, so the client costs a copy into the socket and no protobuf work.
+ */
+final class GrpcExportClient implements AutoCloseable {
+  /** Bytes as they travel; no protobuf encoding or decoding on the client. */
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  private static final MethodDescriptor<byte[], byte[]> EXPORT =
+      TraceServiceGrpc.getExportMethod().toBuilder(BYTES, BYTES).build();
+
+  private final ManagedChannel channel;
+  private final Duration deadline;
+
+  GrpcExportClient(String host, int port, Duration deadline) {
+    this.channel = NettyChannelBuilder.forAddress(host, port)
+        .usePlaintext()
+        .directExecutor() // the callback only completes a future; the load loop hops to its own thread
+        .build();
+    this.deadline = deadline;
+  }
+
+  /** Completes with whether the call ended OK; never exceptionally for a gRPC status. */
+  CompletableFuture<Boolean> export(byte[] request) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(EXPORT, CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)),
+        request,
+        new StreamObserver<>() {
+          @Override
+          public void onNext(byte[] response) {}
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(true);
+          }
+        });
+    return done;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdown();
+    if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+      channel.shutdownNow();
+    }
+  }
+}
