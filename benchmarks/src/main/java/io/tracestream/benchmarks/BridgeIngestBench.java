@@ -8,6 +8,7 @@ import io.tracestream.span.SplitResult;
 import io.tracestream.span.TraceKeyedProducer;
 import io.tracestream.span.TraceRecord;
 import io.tracestream.span.TraceSplitter;
+import io.tracestream.testkit.RealisticSpans;
 import io.tracestream.testkit.TestBroker;
 import io.tracestream.testkit.TestBrokers;
 import java.net.URI;
@@ -72,7 +73,7 @@ public final class BridgeIngestBench {
     createTopics(bootstrap, options.partitions(), baselineTopic, bridgeTopic);
 
     System.out.printf("generating %d requests of %d spans ...%n", options.requests(), SPANS_PER_REQUEST);
-    List<ExportTraceServiceRequest> requests = SpanRequests.generate(options.requests(), SPANS_PER_REQUEST, SEED);
+    List<ExportTraceServiceRequest> requests = RealisticSpans.generate(options.requests(), SPANS_PER_REQUEST, SEED);
     List<byte[]> bodies = requests.stream().map(ExportTraceServiceRequest::toByteArray).toList();
 
     // Baseline: the bridge's own settings and splitter, applied once before the clock starts.

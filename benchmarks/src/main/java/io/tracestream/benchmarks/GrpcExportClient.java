@@ -2,15 +2,10 @@ package io.tracestream.benchmarks;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.tracestream.bridge.OtlpGrpcBytes;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,26 +15,6 @@ import java.util.concurrent.TimeUnit;
  * method with a pass-through marshaller, so the client costs a copy into the socket and no protobuf work.
  */
 final class GrpcExportClient implements AutoCloseable {
-  /** Bytes as they travel; no protobuf encoding or decoding on the client. */
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-
-  private static final MethodDescriptor<byte[], byte[]> EXPORT =
-      TraceServiceGrpc.getExportMethod().toBuilder(BYTES, BYTES).build();
-
   private final ManagedChannel channel;
   private final Duration deadline;
 
@@ -55,7 +30,7 @@ final class GrpcExportClient implements AutoCloseable {
   CompletableFuture<Boolean> export(byte[] request) {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     ClientCalls.asyncUnaryCall(
-        channel.newCall(EXPORT, CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)),
+        channel.newCall(OtlpGrpcBytes.EXPORT, CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)),
         request,
         new StreamObserver<>() {
           @Override

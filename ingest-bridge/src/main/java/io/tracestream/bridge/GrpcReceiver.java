@@ -21,7 +21,6 @@ import io.tracestream.span.OtlpDecodeException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -32,23 +31,6 @@ import java.util.concurrent.TimeUnit;
  * the inflated message (RESOURCE_EXHAUSTED), so a gzip bomb never grows the heap past it.
  */
 final class GrpcReceiver implements AutoCloseable {
-  /** Response bytes as they travel; the bench and test clients send requests with it too. */
-  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-
   /**
    * A request body, or why it could not be read. gRPC enforces the size limit on a compressed message
    * only while the marshaller reads it, and an exception thrown there reaches the client as UNKNOWN;
@@ -74,16 +56,12 @@ final class GrpcReceiver implements AutoCloseable {
     }
   };
 
-  /** TraceService/Export with raw bytes, as a client sends it. */
-  static final MethodDescriptor<byte[], byte[]> EXPORT =
-      TraceServiceGrpc.getExportMethod().toBuilder(BYTES, BYTES).build();
-
   private final Server server;
 
   GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, SpanIngest ingest,
       BridgeMetrics metrics) throws IOException {
     ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(BODY, BYTES).build(), ServerCalls.asyncUnaryCall(
+        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(BODY, OtlpGrpcBytes.MARSHALLER).build(), ServerCalls.asyncUnaryCall(
             (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
     server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))

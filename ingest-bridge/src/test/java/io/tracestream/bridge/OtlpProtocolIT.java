@@ -209,7 +209,7 @@ class OtlpProtocolIT {
   void undecodableGrpcBytesGetInvalidArgument() {
     byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
     assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(
-            channel, GrpcReceiver.EXPORT, io.grpc.CallOptions.DEFAULT, garbage))
+            channel, OtlpGrpcBytes.EXPORT, io.grpc.CallOptions.DEFAULT, garbage))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
           assertThat(e.getStatus().getDescription()).startsWith("invalid OTLP protobuf");

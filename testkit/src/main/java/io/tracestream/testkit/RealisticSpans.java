@@ -1,4 +1,4 @@
-package io.tracestream.benchmarks;
+package io.tracestream.testkit;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * with {@code service.name} and fifteen more attributes, spans with 10 to 20 semantic-convention
  * attributes and a few errors with an exception event. Seeded, so every run sends the same bytes.
  */
-final class SpanRequests {
+public final class RealisticSpans {
   private static final String[] SERVICES = {"frontend", "checkout", "payment"};
   private static final int MIN_TRACE = 5;
   private static final int MAX_TRACE = 50;
@@ -34,7 +34,7 @@ final class SpanRequests {
   private final List<Resource> resources = new ArrayList<>();
   private final long baseNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
 
-  private SpanRequests(long seed) {
+  private RealisticSpans(long seed) {
     random = new SplittableRandom(seed);
     for (int i = 0; i < SERVICES.length; i++) {
       resources.add(resource(SERVICES[i], i));
@@ -42,8 +42,8 @@ final class SpanRequests {
   }
 
   /** {@code count} requests of {@code spansPerRequest} spans each. */
-  static List<ExportTraceServiceRequest> generate(int count, int spansPerRequest, long seed) {
-    SpanRequests generator = new SpanRequests(seed);
+  public static List<ExportTraceServiceRequest> generate(int count, int spansPerRequest, long seed) {
+    RealisticSpans generator = new RealisticSpans(seed);
     List<ExportTraceServiceRequest> requests = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       requests.add(generator.request(spansPerRequest));
