@@ -3,7 +3,6 @@ package io.tracestream.launcher;
 import io.tracestream.bridge.Bridge;
 import io.tracestream.bridge.BridgeConfig;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -17,12 +16,6 @@ final class BridgeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BridgeConfig config = BridgeConfig.from(options.resolve(System.getenv(), BridgeConfig.KEYS));
     Bridge bridge = Bridge.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      bridge.close();
-      stopped.countDown();
-    }, "bridge-shutdown"));
-    stopped.await();
-    return 0;
+    return Lifecycle.runUntilShutdown(bridge, "bridge");
   }
 }

@@ -1,13 +1,55 @@
 package io.tracestream.topology.sketch;
 
-/**
- * A mergeable quantile sketch of latencies in milliseconds with a stated relative-error bound (a
- * DDSketch): any quantile it returns is within {@link #RELATIVE_ACCURACY} of the exact value of the
- * same rank. Free of Kafka; serializable for state stores and for the window results.
- */
-public final class LatencySketch {
-  /** Relative accuracy of every quantile (0.5 %). */
-  public static final double RELATIVE_ACCURACY = 0.005;
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import java.nio.ByteBuffer;
 
-  // implemented in its own change
+/** Placeholder until the sketch change lands; same API. */
+public final class LatencySketch {
+  public static final double RELATIVE_ACCURACY = 0.005;
+  private final DDSketch sketch;
+
+  private LatencySketch(DDSketch sketch) {
+    this.sketch = sketch;
+  }
+
+  public static LatencySketch create() {
+    return new LatencySketch(DDSketches.unboundedDense(RELATIVE_ACCURACY));
+  }
+
+  public void add(double millis) {
+    sketch.accept(Math.max(0, millis));
+  }
+
+  public void merge(LatencySketch other) {
+    sketch.mergeWith(other.sketch);
+  }
+
+  public long count() {
+    return (long) sketch.getCount();
+  }
+
+  public double quantile(double q) {
+    return sketch.isEmpty() ? Double.NaN : sketch.getValueAtQuantile(q);
+  }
+
+  public double max() {
+    return sketch.getMaxValue();
+  }
+
+  public byte[] toBytes() {
+    ByteBuffer b = sketch.serialize();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  public static LatencySketch fromBytes(byte[] bytes) {
+    try {
+      return new LatencySketch(DDSketch.decode(com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput.wrap(bytes),
+          com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore::new));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not a sketch: " + e.getMessage(), e);
+    }
+  }
 }

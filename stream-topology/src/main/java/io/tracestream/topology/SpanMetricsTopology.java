@@ -1,0 +1,75 @@
+package io.tracestream.topology;
+
+import io.tracestream.topology.model.JsonSerde;
+import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.WindowResult;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The span-metrics topology, a function of its config:
+ *
+ * <pre>
+ * otlp_spans ─ decode ─┬─ poison ─────────────────────────────────────────────▶ tracestream.dlq
+ *                      └─ samples ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
+ * </pre>
+ *
+ * <p>Every store, repartition and changelog topic is named here; SpanMetricsTopologyTest pins the names,
+ * since renaming one loses its state on upgrade.
+ */
+public final class SpanMetricsTopology implements Supplier<Topology> {
+  static final String REPARTITION = "span-samples-by-service";
+  public static final JsonSerde<SeriesKey> SERIES_KEY = JsonSerde.of(SeriesKey.class);
+  public static final JsonSerde<WindowResult> WINDOW_RESULT = JsonSerde.of(WindowResult.class);
+
+  private final TopologyConfig config;
+  private final TopologyMetrics metrics;
+
+  public SpanMetricsTopology(TopologyConfig config, TopologyMetrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Topology get() {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(SpanWindowProcessor.WINDOWS_STORE), Serdes.Bytes(), Serdes.ByteArray())
+        .withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(SpanWindowProcessor.STATE_STORE), Serdes.String(), Serdes.Long())
+        .withCachingEnabled());
+
+    KStream<byte[], Decoded> decoded = builder
+        .stream(config.spansTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("spans-source"))
+        .process(() -> new SpanSampler(config.maxFutureSkew(), metrics), Named.as("span-decoder"));
+
+    Map<String, KStream<byte[], Decoded>> branches = decoded
+        .split(Named.as("decoded-"))
+        .branch((key, value) -> value instanceof Decoded.Poison, Branched.as("poison"))
+        .defaultBranch(Branched.as("samples"));
+
+    branches.get("decoded-poison")
+        .mapValues(value -> ((Decoded.Poison) value).value(), Named.as("poison-bytes"))
+        .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-sink"));
+
+    branches.get("decoded-samples")
+        .mapValues(value -> (SpanSample) value, Named.as("samples"))
+        .repartition(Repartitioned.with(Serdes.ByteArray(), SpanSample.SERDE).withName(REPARTITION))
+        .process(() -> new SpanWindowProcessor(config.window(), config.grace(), config.idleClose(),
+                config.maxOperationsPerService(), metrics),
+            Named.as("span-windows"), SpanWindowProcessor.WINDOWS_STORE, SpanWindowProcessor.STATE_STORE)
+        .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink"));
+    return builder.build();
+  }
+}

@@ -1,0 +1,101 @@
+package io.tracestream.topology;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Decodes an otlp_spans record, whatever its key (a trace id, or null as the Collector writes by
+ * default), into one sample per span keyed by service name, stamped with the span's end time. The end
+ * time is clamped to wall-clock time plus the allowed skew, so one span from a clock in the future
+ * cannot close every window. An undecodable record becomes a {@link Decoded.Poison} with headers
+ * naming the error, for the DLQ.
+ */
+final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Decoded> {
+  static final String UNKNOWN_SERVICE = "unknown_service";
+  /** Longer names are cut: a span name is a low-cardinality label, not a payload. */
+  static final int MAX_NAME_CHARS = 1024;
+
+  private final long maxFutureSkewMs;
+  private final TopologyMetrics metrics;
+
+  SpanSampler(Duration maxFutureSkew, TopologyMetrics metrics) {
+    this.maxFutureSkewMs = maxFutureSkew.toMillis();
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    ExportTraceServiceRequest request;
+    try {
+      if (record.value() == null) {
+        throw new InvalidProtocolBufferException("null value (a tombstone), not an OTLP request");
+      }
+      request = ExportTraceServiceRequest.parseFrom(record.value());
+    } catch (InvalidProtocolBufferException e) {
+      metrics.poisonRecord();
+      context().forward(record.withValue((Decoded) new Decoded.Poison(record.value())).withHeaders(poisonHeaders(e)));
+      return;
+    }
+    long latestAllowed = context().currentSystemTimeMs() + maxFutureSkewMs;
+    long clamped = 0;
+    RecordHeaders none = new RecordHeaders();
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      String service = serviceName(rs);
+      byte[] key = service.getBytes(StandardCharsets.UTF_8);
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span span : ss.getSpansList()) {
+          long endMs = span.getEndTimeUnixNano() > 0 ? span.getEndTimeUnixNano() / 1_000_000 : record.timestamp();
+          if (endMs > latestAllowed) {
+            endMs = latestAllowed;
+            clamped++;
+          }
+          long duration = Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
+          SpanSample sample = new SpanSample(service, truncate(span.getName()), span.getKindValue(),
+              span.getStatus().getCodeValue(), duration);
+          context().forward(new Record<byte[], Decoded>(key, sample, endMs, none));
+        }
+      }
+    }
+    if (clamped > 0) {
+      metrics.clampedSpans(clamped);
+    }
+  }
+
+  private RecordHeaders poisonHeaders(Exception error) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add("tracestream.error", utf8(error.getMessage() == null ? error.toString() : error.getMessage()));
+    headers.add("tracestream.error.class", utf8(error.getClass().getName()));
+    context().recordMetadata().ifPresent(m -> {
+      headers.add("tracestream.source.topic", utf8(m.topic()));
+      headers.add("tracestream.source.partition", utf8(Integer.toString(m.partition())));
+      headers.add("tracestream.source.offset", utf8(Long.toString(m.offset())));
+    });
+    return headers;
+  }
+
+  static String serviceName(ResourceSpans rs) {
+    for (KeyValue kv : rs.getResource().getAttributesList()) {
+      if ("service.name".equals(kv.getKey()) && !kv.getValue().getStringValue().isEmpty()) {
+        return truncate(kv.getValue().getStringValue());
+      }
+    }
+    return UNKNOWN_SERVICE; // the OTel SDK default when service.name is unset
+  }
+
+  private static String truncate(String name) {
+    return name.length() <= MAX_NAME_CHARS ? name : name.substring(0, MAX_NAME_CHARS);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,131 @@
+package io.tracestream.topology;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tracestream.admin.AdminServer;
+import io.tracestream.topology.exporter.SpanMetricsExporter;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code topology} process: the Kafka Streams app, the exporter of its committed results, and the
+ * admin port. Several processes with the same application id share the partitions.
+ */
+public final class TopologyApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+
+  private final PrometheusMeterRegistry registry;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final SpanMetricsExporter exporter;
+  private final AdminServer admin;
+
+  private TopologyApp(TopologyConfig config) throws IOException {
+    ensureTopics(config);
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    streams = new KafkaStreams(new SpanMetricsTopology(config, new MicrometerTopologyMetrics(registry)).get(),
+        streamsProperties(config));
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    exporter = new SpanMetricsExporter(config.kafka(), config.spanMetricsTopic(),
+        config.applicationId() + "-exporter", config.staleAfter());
+    streams.start();
+    admin = new AdminServer(config.bind(), config.adminPort(), () -> exporter.scrape() + registry.scrape(),
+        () -> streams.state() == KafkaStreams.State.RUNNING && exporter.ready(),
+        "Kafka Streams is not running or the exporter has not caught up");
+    LOG.info("topology {} reading {}, writing {}; admin on {}:{}", config.applicationId(), config.spansTopic(),
+        config.spanMetricsTopic(), config.bind(), admin.port());
+  }
+
+  public static TopologyApp start(TopologyConfig config) throws IOException {
+    return new TopologyApp(config);
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  static Properties streamsProperties(TopologyConfig config) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    props.putAll(config.kafka());
+    return props;
+  }
+
+  /** Output topics are created like the input's (partitions, replication) when missing. */
+  private static void ensureTopics(TopologyConfig config) {
+    Map<String, Object> adminConfig = new HashMap<>(config.kafka());
+    adminConfig.keySet().retainAll(AdminClientConfig.configNames());
+    try (Admin admin = Admin.create(adminConfig)) {
+      Set<String> existing = admin.listTopics().names().get();
+      int nodes = admin.describeCluster().nodes().get().size();
+      short replication = (short) Math.min(3, Math.max(1, nodes));
+      int partitions = existing.contains(config.spansTopic())
+          ? admin.describeTopics(List.of(config.spansTopic())).allTopicNames().get()
+              .get(config.spansTopic()).partitions().size()
+          : 6;
+      List<NewTopic> missing = new ArrayList<>();
+      for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic())) {
+        if (!existing.contains(topic)) {
+          missing.add(new NewTopic(topic, partitions, replication));
+        }
+      }
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get();
+        LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking topics", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot check or create topics at " + config.kafka().get("bootstrap.servers")
+          + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
+    exporter.close();
+    registry.close();
+  }
+}

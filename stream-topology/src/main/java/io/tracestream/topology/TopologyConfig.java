@@ -1,0 +1,70 @@
+package io.tracestream.topology;
+
+import io.tracestream.config.ConfigException;
+import io.tracestream.config.ConfigKey;
+import io.tracestream.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The topology's settings, validated at start; documented in stream-topology/README.md. */
+public record TopologyConfig(
+    Map<String, Object> kafka,
+    String spansTopic,
+    String spanMetricsTopic,
+    String dlqTopic,
+    String applicationId,
+    Duration window,
+    Duration grace,
+    Duration maxFutureSkew,
+    Duration idleClose,
+    int maxOperationsPerService,
+    String bind,
+    int adminPort,
+    Path stateDir,
+    int streamThreads,
+    Duration staleAfter) {
+
+  public static final List<ConfigKey> KEYS = List.of(
+      new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and its clients as is"),
+      new ConfigKey("topic.spans", "otlp_spans", "input: OTLP spans, keyed by trace id or with a null key"),
+      new ConfigKey("topic.span-metrics", "tracestream.span-metrics", "output: one final result per series and closed window"),
+      new ConfigKey("topic.dlq", "tracestream.dlq", "undecodable input records, with headers naming the error"),
+      new ConfigKey("topology.application.id", "tracestream", "Kafka Streams application id; instances with the same id share the work"),
+      new ConfigKey("topology.window", "1m", "tumbling window size"),
+      new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),
+      new ConfigKey("topology.max.future.skew", "1m", "a span ending later than wall-clock time plus this is taken as ending then"),
+      new ConfigKey("topology.idle.close", "1m", "after this much wall-clock time without spans, event time advances with the wall clock so the last windows close"),
+      new ConfigKey("topology.max.operations.per.service", "1000", "distinct span names per service; more are folded into span_name=\"__overflow__\""),
+      new ConfigKey("topology.bind", "127.0.0.1", "address the admin port binds to"),
+      new ConfigKey("topology.admin.port", "9465", "/metrics, /health/live, /health/ready"),
+      new ConfigKey("topology.state.dir", "./data/streams", "Kafka Streams state (RocksDB)"),
+      new ConfigKey("topology.stream.threads", "1", "Kafka Streams threads in this instance"),
+      new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"));
+
+  public static TopologyConfig from(Settings settings) {
+    settings.requireKnown("topology.", KEYS);
+    Duration window = settings.duration("topology.window", Duration.ofMinutes(1));
+    Duration grace = settings.duration("topology.grace", Duration.ofSeconds(30));
+    if (window.toMillis() < 1000) {
+      throw new ConfigException("topology.window", "must be at least 1s, got " + window.toMillis() + " ms");
+    }
+    return new TopologyConfig(
+        settings.kafkaClientProperties(),
+        settings.string("topic.spans", "otlp_spans"),
+        settings.string("topic.span-metrics", "tracestream.span-metrics"),
+        settings.string("topic.dlq", "tracestream.dlq"),
+        settings.string("topology.application.id", "tracestream"),
+        window,
+        grace,
+        settings.duration("topology.max.future.skew", Duration.ofMinutes(1)),
+        settings.duration("topology.idle.close", Duration.ofMinutes(1)),
+        settings.integer("topology.max.operations.per.service", 1000, 1, 1_000_000),
+        settings.string("topology.bind", "127.0.0.1"),
+        settings.port("topology.admin.port", 9465),
+        Path.of(settings.string("topology.state.dir", "./data/streams")),
+        settings.integer("topology.stream.threads", 1, 1, 64),
+        settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5)));
+  }
+}

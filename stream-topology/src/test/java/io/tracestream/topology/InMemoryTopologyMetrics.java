@@ -1,0 +1,17 @@
+package io.tracestream.topology;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+final class InMemoryTopologyMetrics implements TopologyMetrics {
+  final Map<String, Long> counts = new ConcurrentHashMap<>();
+
+  long get(String name) {
+    return counts.getOrDefault(name, 0L);
+  }
+
+  @Override public void poisonRecord() { counts.merge("poison", 1L, Long::sum); }
+  @Override public void lateSpans(String service, long n) { counts.merge("late." + service, n, Long::sum); }
+  @Override public void overflowSpans(String service, long n) { counts.merge("overflow." + service, n, Long::sum); }
+  @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }
+}

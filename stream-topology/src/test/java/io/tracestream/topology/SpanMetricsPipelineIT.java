@@ -1,0 +1,129 @@
+package io.tracestream.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.tracestream.bridge.Bridge;
+import io.tracestream.bridge.BridgeConfig;
+import io.tracestream.config.Settings;
+import io.tracestream.testkit.Await;
+import io.tracestream.testkit.KafkaBrokerExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** OTel SDK → bridge → Kafka → topology (exactly-once) → exporter → /metrics, on a real broker. */
+class SpanMetricsPipelineIT {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @RegisterExtension
+  static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+  @TempDir
+  Path stateDir;
+
+  @Test
+  void spansSentByTheSdkComeOutAsCountsErrorsAndQuantilesOnMetrics() throws Exception {
+    KAFKA.createTopics(3, "pipeline_spans");
+    Map<String, String> common = Map.of("kafka.bootstrap.servers", KAFKA.bootstrapServers(), "topic.spans", "pipeline_spans");
+    Map<String, String> bridgeSettings = new java.util.HashMap<>(common);
+    bridgeSettings.putAll(Map.of("bridge.grpc.port", "0", "bridge.http.port", "0", "bridge.admin.port", "0"));
+    Map<String, String> topologySettings = new java.util.HashMap<>(common);
+    topologySettings.putAll(Map.of("topology.application.id", "pipeline-it", "topology.window", "10s",
+        "topology.grace", "1s", "topology.idle.close", "2s", "topology.admin.port", "0",
+        "topology.state.dir", stateDir.toString(), "topic.span-metrics", "pipeline_span_metrics",
+        "topic.dlq", "pipeline_dlq", "kafka.commit.interval.ms", "200"));
+
+    try (Bridge bridge = Bridge.start(BridgeConfig.from(Settings.of(bridgeSettings)));
+        TopologyApp topology = TopologyApp.start(TopologyConfig.from(Settings.of(topologySettings)))) {
+      // Given 180 OK and 20 failed calls of 1..200 ms, all ending in one 10 s window a minute ago
+      long windowStart = (Instant.now().minusSeconds(60).toEpochMilli() / 10_000) * 10_000;
+      Instant base = Instant.ofEpochMilli(windowStart + 1_000);
+      SdkTracerProvider provider = SdkTracerProvider.builder()
+          .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", "checkout").build()))
+          .addSpanProcessor(BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
+              .setEndpoint("http://127.0.0.1:" + bridge.grpcPort()).build()).build())
+          .build();
+      Tracer tracer = provider.get("it");
+      double[] okDurations = new double[180];
+      for (int i = 1; i <= 200; i++) {
+        Instant start = base.plusMillis(i);
+        var span = tracer.spanBuilder("POST /checkout").setSpanKind(SpanKind.SERVER).setStartTimestamp(start).startSpan();
+        if (i % 10 == 0) {
+          span.setStatus(StatusCode.ERROR);
+        } else {
+          okDurations[i - 1 - i / 10] = i;
+        }
+        span.end(start.plusMillis(i));
+      }
+      // And one later span, whose event time closes that window
+      tracer.spanBuilder("tick").setSpanKind(SpanKind.INTERNAL).startSpan().end();
+      assertThat(provider.forceFlush().join(20, TimeUnit.SECONDS).isSuccess()).isTrue();
+      provider.close();
+
+      // Then /metrics shows the window's counts, histogram and quantiles
+      String ok = "service_name=\"checkout\",span_kind=\"SPAN_KIND_SERVER\",span_name=\"POST /checkout\",status_code=\"STATUS_CODE_UNSET\"";
+      String failed = ok.replace("STATUS_CODE_UNSET", "STATUS_CODE_ERROR");
+      Await.until(Duration.ofSeconds(90), "the window's results on /metrics",
+          () -> value(scrape(topology), "traces_span_metrics_calls_total", ok).isPresent()
+              && value(scrape(topology), "traces_span_metrics_calls_total", failed).isPresent());
+      String metrics = scrape(topology);
+      assertThat(value(metrics, "traces_span_metrics_calls_total", ok)).hasValue(180);
+      assertThat(value(metrics, "traces_span_metrics_calls_total", failed)).hasValue(20);
+      assertThat(value(metrics, "traces_span_metrics_duration_milliseconds_count", ok)).hasValue(180);
+      assertThat(value(metrics, "traces_span_metrics_duration_milliseconds_bucket", ok + ",le=\"100\""))
+          .as("OK calls of 1..100 ms, less every tenth").hasValue(90);
+      Arrays.sort(okDurations);
+      for (double q : new double[] {0.5, 0.95, 0.99}) {
+        double exact = okDurations[(int) Math.floor(q * (okDurations.length - 1))];
+        String labels = ok + ",quantile=\"" + q + "\"";
+        OptionalDouble seconds = value(metrics, "tracestream_span_latency_seconds", labels);
+        assertThat(seconds).as("quantile %s", q).isPresent();
+        assertThat(seconds.getAsDouble() * 1000).as("p%s in ms", q * 100).isCloseTo(exact, withinPercentage(1.5));
+      }
+      assertThat(value(metrics, "tracestream_dlq_records_total", "")).hasValue(0);
+    }
+  }
+
+  private static String scrape(TopologyApp app) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.adminPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The value of the sample of {@code name} whose labels include all of {@code labels} (a comma-separated list). */
+  private static OptionalDouble value(String text, String name, String labels) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{([^}]*)})? (\\S+)$").matcher(text);
+    while (m.find()) {
+      String have = m.group(2) == null ? "" : m.group(2);
+      boolean all = labels.isEmpty() || Arrays.stream(labels.split(",(?=[a-z_]+=)")).allMatch(have::contains);
+      if (all) {
+        return OptionalDouble.of(Double.parseDouble(m.group(3)));
+      }
+    }
+    return OptionalDouble.empty();
+  }
+}
