@@ -3,6 +3,7 @@ package io.tracestream.topology;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
+import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
@@ -34,10 +35,13 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
 
   private final TopologyConfig config;
   private final TopologyMetrics metrics;
+  private final Clock clock;
 
-  public SpanMetricsTopology(TopologyConfig config, TopologyMetrics metrics) {
+  /** @param clock wall-clock time, against which span end times are clamped */
+  public SpanMetricsTopology(TopologyConfig config, TopologyMetrics metrics, Clock clock) {
     this.config = config;
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   @Override
@@ -52,7 +56,7 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
 
     KStream<byte[], Decoded> decoded = builder
         .stream(config.spansTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("spans-source"))
-        .process(() -> new SpanSampler(config.maxFutureSkew(), metrics), Named.as("span-decoder"));
+        .process(() -> new SpanSampler(config.maxFutureSkew(), clock, metrics), Named.as("span-decoder"));
 
     Map<String, KStream<byte[], Decoded>> branches = decoded
         .split(Named.as("decoded-"))

@@ -7,6 +7,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -25,10 +26,12 @@ final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Deco
   static final int MAX_NAME_CHARS = 1024;
 
   private final long maxFutureSkewMs;
+  private final Clock clock;
   private final TopologyMetrics metrics;
 
-  SpanSampler(Duration maxFutureSkew, TopologyMetrics metrics) {
+  SpanSampler(Duration maxFutureSkew, Clock clock, TopologyMetrics metrics) {
     this.maxFutureSkewMs = maxFutureSkew.toMillis();
+    this.clock = clock;
     this.metrics = metrics;
   }
 
@@ -45,7 +48,7 @@ final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Deco
       context().forward(record.withValue((Decoded) new Decoded.Poison(record.value())).withHeaders(poisonHeaders(e)));
       return;
     }
-    long latestAllowed = context().currentSystemTimeMs() + maxFutureSkewMs;
+    long latestAllowed = clock.millis() + maxFutureSkewMs;
     long clamped = 0;
     RecordHeaders none = new RecordHeaders();
     for (ResourceSpans rs : request.getResourceSpansList()) {

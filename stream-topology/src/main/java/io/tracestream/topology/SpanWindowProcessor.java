@@ -49,7 +49,9 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> state;
   private long eventTime;
-  private long lastActivityWallMs;
+  /** Wall-clock time of the punctuation that last saw spans arrive; all wall-clock readings come from punctuations. */
+  private long lastActivityWallMs = Long.MIN_VALUE;
+  private boolean activeSincePunctuation;
 
   SpanWindowProcessor(Duration size, Duration grace, Duration idleClose, int maxOperations, TopologyMetrics metrics) {
     this.size = size.toMillis();
@@ -66,14 +68,13 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
     state = context.getStateStore(STATE_STORE);
     Long stored = state.get(EVENT_TIME);
     eventTime = stored == null ? Long.MIN_VALUE : stored;
-    lastActivityWallMs = context.currentSystemTimeMs();
     long every = Math.max(100, Math.min(1000, idleClose / 2));
     context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
   }
 
   @Override
   public void process(Record<byte[], SpanSample> record) {
-    lastActivityWallMs = context().currentSystemTimeMs();
+    activeSincePunctuation = true;
     SpanSample span = record.value();
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
@@ -94,6 +95,11 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
   }
 
   private void advanceWhenIdle(long wallMs) {
+    if (activeSincePunctuation || lastActivityWallMs == Long.MIN_VALUE) {
+      activeSincePunctuation = false;
+      lastActivityWallMs = wallMs;
+      return;
+    }
     long idleFor = wallMs - lastActivityWallMs;
     if (eventTime == Long.MIN_VALUE || idleFor < idleClose) {
       return;

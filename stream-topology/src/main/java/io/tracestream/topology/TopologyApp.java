@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
 import io.tracestream.topology.exporter.SpanMetricsExporter;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,7 +48,7 @@ public final class TopologyApp implements AutoCloseable {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    streams = new KafkaStreams(new SpanMetricsTopology(config, new MicrometerTopologyMetrics(registry)).get(),
+    streams = new KafkaStreams(new SpanMetricsTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC()).get(),
         streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
