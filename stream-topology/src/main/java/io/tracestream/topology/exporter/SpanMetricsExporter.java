@@ -1,0 +1,237 @@
+package io.tracestream.topology.exporter;
+
+import io.tracestream.topology.model.JsonSerde;
+import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.WindowResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exports the committed span-metrics window results of one topic as Prometheus metrics
+ * ({@link #scrape()}), for the topology's {@code /metrics}.
+ *
+ * <p>It reads with {@code isolation.level=read_committed}, so windows of an aborted transaction are
+ * never counted. The consumer group only spreads partitions over instances: offsets are never
+ * committed. Each newly assigned partition is read again from its beginning and its series rebuilt,
+ * so a counter has the same value whichever instance exports it, a restart never counts a window
+ * twice, and each series is exported by exactly one instance at a time. The topic must therefore
+ * keep its window results (no compaction; retention deletes lower counters like a reset).
+ * A partition's series are left out of the scrape until it has been read up to the end offset it had
+ * when assigned, so a rebuilding counter is never exported half-counted.
+ */
+public final class SpanMetricsExporter implements AutoCloseable {
+  static final String APPLIED = "tracestream_exporter_records_applied_total";
+  static final String UNDECODABLE = "tracestream_exporter_undecodable_records_total";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SpanMetricsExporter.class);
+  private static final long UNKNOWN_END = -1;
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final JsonSerde<SeriesKey> KEYS = JsonSerde.of(SeriesKey.class);
+  private static final JsonSerde<WindowResult> VALUES = JsonSerde.of(WindowResult.class);
+
+  private final String topic;
+  private final SpanMetricsState state;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Thread poller;
+  /**
+   * Partitions being rebuilt, with the end offset to reach ({@link #UNKNOWN_END} until looked up);
+   * written by the poll thread only, read by scrapes.
+   */
+  private final Map<Integer, Long> rebuilding = new ConcurrentHashMap<>();
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong undecodable = new AtomicLong();
+  private volatile boolean assigned;
+  private volatile boolean ready;
+  private volatile boolean closed;
+
+  /**
+   * Starts reading at once, on a daemon thread.
+   *
+   * @param kafkaProperties Kafka consumer properties (bootstrap servers, TLS, SASL, ...); the
+   *     exporter sets group id, read_committed, no auto commit and the deserializers itself, and
+   *     refuses properties that contradict them
+   * @param topic the span-metrics topic, {@code tracestream.span-metrics} by default
+   * @param groupId the consumer group shared by every exporter instance of one application, such as
+   *     {@code <application.id>-exporter}
+   * @param staleAfter how far (event time) a series' last window may end before the newest window of
+   *     any series before its quantile gauge is dropped
+   */
+  public SpanMetricsExporter(Map<String, Object> kafkaProperties, String topic, String groupId,
+      Duration staleAfter) {
+    Objects.requireNonNull(kafkaProperties, "kafkaProperties");
+    if (topic == null || topic.isBlank()) {
+      throw new IllegalArgumentException("topic must be named");
+    }
+    if (groupId == null || groupId.isBlank()) {
+      throw new IllegalArgumentException("groupId must be named");
+    }
+    this.topic = topic;
+    this.state = new SpanMetricsState(staleAfter);
+    Map<String, Object> config = new HashMap<>(kafkaProperties);
+    require(config, ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    require(config, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    require(config, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + topic);
+    this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.poller = new Thread(this::run, "tracestream-exporter-" + topic);
+    poller.setDaemon(true);
+    poller.start();
+  }
+
+  private static void require(Map<String, Object> config, String key, String value) {
+    Object given = config.get(key);
+    if (given != null && !String.valueOf(given).equalsIgnoreCase(value)) {
+      throw new IllegalArgumentException(key + ": the span-metrics exporter needs '" + value + "', got '" + given + "'");
+    }
+    config.put(key, value);
+  }
+
+  /** The Prometheus text (format 0.0.4) of the series of this instance's partitions, and its own counters. */
+  public String scrape() {
+    StringBuilder out = new StringBuilder(4096);
+    try {
+      state.write(out, partition -> !rebuilding.containsKey(partition));
+      new PrometheusText(out)
+          .family(APPLIED, "counter", "Span-metrics window results applied, rebuilds after rebalances included.")
+          .sample(APPLIED, applied.get(), "topic", topic)
+          .family(UNDECODABLE, "counter", "Span-metrics records skipped because they are not valid window results.")
+          .sample(UNDECODABLE, undecodable.get(), "topic", topic);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringBuilder does not throw
+    }
+    return out.toString();
+  }
+
+  /**
+   * True once the group has assigned this instance its partitions (possibly none) and it has read them
+   * up to the end offsets they had then; for {@code /health/ready}. Stays true across later rebalances.
+   */
+  public boolean ready() {
+    return ready;
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(topic), new Rebuild());
+      while (!closed) {
+        try {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+            apply(record);
+          }
+          checkRebuilt();
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          LOG.warn("span-metrics exporter: polling {} failed, retrying: {}", topic, e.toString());
+          LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+        }
+      }
+    } catch (WakeupException e) {
+      // close() asked us to stop
+    } finally {
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    }
+  }
+
+  private void apply(ConsumerRecord<byte[], byte[]> record) {
+    try {
+      SeriesKey key = KEYS.fromBytes(record.key());
+      WindowResult result = VALUES.fromBytes(record.value());
+      state.apply(record.partition(), key, result);
+      applied.incrementAndGet();
+    } catch (SerializationException | IllegalArgumentException e) {
+      undecodable.incrementAndGet();
+      LOG.debug("skipping undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+          e.getMessage());
+    }
+  }
+
+  /** Looks up the end offsets of newly assigned partitions, and ends the rebuild of those read up to them. */
+  private void checkRebuilt() {
+    List<TopicPartition> unknown = rebuilding.entrySet().stream()
+        .filter(e -> e.getValue() == UNKNOWN_END)
+        .map(e -> new TopicPartition(topic, e.getKey()))
+        .toList();
+    try {
+      if (!unknown.isEmpty()) {
+        // under read_committed these are the last stable offsets: where the committed data ends
+        consumer.endOffsets(unknown, POLL).forEach((tp, end) -> rebuilding.replace(tp.partition(), UNKNOWN_END, end));
+      }
+      for (Map.Entry<Integer, Long> e : rebuilding.entrySet()) {
+        long end = e.getValue();
+        if (end != UNKNOWN_END && consumer.position(new TopicPartition(topic, e.getKey()), POLL) >= end) {
+          rebuilding.remove(e.getKey());
+        }
+      }
+    } catch (TimeoutException e) {
+      return; // the broker is slow or away; try again after the next poll
+    }
+    if (assigned && rebuilding.isEmpty() && !ready) {
+      ready = true;
+      LOG.info("span-metrics exporter caught up on {} partitions {}", topic, consumer.assignment());
+    }
+  }
+
+  /** Runs inside {@code poll}, on the poll thread. */
+  private final class Rebuild implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+      numbers.forEach(p -> rebuilding.put(p, UNKNOWN_END)); // hidden from scrapes until rebuilt
+      state.dropPartitions(numbers); // a partition never keeps state from an earlier assignment
+      consumer.seekToBeginning(partitions);
+      assigned = true;
+      LOG.info("span-metrics exporter assigned {}, rebuilding them from the beginning", partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      forget(partitions);
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+      state.dropPartitions(numbers); // before un-hiding, so a half-rebuilt partition never shows
+      numbers.forEach(rebuilding::remove);
+    }
+  }
+
+  /** Stops reading and closes the consumer, which leaves the group so another instance takes over. */
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+    try {
+      poller.join(Duration.ofSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package io.tracestream.topology.exporter;
+
+import io.tracestream.topology.model.LatencyBuckets;
+import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.WindowResult;
+import io.tracestream.topology.sketch.LatencySketch;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+
+/**
+ * The Prometheus view of committed span-metrics window results, free of Kafka and thread-safe.
+ *
+ * <p>Per series it keeps what the OTel spanmetrics connector exports, summed over every window
+ * applied: {@code traces_span_metrics_calls_total} and the histogram
+ * {@code traces_span_metrics_duration_milliseconds}. It also keeps the p50/p95/p99 of the series' last
+ * closed window (greatest {@code windowEnd}) as {@code tracestream_span_latency_seconds}. Unlike
+ * DESIGN.md's label list, that gauge carries {@code status_code} too: each window result is of one
+ * (service, span, kind, status) series, and quantiles of the OK and ERROR series cannot be merged
+ * into one honest number without their sketches.
+ *
+ * <p>A series whose last window ended more than {@code staleAfter} before the newest window end of
+ * any series held here loses its quantile gauge (a series that went quiet must not show an old p99
+ * forever); its counter and histogram stay, as counters do. The clock is event time, so output
+ * depends only on the records applied.
+ *
+ * <p>State is held per source partition so that {@link #dropPartitions} can forget a revoked
+ * partition. The topic is keyed by series, so a series normally lives in one partition; should it
+ * appear in several (the topic's partition count changed), its parts are summed on output.
+ */
+final class SpanMetricsState {
+  static final String CALLS = "traces_span_metrics_calls_total";
+  static final String DURATION = "traces_span_metrics_duration_milliseconds";
+  static final String LATENCY = "tracestream_span_latency_seconds";
+
+  private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
+  private static final Comparator<SeriesKey> ORDER = Comparator.comparing(SeriesKey::service)
+      .thenComparing(SeriesKey::operation)
+      .thenComparing(SeriesKey::kind)
+      .thenComparing(SeriesKey::status);
+
+  private final long staleAfterMs;
+  private final Map<Integer, Map<SeriesKey, Series>> partitions = new HashMap<>();
+
+  SpanMetricsState(Duration staleAfter) {
+    if (staleAfter == null || staleAfter.isNegative()) {
+      throw new IllegalArgumentException("staleAfter must be zero or positive, got " + staleAfter);
+    }
+    this.staleAfterMs = staleAfter.toMillis();
+  }
+
+  /**
+   * Adds one window result of {@code key}, read from {@code partition}.
+   *
+   * @throws IllegalArgumentException when the result breaks the {@link WindowResult} contract (the
+   *     caller counts it as undecodable and goes on); nothing is applied then
+   */
+  void apply(int partition, SeriesKey key, WindowResult result) {
+    String problem = problem(key, result);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    synchronized (this) {
+      partitions.computeIfAbsent(partition, p -> new HashMap<>())
+          .computeIfAbsent(key, k -> new Series())
+          .add(result);
+    }
+  }
+
+  /** Forgets every series read from these partitions. */
+  synchronized void dropPartitions(Collection<Integer> dropped) {
+    partitions.keySet().removeAll(dropped);
+  }
+
+  /** Writes every series held. */
+  void write(Appendable out) throws IOException {
+    write(out, p -> true);
+  }
+
+  /**
+   * Writes the series read from the partitions {@code exported} accepts (the exporter hides partitions
+   * it is still rebuilding). Staleness is judged against the newest window end of all series held.
+   */
+  void write(Appendable out, IntPredicate exported) throws IOException {
+    Map<SeriesKey, Series> series = new TreeMap<>(ORDER);
+    long newest = Long.MIN_VALUE;
+    synchronized (this) {
+      for (Map.Entry<Integer, Map<SeriesKey, Series>> partition : partitions.entrySet()) {
+        for (Map.Entry<SeriesKey, Series> e : partition.getValue().entrySet()) {
+          newest = Math.max(newest, e.getValue().lastWindowEnd);
+          if (exported.test(partition.getKey())) {
+            series.computeIfAbsent(e.getKey(), k -> new Series()).merge(e.getValue());
+          }
+        }
+      }
+    }
+    if (series.isEmpty()) {
+      return;
+    }
+    PrometheusText text = new PrometheusText(out);
+    text.family(CALLS, "counter", "Spans per series, from committed span-metrics window results.");
+    for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
+      text.sample(CALLS, e.getValue().count, labels(e.getKey()));
+    }
+    text.family(DURATION, "histogram", "Span duration in milliseconds, from committed span-metrics window results.");
+    for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
+      writeHistogram(text, e.getKey(), e.getValue());
+    }
+    boolean familyWritten = false;
+    for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
+      Series s = e.getValue();
+      if (newest - s.lastWindowEnd > staleAfterMs) {
+        continue; // went quiet: an old quantile must not pass for a current one
+      }
+      if (!familyWritten) {
+        text.family(LATENCY, "gauge", "Span latency quantiles of the series' last closed window, from its sketch"
+            + " (relative error " + LatencySketch.RELATIVE_ACCURACY * 100 + " %).");
+        familyWritten = true;
+      }
+      text.sample(LATENCY, s.p50Ms / 1000, labels(e.getKey(), "quantile", "0.5"));
+      text.sample(LATENCY, s.p95Ms / 1000, labels(e.getKey(), "quantile", "0.95"));
+      text.sample(LATENCY, s.p99Ms / 1000, labels(e.getKey(), "quantile", "0.99"));
+    }
+  }
+
+  private static void writeHistogram(PrometheusText text, SeriesKey key, Series s) throws IOException {
+    long cumulative = 0;
+    for (int i = 0; i < BUCKETS; i++) {
+      cumulative += s.buckets[i];
+      double le = i < LatencyBuckets.BOUNDS_MS.size() ? LatencyBuckets.BOUNDS_MS.get(i) : Double.POSITIVE_INFINITY;
+      text.sample(DURATION + "_bucket", cumulative, labels(key, "le", PrometheusText.formatValue(le)));
+    }
+    text.sample(DURATION + "_sum", s.sumMs, labels(key));
+    text.sample(DURATION + "_count", s.count, labels(key));
+  }
+
+  private static String[] labels(SeriesKey key, String... extra) {
+    String[] labels = new String[8 + extra.length];
+    labels[0] = "service_name";
+    labels[1] = key.service();
+    labels[2] = "span_name";
+    labels[3] = key.operation();
+    labels[4] = "span_kind";
+    labels[5] = key.kind();
+    labels[6] = "status_code";
+    labels[7] = key.status();
+    System.arraycopy(extra, 0, labels, 8, extra.length);
+    return labels;
+  }
+
+  /** Why a record cannot be applied, or null when it can. */
+  private static String problem(SeriesKey key, WindowResult result) {
+    if (key == null || key.service() == null || key.operation() == null || key.kind() == null
+        || key.status() == null) {
+      return "series key lacks a dimension: " + key;
+    }
+    if (result == null) {
+      return "no window result";
+    }
+    List<Long> buckets = result.buckets();
+    if (buckets == null || buckets.size() != BUCKETS) {
+      return "expected " + BUCKETS + " buckets, got " + (buckets == null ? "none" : buckets.size());
+    }
+    long total = 0;
+    for (Long n : buckets) {
+      if (n == null || n < 0) {
+        return "bucket count " + n + " is not a count";
+      }
+      total += n;
+    }
+    if (total != result.count()) {
+      // +Inf must equal _count, or Prometheus' histogram_quantile gives nonsense
+      return "buckets add up to " + total + " but count is " + result.count();
+    }
+    if (!Double.isFinite(result.sumMs()) || result.sumMs() < 0) {
+      return "sumMs " + result.sumMs() + " is not a duration sum";
+    }
+    return null;
+  }
+
+  private static final class Series {
+    final long[] buckets = new long[BUCKETS];
+    long count;
+    double sumMs;
+    long lastWindowEnd = Long.MIN_VALUE;
+    double p50Ms = Double.NaN;
+    double p95Ms = Double.NaN;
+    double p99Ms = Double.NaN;
+
+    void add(WindowResult r) {
+      for (int i = 0; i < BUCKETS; i++) {
+        buckets[i] += r.buckets().get(i);
+      }
+      count += r.count();
+      sumMs += r.sumMs();
+      if (r.windowEnd() >= lastWindowEnd) {
+        lastWindowEnd = r.windowEnd();
+        p50Ms = r.p50Ms();
+        p95Ms = r.p95Ms();
+        p99Ms = r.p99Ms();
+      }
+    }
+
+    void merge(Series other) {
+      for (int i = 0; i < BUCKETS; i++) {
+        buckets[i] += other.buckets[i];
+      }
+      count += other.count;
+      sumMs += other.sumMs;
+      if (other.lastWindowEnd >= lastWindowEnd) {
+        lastWindowEnd = other.lastWindowEnd;
+        p50Ms = other.p50Ms;
+        p95Ms = other.p95Ms;
+        p99Ms = other.p99Ms;
+      }
+    }
+  }
+}
