@@ -41,6 +41,14 @@ class MainTest {
   }
 
   @Test
+  void aMisspelledTopologyKeyFailsAtStartNamingTheKey() {
+    int code = run("topology", "--set", "topology.windw=1m");
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("configuration error: topology.windw: unknown key");
+  }
+
+  @Test
   void aSetWithoutEqualsIsAConfigError() {
     assertThat(run("bridge", "--set", "bridge.grpc.port")).isEqualTo(Main.CONFIG_ERROR);
     assertThat(err.toString()).contains("--set expects key=value");
@@ -51,6 +59,6 @@ class MainTest {
     assertThat(run("bridge", "--help")).isZero();
     assertThat(out.toString()).contains("--config", "--set");
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("bridge");
+    assertThat(out.toString()).contains("bridge", "topology");
   }
 }

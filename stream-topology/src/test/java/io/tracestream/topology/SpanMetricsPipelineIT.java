@@ -101,6 +101,9 @@ class SpanMetricsPipelineIT {
         assertThat(seconds.getAsDouble() * 1000).as("p%s in ms", q * 100).isCloseTo(exact, withinPercentage(1.5));
       }
       assertThat(value(metrics, "tracestream_dlq_records_total", "")).hasValue(0);
+      assertThat(metrics).as("Kafka Streams metrics").containsPattern("(?m)^kafka_stream_thread_");
+      assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + topology.adminPort()
+          + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     }
   }
 
