@@ -3,10 +3,14 @@ package io.tracestream.topology;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -44,6 +48,15 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
     this.clock = clock;
   }
 
+  /**
+   * All series of a service go to one partition of the results topic, so one exporter instance holds
+   * every status of an operation (for its merged quantiles) and every operation of a service.
+   */
+  static Optional<Set<Integer>> byService(String topic, SeriesKey key, WindowResult value, int partitions) {
+    byte[] service = key.service().getBytes(StandardCharsets.UTF_8);
+    return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(service)) % partitions));
+  }
+
   @Override
   public Topology get() {
     StreamsBuilder builder = new StreamsBuilder();
@@ -73,7 +86,8 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
         .process(() -> new SpanWindowProcessor(config.window(), config.grace(), config.idleClose(),
                 config.maxOperationsPerService(), metrics),
             Named.as("span-windows"), SpanWindowProcessor.WINDOWS_STORE, SpanWindowProcessor.STATE_STORE)
-        .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink"));
+        .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink")
+            .withStreamPartitioner(SpanMetricsTopology::byService));
     return builder.build();
   }
 }

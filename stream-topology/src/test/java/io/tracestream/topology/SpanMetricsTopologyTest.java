@@ -251,6 +251,19 @@ class SpanMetricsTopologyTest {
         "tracestream.dlq", "tracestream.span-metrics");
   }
 
+  @Test
+  void everySeriesOfAServiceGoesToOnePartitionOfTheResultsTopic() {
+    var a = SpanMetricsTopology.byService("t", new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12);
+    var b = SpanMetricsTopology.byService("t", new SeriesKey("checkout", "POST /pay", "SPAN_KIND_CLIENT", "STATUS_CODE_ERROR"), null, 12);
+    var others = new TreeSet<Integer>();
+    for (int i = 0; i < 50; i++) {
+      others.addAll(SpanMetricsTopology.byService("t", new SeriesKey("service-" + i, "x", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12).orElseThrow());
+    }
+
+    assertThat(a).isEqualTo(b).get().satisfies(p -> assertThat(p).hasSize(1));
+    assertThat(others).as("services spread over partitions").hasSizeGreaterThan(6);
+  }
+
   private static String header(TestRecord<byte[], byte[]> record, String name) {
     Header h = record.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);

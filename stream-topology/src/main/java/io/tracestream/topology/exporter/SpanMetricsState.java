@@ -19,11 +19,11 @@ import java.util.function.IntPredicate;
  *
  * <p>Per series it keeps what the OTel spanmetrics connector exports, summed over every window
  * applied: {@code traces_span_metrics_calls_total} and the histogram
- * {@code traces_span_metrics_duration_milliseconds}. It also keeps the p50/p95/p99 of the series' last
- * closed window (greatest {@code windowEnd}) as {@code tracestream_span_latency_seconds}. Unlike
- * DESIGN.md's label list, that gauge carries {@code status_code} too: each window result is of one
- * (service, span, kind, status) series, and quantiles of the OK and ERROR series cannot be merged
- * into one honest number without their sketches.
+ * {@code traces_span_metrics_duration_milliseconds}. It also keeps the sketch of the series' last
+ * closed window (greatest {@code windowEnd}); {@code tracestream_span_latency_seconds} is, per
+ * (service, span, kind) as DESIGN.md labels it, the p50/p95/p99 of the merged sketches of that
+ * window's status series (OK, UNSET and ERROR together: the latency of every call). The topology
+ * writes all series of a service to one partition, so one instance holds all of them.
  *
  * <p>A series whose last window ended more than {@code staleAfter} before the newest window end of
  * any series held here loses its quantile gauge (a series that went quiet must not show an old p99
@@ -112,21 +112,52 @@ final class SpanMetricsState {
     for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
       writeHistogram(text, e.getKey(), e.getValue());
     }
-    boolean familyWritten = false;
-    for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
-      Series s = e.getValue();
-      if (newest - s.lastWindowEnd > staleAfterMs) {
-        continue; // went quiet: an old quantile must not pass for a current one
-      }
-      if (!familyWritten) {
-        text.family(LATENCY, "gauge", "Span latency quantiles of the series' last closed window, from its sketch"
-            + " (relative error " + LatencySketch.RELATIVE_ACCURACY * 100 + " %).");
-        familyWritten = true;
-      }
-      text.sample(LATENCY, s.p50Ms / 1000, labels(e.getKey(), "quantile", "0.5"));
-      text.sample(LATENCY, s.p95Ms / 1000, labels(e.getKey(), "quantile", "0.95"));
-      text.sample(LATENCY, s.p99Ms / 1000, labels(e.getKey(), "quantile", "0.99"));
+    Map<SeriesKey, LatencySketch> latest = latestWindows(series, newest);
+    if (!latest.isEmpty()) {
+      text.family(LATENCY, "gauge", "Span latency quantiles of the last closed window, all status codes, from the"
+          + " merged sketches (relative error " + LatencySketch.RELATIVE_ACCURACY * 100 + " %).");
     }
+    for (Map.Entry<SeriesKey, LatencySketch> e : latest.entrySet()) {
+      for (String q : new String[] {"0.5", "0.95", "0.99"}) {
+        text.sample(LATENCY, e.getValue().quantile(Double.parseDouble(q)) / 1000,
+            operationLabels(e.getKey(), "quantile", q));
+      }
+    }
+  }
+
+  /**
+   * Per (service, span, kind), the merged sketch of the latest window over its status series; a
+   * group whose latest window ended more than staleAfter before {@code newest} is left out (a series
+   * that went quiet must not show an old p99 forever). Keys carry an empty status.
+   */
+  private Map<SeriesKey, LatencySketch> latestWindows(Map<SeriesKey, Series> series, long newest) {
+    Map<SeriesKey, Long> lastEnd = new TreeMap<>(ORDER);
+    series.forEach((k, s) -> lastEnd.merge(operation(k), s.lastWindowEnd, Math::max));
+    Map<SeriesKey, LatencySketch> merged = new TreeMap<>(ORDER);
+    series.forEach((k, s) -> {
+      long end = lastEnd.get(operation(k));
+      if (s.lastWindowEnd != end || newest - end > staleAfterMs || s.lastSketch == null) {
+        return;
+      }
+      merged.computeIfAbsent(operation(k), x -> LatencySketch.create()).merge(s.lastSketch());
+    });
+    return merged;
+  }
+
+  private static SeriesKey operation(SeriesKey key) {
+    return new SeriesKey(key.service(), key.operation(), key.kind(), "");
+  }
+
+  private static String[] operationLabels(SeriesKey key, String... extra) {
+    String[] labels = new String[6 + extra.length];
+    labels[0] = "service_name";
+    labels[1] = key.service();
+    labels[2] = "span_name";
+    labels[3] = key.operation();
+    labels[4] = "span_kind";
+    labels[5] = key.kind();
+    System.arraycopy(extra, 0, labels, 6, extra.length);
+    return labels;
   }
 
   private static void writeHistogram(PrometheusText text, SeriesKey key, Series s) throws IOException {
@@ -181,6 +212,11 @@ final class SpanMetricsState {
     if (!Double.isFinite(result.sumMs()) || result.sumMs() < 0) {
       return "sumMs " + result.sumMs() + " is not a duration sum";
     }
+    try {
+      LatencySketch.fromBytes(java.util.Base64.getDecoder().decode(String.valueOf(result.sketch())));
+    } catch (IllegalArgumentException e) { // bad base64 or not a sketch: found now, not at scrape time
+      return "sketch: " + e.getMessage();
+    }
     return null;
   }
 
@@ -189,9 +225,16 @@ final class SpanMetricsState {
     long count;
     double sumMs;
     long lastWindowEnd = Long.MIN_VALUE;
-    double p50Ms = Double.NaN;
-    double p95Ms = Double.NaN;
-    double p99Ms = Double.NaN;
+    /** The last window's sketch(es), base64; decoded only when scraped. */
+    List<String> lastSketch = null;
+
+    LatencySketch lastSketch() {
+      LatencySketch sketch = LatencySketch.create();
+      for (String encoded : lastSketch) {
+        sketch.merge(LatencySketch.fromBytes(java.util.Base64.getDecoder().decode(encoded)));
+      }
+      return sketch;
+    }
 
     void add(WindowResult r) {
       for (int i = 0; i < BUCKETS; i++) {
@@ -199,11 +242,11 @@ final class SpanMetricsState {
       }
       count += r.count();
       sumMs += r.sumMs();
-      if (r.windowEnd() >= lastWindowEnd) {
+      if (r.windowEnd() > lastWindowEnd) {
         lastWindowEnd = r.windowEnd();
-        p50Ms = r.p50Ms();
-        p95Ms = r.p95Ms();
-        p99Ms = r.p99Ms();
+        lastSketch = new java.util.ArrayList<>(List.of(r.sketch()));
+      } else if (r.windowEnd() == lastWindowEnd) {
+        lastSketch.add(r.sketch());
       }
     }
 
@@ -213,11 +256,11 @@ final class SpanMetricsState {
       }
       count += other.count;
       sumMs += other.sumMs;
-      if (other.lastWindowEnd >= lastWindowEnd) {
+      if (other.lastWindowEnd > lastWindowEnd) {
         lastWindowEnd = other.lastWindowEnd;
-        p50Ms = other.p50Ms;
-        p95Ms = other.p95Ms;
-        p99Ms = other.p99Ms;
+        lastSketch = new java.util.ArrayList<>(other.lastSketch);
+      } else if (other.lastWindowEnd == lastWindowEnd && other.lastSketch != null) {
+        lastSketch.addAll(other.lastSketch);
       }
     }
   }

@@ -103,7 +103,8 @@ public final class LatencySketch {
     if (q == 1) {
       return sketch.getMaxValue();
     }
-    return sketch.getValueAtQuantile(q);
+    // A bin's value may lie a little outside [min, max]; the exact ends bound every quantile.
+    return Math.max(sketch.getMinValue(), Math.min(sketch.getMaxValue(), sketch.getValueAtQuantile(q)));
   }
 
   /** The largest value added, exact; NaN for an empty sketch. */
