@@ -120,7 +120,7 @@ final class SpanMetricsState {
     for (Map.Entry<SeriesKey, LatencySketch> e : latest.entrySet()) {
       for (String q : new String[] {"0.5", "0.95", "0.99"}) {
         text.sample(LATENCY, e.getValue().quantile(Double.parseDouble(q)) / 1000,
-            operationLabels(e.getKey(), "quantile", q));
+            labels(e.getKey(), "quantile", q));
       }
     }
   }
@@ -148,17 +148,6 @@ final class SpanMetricsState {
     return new SeriesKey(key.service(), key.operation(), key.kind(), "");
   }
 
-  private static String[] operationLabels(SeriesKey key, String... extra) {
-    String[] labels = new String[6 + extra.length];
-    labels[0] = "service_name";
-    labels[1] = key.service();
-    labels[2] = "span_name";
-    labels[3] = key.operation();
-    labels[4] = "span_kind";
-    labels[5] = key.kind();
-    System.arraycopy(extra, 0, labels, 6, extra.length);
-    return labels;
-  }
 
   private static void writeHistogram(PrometheusText text, SeriesKey key, Series s) throws IOException {
     long cumulative = 0;
@@ -171,17 +160,21 @@ final class SpanMetricsState {
     text.sample(DURATION + "_count", s.count, labels(key));
   }
 
+  /** The series' labels; an operation key (empty status, for the quantile gauge) has no status_code. */
   private static String[] labels(SeriesKey key, String... extra) {
-    String[] labels = new String[8 + extra.length];
+    boolean status = !key.status().isEmpty();
+    String[] labels = new String[(status ? 8 : 6) + extra.length];
     labels[0] = "service_name";
     labels[1] = key.service();
     labels[2] = "span_name";
     labels[3] = key.operation();
     labels[4] = "span_kind";
     labels[5] = key.kind();
-    labels[6] = "status_code";
-    labels[7] = key.status();
-    System.arraycopy(extra, 0, labels, 8, extra.length);
+    if (status) {
+      labels[6] = "status_code";
+      labels[7] = key.status();
+    }
+    System.arraycopy(extra, 0, labels, status ? 8 : 6, extra.length);
     return labels;
   }
 
