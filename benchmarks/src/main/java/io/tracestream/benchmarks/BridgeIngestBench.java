@@ -9,8 +9,6 @@ import io.tracestream.span.TraceKeyedProducer;
 import io.tracestream.span.TraceRecord;
 import io.tracestream.span.TraceSplitter;
 import io.tracestream.testkit.RealisticSpans;
-import io.tracestream.testkit.TestBroker;
-import io.tracestream.testkit.TestBrokers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * Bridge ingest in spans/s for OTLP/gRPC requests of 512 spans, next to a baseline that only produces
@@ -44,33 +39,15 @@ public final class BridgeIngestBench {
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
-    String external = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
-    TestBroker embedded = null;
-    try {
-      String bootstrap;
-      String brokerDescription;
-      if (external != null && !external.isBlank()) {
-        bootstrap = external;
-        brokerDescription = "external, " + external;
-      } else {
-        System.out.println("starting an embedded KRaft broker ...");
-        embedded = TestBrokers.embedded();
-        bootstrap = embedded.bootstrapServers();
-        brokerDescription = "embedded KRaft broker in the benchmark JVM (KafkaClusterTestKit, 1 broker)";
-      }
-      run(options, bootstrap, brokerDescription);
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
-    }
+    BenchBroker.run(broker -> run(options, broker));
   }
 
-  private static void run(Options options, String bootstrap, String brokerDescription) throws Exception {
+  private static void run(Options options, BenchBroker broker) throws Exception {
+    String bootstrap = broker.bootstrap();
     String runId = Long.toString(System.currentTimeMillis(), 36);
     String baselineTopic = "bench_baseline_" + runId;
     String bridgeTopic = "bench_bridge_" + runId;
-    createTopics(bootstrap, options.partitions(), baselineTopic, bridgeTopic);
+    broker.createTopics(options.partitions(), baselineTopic, bridgeTopic);
 
     System.out.printf("generating %d requests of %d spans ...%n", options.requests(), SPANS_PER_REQUEST);
     List<ExportTraceServiceRequest> requests = RealisticSpans.generate(options.requests(), SPANS_PER_REQUEST, SEED);
@@ -113,31 +90,18 @@ public final class BridgeIngestBench {
       }
     }
 
-    String report = Report.markdown(options, brokerDescription, workload, baseline, bridge);
-    System.out.println();
-    System.out.println(report);
-    Report.write(Path.of(options.out()), report);
-    System.out.println("written to " + Path.of(options.out()).toAbsolutePath().normalize());
+    String report = Report.markdown(options, broker.description(), workload, baseline, bridge);
+    Report.publish(Path.of(options.out()), report);
   }
 
   /** The bridge's configuration on ephemeral ports, as an operator would set it, writing to {@code topic}. */
-  private static BridgeConfig bridgeConfig(String bootstrap, String topic) {
+  static BridgeConfig bridgeConfig(String bootstrap, String topic) {
     return BridgeConfig.from(Settings.of(Map.of(
         "kafka.bootstrap.servers", bootstrap,
         "topic.spans", topic,
         "bridge.grpc.port", "0",
         "bridge.http.port", "0",
         "bridge.admin.port", "0")));
-  }
-
-  private static void createTopics(String bootstrap, int partitions, String... names) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      List<NewTopic> topics = new ArrayList<>();
-      for (String name : names) {
-        topics.add(new NewTopic(name, partitions, (short) 1));
-      }
-      admin.createTopics(topics).all().get();
-    }
   }
 
   /** The bridge answers UNAVAILABLE until its first Kafka health check passes; start the clock after it. */
@@ -165,45 +129,14 @@ public final class BridgeIngestBench {
 
   record Options(Duration duration, Duration warmup, int concurrency, int requests, int partitions, String out) {
     static Options parse(String[] args) {
-      Map<String, String> given = new java.util.HashMap<>();
-      for (int i = 0; i < args.length; i++) {
-        if (!args[i].startsWith("--") || i + 1 >= args.length) {
-          throw new IllegalArgumentException("expected --name value pairs (duration, warmup, concurrency, requests,"
-              + " partitions, out), got '" + args[i] + "'");
-        }
-        given.put(args[i].substring(2), args[++i]);
-      }
-      Options options = new Options(
-          Duration.ofSeconds(number(given, "duration", 20)),
-          Duration.ofSeconds(number(given, "warmup", 5)),
-          number(given, "concurrency", 16),
-          number(given, "requests", 64),
-          number(given, "partitions", 6),
-          value(given, "out", "benchmarks/results/bridge-ingest.md"));
-      given.keySet().removeAll(List.of("duration", "warmup", "concurrency", "requests", "partitions", "out"));
-      if (!given.isEmpty()) {
-        throw new IllegalArgumentException("unknown options " + given.keySet());
-      }
-      return options;
-    }
-
-    private static String value(Map<String, String> given, String name, String defaultValue) {
-      String value = given.get(name);
-      return value != null ? value : System.getProperty("bench." + name, defaultValue);
-    }
-
-    private static int number(Map<String, String> given, String name, int defaultValue) {
-      String value = value(given, name, Integer.toString(defaultValue));
-      int parsed;
-      try {
-        parsed = Integer.parseInt(value);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(name + ": expected a whole number, got '" + value + "'");
-      }
-      if (parsed < (name.equals("warmup") ? 0 : 1)) {
-        throw new IllegalArgumentException(name + ": must be positive, got " + parsed);
-      }
-      return parsed;
+      BenchArgs given = BenchArgs.parse(args, List.of("duration", "warmup", "concurrency", "requests", "partitions", "out"));
+      return new Options(
+          Duration.ofSeconds(given.number("duration", 20, 1)),
+          Duration.ofSeconds(given.number("warmup", 5, 0)),
+          given.number("concurrency", 16, 1),
+          given.number("requests", 64, 1),
+          given.number("partitions", 6, 1),
+          given.value("out", "benchmarks/results/bridge-ingest.md"));
     }
   }
 }

@@ -19,11 +19,7 @@ final class Report {
   static String markdown(Options options, String broker, Workload workload, ClosedLoop.Result baseline,
       ClosedLoop.Result bridge) {
     StringBuilder md = new StringBuilder();
-    md.append("# Bridge ingest benchmark\n\n");
-    md.append("`io.tracestream.benchmarks.BridgeIngestBench`, run ")
-        .append(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
-            .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
-        .append(".\n\n");
+    title(md, "Bridge ingest benchmark", BridgeIngestBench.class);
     md.append("| phase | spans/s | requests/s | p50 ms | p99 ms | max ms | failed calls |\n");
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     row(md, "baseline: produce pre-split records", baseline);
@@ -45,12 +41,7 @@ final class Report {
     setting(md, "broker", broker);
     setting(md, "topic partitions", Integer.toString(options.partitions()));
     setting(md, "producer", "`Bridge.producerConfig` defaults: acks=all, idempotent, lz4, linger.ms=5, batch.size=256 KiB");
-    setting(md, "cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-    setting(md, "CPU", cpuModel());
-    setting(md, "OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-        + System.getProperty("os.arch"));
-    setting(md, "JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    setting(md, "max heap", Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
+    machine(md);
     if (baseline.firstFailure() != null || bridge.firstFailure() != null) {
       md.append("\nFirst failures: baseline `").append(baseline.firstFailure()).append("`, bridge `")
           .append(bridge.firstFailure()).append("`\n");
@@ -58,7 +49,34 @@ final class Report {
     return md.toString();
   }
 
-  static void write(Path file, String markdown) throws IOException {
+  /** The heading and the line naming the bench main and the time of the run. */
+  static void title(StringBuilder md, String title, Class<?> main) {
+    md.append("# ").append(title).append("\n\n");
+    md.append('`').append(main.getName()).append("`, run ")
+        .append(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
+            .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+        .append(".\n\n");
+  }
+
+  /** Setting rows for the machine and JVM the benchmark ran on. */
+  static void machine(StringBuilder md) {
+    setting(md, "cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    setting(md, "CPU", cpuModel());
+    setting(md, "OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+        + System.getProperty("os.arch"));
+    setting(md, "JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    setting(md, "max heap", Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
+  }
+
+  /** Prints the report, writes it to {@code file} and says where. */
+  static void publish(Path file, String markdown) throws IOException {
+    System.out.println();
+    System.out.println(markdown);
+    write(file, markdown);
+    System.out.println("written to " + file.toAbsolutePath().normalize());
+  }
+
+  private static void write(Path file, String markdown) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -71,7 +89,7 @@ final class Report {
         r.spansPerSecond(), r.callsPerSecond(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.failedCalls()));
   }
 
-  private static void setting(StringBuilder md, String name, String value) {
+  static void setting(StringBuilder md, String name, String value) {
     md.append("| ").append(name).append(" | ").append(value).append(" |\n");
   }
 

@@ -11,6 +11,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,18 +33,27 @@ public final class RealisticSpans {
 
   private final SplittableRandom random;
   private final List<Resource> resources = new ArrayList<>();
-  private final long baseNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+  private final long baseNanos;
 
-  private RealisticSpans(long seed) {
+  private RealisticSpans(long seed, Instant base) {
     random = new SplittableRandom(seed);
+    baseNanos = TimeUnit.SECONDS.toNanos(base.getEpochSecond()) + base.getNano();
     for (int i = 0; i < SERVICES.length; i++) {
       resources.add(resource(SERVICES[i], i));
     }
   }
 
-  /** {@code count} requests of {@code spansPerRequest} spans each. */
+  /** {@code count} requests of {@code spansPerRequest} spans each, traces starting in the 30 s before now. */
   public static List<ExportTraceServiceRequest> generate(int count, int spansPerRequest, long seed) {
-    RealisticSpans generator = new RealisticSpans(seed);
+    return generate(count, spansPerRequest, seed, Instant.now());
+  }
+
+  /**
+   * {@code count} requests of {@code spansPerRequest} spans each, traces starting in the 30 s before
+   * {@code base} (and ending up to 2 s after it).
+   */
+  public static List<ExportTraceServiceRequest> generate(int count, int spansPerRequest, long seed, Instant base) {
+    RealisticSpans generator = new RealisticSpans(seed, base);
     List<ExportTraceServiceRequest> requests = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       requests.add(generator.request(spansPerRequest));
