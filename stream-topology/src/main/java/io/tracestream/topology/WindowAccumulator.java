@@ -2,50 +2,46 @@ package io.tracestream.topology;
 
 import io.tracestream.topology.model.LatencyBuckets;
 import io.tracestream.topology.model.WindowResult;
+import io.tracestream.topology.sketch.LatencyBins;
 import io.tracestream.topology.sketch.LatencySketch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-/** One open window of one series: counts, exact histogram buckets, sum, max and the quantile sketch. */
+/**
+ * One open window of one series: error count, exact histogram buckets, and the sketch bins (which
+ * hold count, sum, min and max). Read, updated and written back for every span, so its bytes are
+ * plain arrays; the DDSketch is built only when the window closes.
+ */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
 
-  private long count;
   private long errors;
-  private double sumMs;
-  private double maxMs;
   private final long[] buckets;
-  private final LatencySketch sketch;
+  private final LatencyBins bins;
 
-  private WindowAccumulator(long count, long errors, double sumMs, double maxMs, long[] buckets, LatencySketch sketch) {
-    this.count = count;
+  private WindowAccumulator(long errors, long[] buckets, LatencyBins bins) {
     this.errors = errors;
-    this.sumMs = sumMs;
-    this.maxMs = maxMs;
     this.buckets = buckets;
-    this.sketch = sketch;
+    this.bins = bins;
   }
 
   static WindowAccumulator empty() {
-    return new WindowAccumulator(0, 0, 0, 0, new long[BUCKETS], LatencySketch.create());
+    return new WindowAccumulator(0, new long[BUCKETS], LatencyBins.create());
   }
 
   void add(double millis, boolean error) {
     double ms = Math.max(0, millis);
-    count++;
     if (error) {
       errors++;
     }
-    sumMs += ms;
-    maxMs = Math.max(maxMs, ms);
     buckets[LatencyBuckets.index(ms)]++;
-    sketch.add(ms);
+    bins.add(ms);
   }
 
   long count() {
-    return count;
+    return bins.count();
   }
 
   WindowResult result(long windowStart, long windowEnd) {
@@ -53,33 +49,29 @@ final class WindowAccumulator {
     for (long b : buckets) {
       counts.add(b);
     }
-    return new WindowResult(windowStart, windowEnd, count, errors, sumMs,
-        sketch.quantile(0.5), sketch.quantile(0.95), sketch.quantile(0.99), maxMs, counts,
+    LatencySketch sketch = bins.toSketch();
+    return new WindowResult(windowStart, windowEnd, bins.count(), errors, bins.sum(),
+        sketch.quantile(0.5), sketch.quantile(0.95), sketch.quantile(0.99), bins.max(), counts,
         Base64.getEncoder().encodeToString(sketch.toBytes()));
   }
 
   byte[] toBytes() {
-    byte[] sketchBytes = sketch.toBytes();
-    ByteBuffer out = ByteBuffer.allocate(8 * 4 + 8 * BUCKETS + sketchBytes.length);
-    out.putLong(count).putLong(errors).putDouble(sumMs).putDouble(maxMs);
-    for (long b : buckets) {
-      out.putLong(b);
-    }
-    return out.put(sketchBytes).array();
+    byte[] binBytes = bins.toBytes();
+    ByteBuffer out = ByteBuffer.allocate(8 + 8 * BUCKETS + binBytes.length);
+    out.putLong(errors);
+    out.asLongBuffer().put(buckets);
+    out.position(8 + 8 * BUCKETS);
+    return out.put(binBytes).array();
   }
 
   static WindowAccumulator fromBytes(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
-    long count = in.getLong();
     long errors = in.getLong();
-    double sum = in.getDouble();
-    double max = in.getDouble();
     long[] buckets = new long[BUCKETS];
-    for (int i = 0; i < BUCKETS; i++) {
-      buckets[i] = in.getLong();
-    }
-    byte[] sketch = new byte[in.remaining()];
-    in.get(sketch);
-    return new WindowAccumulator(count, errors, sum, max, buckets, LatencySketch.fromBytes(sketch));
+    in.asLongBuffer().get(buckets);
+    in.position(8 + 8 * BUCKETS);
+    byte[] bins = new byte[in.remaining()];
+    in.get(bins);
+    return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins));
   }
 }

@@ -40,7 +40,7 @@ public final class LatencySketch {
 
   static final IndexMapping MAPPING = new LogarithmicMapping(RELATIVE_ACCURACY);
 
-  private static final Supplier<Store> STORE = () -> new CollapsingLowestDenseStore(MAX_BINS);
+  static final Supplier<Store> STORE = () -> new CollapsingLowestDenseStore(MAX_BINS);
 
   private final DDSketchWithExactSummaryStatistics sketch;
 
@@ -58,13 +58,20 @@ public final class LatencySketch {
    * as 0 ms, and infinity as the largest value the mapping can index.
    */
   public void add(double millis) {
-    double value = millis;
-    if (!(value > 0)) {
-      value = 0; // negative, -0.0 or NaN
-    } else if (value > MAPPING.maxIndexableValue()) {
-      value = MAPPING.maxIndexableValue();
+    sketch.accept(clamp(millis));
+  }
+
+  /** Negative, -0.0 and NaN as 0; beyond the mapping's range as its largest value. */
+  static double clamp(double millis) {
+    if (!(millis > 0)) {
+      return 0;
     }
-    sketch.accept(value);
+    return Math.min(millis, MAPPING.maxIndexableValue());
+  }
+
+  /** A sketch built elsewhere in this package from the same mapping and store. */
+  static LatencySketch wrap(DDSketchWithExactSummaryStatistics sketch) {
+    return new LatencySketch(sketch);
   }
 
   /** Adds every value of {@code other} to this sketch; {@code other} is unchanged. */

@@ -1,0 +1,140 @@
+package io.tracestream.topology.sketch;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketchWithExactSummaryStatistics;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The bins of a {@link LatencySketch}, held as a plain dense array, for a window aggregate that is
+ * read, updated by one value and written back for every span: adding is an array increment and
+ * the bytes are a bulk copy, where the sketch's own encoding walks every bin. Uses the sketch's index
+ * mapping and bin limit, so {@link #toSketch()} is exactly the sketch the same values would build.
+ */
+public final class LatencyBins {
+  private static final int HEADER = 4 + 4 + 8 + 8 + 8 + 8 + 8;
+
+  private int offset;
+  private int[] counts;
+  private long zeroCount;
+  private long count;
+  private double sum;
+  private double min;
+  private double max;
+
+  private LatencyBins(int offset, int[] counts, long zeroCount, long count, double sum, double min, double max) {
+    this.offset = offset;
+    this.counts = counts;
+    this.zeroCount = zeroCount;
+    this.count = count;
+    this.sum = sum;
+    this.min = min;
+    this.max = max;
+  }
+
+  public static LatencyBins create() {
+    return new LatencyBins(0, new int[0], 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+  }
+
+  /** Adds one latency, clamped as {@link LatencySketch#add} clamps it. */
+  public void add(double millis) {
+    double value = LatencySketch.clamp(millis);
+    count++;
+    sum += value;
+    min = Math.min(min, value);
+    max = Math.max(max, value);
+    if (value <= LatencySketch.MAPPING.minIndexableValue()) {
+      zeroCount++;
+      return;
+    }
+    int index = LatencySketch.MAPPING.index(value);
+    if (counts.length == 0) {
+      offset = index;
+      counts = new int[1];
+    } else if (index < offset || index >= offset + counts.length) {
+      index = grow(index);
+    }
+    int slot = index - offset;
+    if (counts[slot] < Integer.MAX_VALUE) {
+      counts[slot]++;
+    }
+  }
+
+  /** Widens the array to hold {@code index}; past the bin limit the lowest bins collapse into one. */
+  private int grow(int index) {
+    int low = Math.min(offset, index);
+    int high = Math.max(offset + counts.length - 1, index);
+    if (high - low + 1 > LatencySketch.MAX_BINS) {
+      low = high - LatencySketch.MAX_BINS + 1;
+    }
+    int[] wider = new int[high - low + 1];
+    for (int i = 0; i < counts.length; i++) {
+      int target = Math.max(low, offset + i) - low;
+      wider[target] = (int) Math.min(Integer.MAX_VALUE, (long) wider[target] + counts[i]);
+    }
+    offset = low;
+    counts = wider;
+    return Math.max(index, low);
+  }
+
+  public long count() {
+    return count;
+  }
+
+  public double sum() {
+    return sum;
+  }
+
+  public double max() {
+    return max;
+  }
+
+  /** The sketch of the values added, for quantiles and for the serialized sketch of a window result. */
+  public LatencySketch toSketch() {
+    DDSketch sketch = new DDSketch(LatencySketch.MAPPING, LatencySketch.STORE);
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] > 0) {
+        sketch.getPositiveValueStore().add(offset + i, (long) counts[i]);
+      }
+    }
+    if (zeroCount > 0) {
+      sketch.accept(0, zeroCount);
+    }
+    return LatencySketch.wrap(DDSketchWithExactSummaryStatistics.of(sketch, count, min, max, sum));
+  }
+
+  public byte[] toBytes() {
+    ByteBuffer out = ByteBuffer.allocate(HEADER + 4 * counts.length);
+    out.putInt(offset).putInt(counts.length).putLong(zeroCount).putLong(count)
+        .putDouble(sum).putDouble(min).putDouble(max);
+    out.asIntBuffer().put(counts);
+    return out.array();
+  }
+
+  /** @throws IllegalArgumentException when the bytes are not from {@link #toBytes()} */
+  public static LatencyBins fromBytes(byte[] bytes) {
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    if (bytes.length < HEADER) {
+      throw new IllegalArgumentException("not LatencyBins: " + bytes.length + " bytes");
+    }
+    int offset = in.getInt();
+    int length = in.getInt();
+    if (length < 0 || length > LatencySketch.MAX_BINS || bytes.length != HEADER + 4 * length) {
+      throw new IllegalArgumentException("not LatencyBins: " + length + " bins in " + bytes.length + " bytes");
+    }
+    long zeroCount = in.getLong();
+    long count = in.getLong();
+    double sum = in.getDouble();
+    double min = in.getDouble();
+    double max = in.getDouble();
+    int[] counts = new int[length];
+    in.asIntBuffer().get(counts);
+    return new LatencyBins(offset, counts, zeroCount, count, sum, min, max);
+  }
+
+  @Override
+  public String toString() {
+    return "LatencyBins[count=" + count + ", bins=" + counts.length + ", offset=" + offset + ", zero=" + zeroCount
+        + ", counts=" + Arrays.toString(counts) + "]";
+  }
+}

@@ -1,0 +1,86 @@
+package io.tracestream.topology.sketch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class LatencyBinsTest {
+  private static final double[] QUANTILES = {0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1};
+
+  @Test
+  void buildsExactlyTheSketchThatTheSameValuesBuild() {
+    SplittableRandom random = new SplittableRandom(7);
+    LatencyBins bins = LatencyBins.create();
+    LatencySketch direct = LatencySketch.create();
+    for (int i = 0; i < 50_000; i++) {
+      double ms = Math.exp(random.nextGaussian() * 1.5 + 3); // log-normal, median ~20 ms
+      if (i % 1000 == 0) {
+        ms = 0;
+      }
+      bins.add(ms);
+      direct.add(ms);
+    }
+
+    LatencySketch built = LatencyBins.fromBytes(bins.toBytes()).toSketch();
+
+    assertThat(built.count()).isEqualTo(direct.count());
+    assertThat(built.min()).isEqualTo(direct.min());
+    assertThat(built.max()).isEqualTo(direct.max());
+    assertThat(built.sum()).isCloseTo(direct.sum(), org.assertj.core.api.Assertions.withinPercentage(1e-9));
+    for (double q : QUANTILES) {
+      assertThat(built.quantile(q)).as("q=%s", q).isEqualTo(direct.quantile(q));
+    }
+  }
+
+  @Test
+  void valuesAddedInAnyOrderWidenTheArrayBothWays() {
+    LatencyBins bins = LatencyBins.create();
+    LatencySketch direct = LatencySketch.create();
+    for (double ms : new double[] {100, 1, 10_000, 0.01, 5_000_000, 50}) {
+      bins.add(ms);
+      direct.add(ms);
+    }
+
+    LatencySketch built = bins.toSketch();
+
+    for (double q : QUANTILES) {
+      assertThat(built.quantile(q)).as("q=%s", q).isEqualTo(direct.quantile(q));
+    }
+  }
+
+  @Test
+  void aRangeWiderThanTheBinLimitCollapsesItsLowestBinsAndKeepsHighQuantilesWithinTheBound() {
+    LatencyBins bins = LatencyBins.create();
+    bins.add(1e-9); // far below: collapses once the range passes the limit
+    for (int i = 1; i <= 1000; i++) {
+      bins.add(1e6 + i * 1000); // ~1000 s
+    }
+
+    byte[] bytes = bins.toBytes();
+    LatencySketch sketch = LatencyBins.fromBytes(bytes).toSketch();
+
+    assertThat(bytes.length).isLessThanOrEqualTo(48 + 4 * LatencySketch.MAX_BINS);
+    assertThat(sketch.count()).isEqualTo(1001);
+    double exactP99 = 1e6 + Math.floor(0.99 * 1000) * 1000;
+    assertThat(sketch.quantile(0.99)).isCloseTo(exactP99,
+        org.assertj.core.api.Assertions.withinPercentage(100 * LatencySketch.RELATIVE_ACCURACY));
+  }
+
+  @Test
+  void anEmptyBinsGivesAnEmptySketch() {
+    LatencySketch sketch = LatencyBins.fromBytes(LatencyBins.create().toBytes()).toSketch();
+
+    assertThat(sketch.isEmpty()).isTrue();
+    assertThat(sketch.quantile(0.5)).isNaN();
+  }
+
+  @Test
+  void bytesOfAnotherFormatAreRefused() {
+    assertThatThrownBy(() -> LatencyBins.fromBytes(new byte[] {1, 2, 3}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not LatencyBins");
+    assertThatThrownBy(() -> LatencyBins.fromBytes(new byte[60]))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
