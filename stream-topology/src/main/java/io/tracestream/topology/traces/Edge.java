@@ -1,0 +1,50 @@
+package io.tracestream.topology.traces;
+
+import java.util.Objects;
+
+/**
+ * One call seen in one trace: a request from {@code client} to {@code server}, or a message from a
+ * producer ({@code client}) to a consumer ({@code server}). Labels follow the OTel Collector's
+ * servicegraph connector ({@code traces_service_graph_request_total{client, server, connection_type}}).
+ *
+ * @param connectionType {@link #UNSET}, {@link #MESSAGING_SYSTEM}, {@link #DATABASE} or {@link #VIRTUAL_NODE}
+ * @param failed the client side or the server side (either span of the pair) has status ERROR
+ * @param clientLatencyNanos duration of the client (or producer) span; {@link #MISSING_LATENCY} when
+ *     there is no client span (an edge from {@link #USER})
+ * @param serverLatencyNanos duration of the server (or consumer) span; {@link #MISSING_LATENCY} when
+ *     no span measured the server side (a virtual node); a database edge carries the client's duration
+ *     here, as the connector does, because a database never has a span of its own
+ */
+public record Edge(
+    String client,
+    String server,
+    String connectionType,
+    boolean failed,
+    long clientLatencyNanos,
+    long serverLatencyNanos) {
+
+  /** An instrumented client and an instrumented server. */
+  public static final String UNSET = "";
+  public static final String MESSAGING_SYSTEM = "messaging_system";
+  public static final String DATABASE = "database";
+  /** One side was not instrumented: an uninstrumented caller ({@link #USER}) or a peer named by attributes. */
+  public static final String VIRTUAL_NODE = "virtual_node";
+  /** The client name of a root server span's caller, as the servicegraph connector names it. */
+  public static final String USER = "user";
+  /** Latency of a side that no span measured; never a real duration (those are >= 0). */
+  public static final long MISSING_LATENCY = -1;
+
+  public Edge {
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(connectionType, "connectionType");
+  }
+
+  public boolean hasClientLatency() {
+    return clientLatencyNanos != MISSING_LATENCY;
+  }
+
+  public boolean hasServerLatency() {
+    return serverLatencyNanos != MISSING_LATENCY;
+  }
+}

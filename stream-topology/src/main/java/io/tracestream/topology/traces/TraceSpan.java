@@ -1,0 +1,115 @@
+package io.tracestream.topology.traces;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.tracestream.span.TraceIds;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What trace assembly keeps of one span: ids, service, kind, error, times, the few attributes that
+ * name a peer the trace does not show, and span links (how a consumer that starts its own span
+ * points back at the producer whose context it took from Kafka headers).
+ *
+ * @param traceId 32 lowercase hex chars
+ * @param spanId 16 lowercase hex chars
+ * @param parentSpanId 16 lowercase hex chars, or "" for a root span
+ * @param service the resource's {@code service.name}
+ * @param kind OTLP {@code SpanKind} number ({@link Span.SpanKind#SPAN_KIND_SERVER_VALUE} ...)
+ * @param error status code is {@code STATUS_CODE_ERROR}
+ * @param attributes only the keys in {@link #ATTRIBUTE_KEYS}, only non-empty string values
+ */
+public record TraceSpan(
+    String traceId,
+    String spanId,
+    String parentSpanId,
+    String service,
+    String name,
+    int kind,
+    boolean error,
+    long startNanos,
+    long endNanos,
+    Map<String, String> attributes,
+    List<LinkRef> links) {
+
+  public static final String PEER_SERVICE = "peer.service";
+  public static final String DB_SYSTEM = "db.system";
+  /** Stable semantic conventions (1.26+) name for what older instrumentation calls {@code db.name}. */
+  public static final String DB_NAMESPACE = "db.namespace";
+  public static final String DB_NAME = "db.name";
+  public static final String SERVER_ADDRESS = "server.address";
+  public static final String MESSAGING_SYSTEM = "messaging.system";
+  public static final String MESSAGING_DESTINATION_NAME = "messaging.destination.name";
+  public static final Set<String> ATTRIBUTE_KEYS = Set.of(PEER_SERVICE, DB_SYSTEM, DB_NAMESPACE, DB_NAME,
+      SERVER_ADDRESS, MESSAGING_SYSTEM, MESSAGING_DESTINATION_NAME);
+  /** Longer attribute values are cut: they become node names, which are metric labels. */
+  static final int MAX_VALUE_CHARS = 1024;
+
+  /** A span link: the span this one points at, possibly in another trace. */
+  public record LinkRef(String traceId, String spanId) {
+    public LinkRef {
+      Objects.requireNonNull(traceId, "traceId");
+      Objects.requireNonNull(spanId, "spanId");
+    }
+  }
+
+  public TraceSpan {
+    Objects.requireNonNull(traceId, "traceId");
+    Objects.requireNonNull(spanId, "spanId");
+    parentSpanId = parentSpanId == null ? "" : parentSpanId;
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(name, "name");
+    attributes = Map.copyOf(attributes);
+    links = List.copyOf(links);
+  }
+
+  /** The span of {@code service} (its resource's {@code service.name}), keeping only what trace analysis uses. */
+  public static TraceSpan from(Span span, String service) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    for (KeyValue kv : span.getAttributesList()) {
+      if (!ATTRIBUTE_KEYS.contains(kv.getKey()) || kv.getValue().getValueCase() != AnyValue.ValueCase.STRING_VALUE) {
+        continue;
+      }
+      String value = kv.getValue().getStringValue();
+      if (!value.isEmpty()) {
+        attributes.putIfAbsent(kv.getKey(), value.length() <= MAX_VALUE_CHARS ? value : value.substring(0, MAX_VALUE_CHARS));
+      }
+    }
+    List<LinkRef> links = new ArrayList<>(span.getLinksCount());
+    for (Span.Link link : span.getLinksList()) {
+      links.add(new LinkRef(TraceIds.toHex(link.getTraceId()), TraceIds.toHex(link.getSpanId())));
+    }
+    return new TraceSpan(
+        TraceIds.toHex(span.getTraceId()),
+        TraceIds.toHex(span.getSpanId()),
+        TraceIds.toHex(span.getParentSpanId()),
+        service,
+        span.getName(),
+        span.getKindValue(),
+        span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
+        span.getStartTimeUnixNano(),
+        span.getEndTimeUnixNano(),
+        attributes,
+        links);
+  }
+
+  public boolean isRoot() {
+    return parentSpanId.isEmpty();
+  }
+
+  /** End minus start, never negative (a span from a broken clock counts as instantaneous). */
+  public long durationNanos() {
+    return Math.max(0, endNanos - startNanos);
+  }
+
+  /** The attribute's value, or null when the span does not carry it. */
+  public String attribute(String key) {
+    return attributes.get(key);
+  }
+}

@@ -1,0 +1,46 @@
+package io.tracestream.topology.traces;
+
+import java.util.List;
+import java.util.TreeSet;
+
+/** Builds the {@link TraceSummary} of one completed trace. */
+public final class TraceSummaries {
+  private TraceSummaries() {}
+
+  /**
+   * The summary of {@code spans}, all of one trace (the trace id is the first span's).
+   *
+   * <p>The root is the span with no parent id. Should there be several (a trace id reused by a buggy
+   * client), the earliest-starting one is taken, and likewise the earliest-starting span of all stands
+   * in when there is none ({@code rootMissing}); ties go to the span that came first.
+   *
+   * @throws IllegalArgumentException if {@code spans} is empty: a trace has at least one span
+   */
+  public static TraceSummary of(List<TraceSpan> spans) {
+    if (spans.isEmpty()) {
+      throw new IllegalArgumentException("spans is empty: a trace has at least one span");
+    }
+    TraceSpan root = null;
+    TraceSpan earliest = null;
+    long start = Long.MAX_VALUE;
+    long end = Long.MIN_VALUE;
+    boolean error = false;
+    TreeSet<String> services = new TreeSet<>();
+    for (TraceSpan span : spans) {
+      if (span.isRoot() && (root == null || span.startNanos() < root.startNanos())) {
+        root = span;
+      }
+      if (earliest == null || span.startNanos() < earliest.startNanos()) {
+        earliest = span;
+      }
+      start = Math.min(start, span.startNanos());
+      end = Math.max(end, span.endNanos());
+      error |= span.error();
+      services.add(span.service());
+    }
+    boolean rootMissing = root == null;
+    TraceSpan shownRoot = rootMissing ? earliest : root;
+    return new TraceSummary(spans.get(0).traceId(), shownRoot.service(), shownRoot.name(), rootMissing,
+        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services));
+  }
+}
