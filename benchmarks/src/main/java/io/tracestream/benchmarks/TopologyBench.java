@@ -11,7 +11,7 @@ import io.tracestream.span.SplitResult;
 import io.tracestream.span.TraceKeyedProducer;
 import io.tracestream.span.TraceSplitter;
 import io.tracestream.testkit.RealisticSpans;
-import io.tracestream.topology.SpanMetricsTopology;
+import io.tracestream.topology.StreamTopology;
 import io.tracestream.topology.TopologyApp;
 import io.tracestream.topology.TopologyConfig;
 import java.net.URI;
@@ -265,7 +265,7 @@ public final class TopologyBench {
   /** The committed window results, and the spans they count. */
   private static WindowCount countResults(String bootstrap, String topic) {
     long[] spans = new long[1];
-    long results = readAll(bootstrap, topic, value -> spans[0] += SpanMetricsTopology.WINDOW_RESULT.fromBytes(value).count());
+    long results = readAll(bootstrap, topic, value -> spans[0] += StreamTopology.WINDOW_RESULT.fromBytes(value).count());
     return new WindowCount(results, spans[0]);
   }
 

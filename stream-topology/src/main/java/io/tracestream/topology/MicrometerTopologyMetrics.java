@@ -8,6 +8,8 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   private final MeterRegistry registry;
   private final Counter poison;
   private final Counter clamped;
+  private final Counter lateTraceSpans;
+  private final Counter completed;
 
   MicrometerTopologyMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -16,6 +18,11 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
     this.clamped = Counter.builder("tracestream.clamped.spans")
         .description("spans ending further in the future than topology.max.future.skew, taken as ending then")
         .register(registry);
+    this.lateTraceSpans = Counter.builder("tracestream.late.trace.spans")
+        .description("spans for a trace already completed: counted in span metrics, not added to the trace")
+        .register(registry);
+    this.completed = Counter.builder("tracestream.traces.completed")
+        .description("traces assembled, completed and summarized").register(registry);
   }
 
   @Override
@@ -35,6 +42,23 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
     Counter.builder("tracestream.overflow.spans")
         .description("spans of operations past topology.max.operations.per.service, counted in span_name=\"__overflow__\"")
         .tag("service_name", service).register(registry).increment(count);
+  }
+
+  @Override
+  public void droppedSpans(String reason, long count) {
+    Counter.builder("tracestream.dropped.spans")
+        .description("spans left out of trace assembly, by reason (they still count in span metrics)")
+        .tag("reason", reason).register(registry).increment(count);
+  }
+
+  @Override
+  public void lateTraceSpans(long count) {
+    lateTraceSpans.increment(count);
+  }
+
+  @Override
+  public void tracesCompleted(long count) {
+    completed.increment(count);
   }
 
   @Override

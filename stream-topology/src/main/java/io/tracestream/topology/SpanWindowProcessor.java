@@ -25,9 +25,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * window has closed is late: counted, not aggregated. Past the per-service limit of distinct span
  * names, further names are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
  *
- * <p>Event time only advances with spans. So that the last windows of a task that stops receiving
- * spans still close, a wall-clock punctuator advances event time by the wall-clock time that passed
- * once the task has been idle for {@code idleClose}.
+ * <p>Event time is the task's {@link EventClock}, which also advances with the wall clock once the
+ * task has been idle for {@code idleClose}, so the last windows close after traffic stops.
  *
  * <p>State, all in changelogged stores (so exactly-once restores it): open windows keyed by
  * big-endian window start then series, so closing is a range scan in time order; event time; and the
@@ -48,10 +47,7 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
 
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> state;
-  private long eventTime;
-  /** Wall-clock time of the punctuation that last saw spans arrive; all wall-clock readings come from punctuations. */
-  private long lastActivityWallMs = Long.MIN_VALUE;
-  private boolean activeSincePunctuation;
+  private EventClock clock;
 
   SpanWindowProcessor(Duration size, Duration grace, Duration idleClose, int maxOperations, TopologyMetrics metrics) {
     this.size = size.toMillis();
@@ -67,18 +63,21 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
     windows = context.getStateStore(WINDOWS_STORE);
     state = context.getStateStore(STATE_STORE);
     Long stored = state.get(EVENT_TIME);
-    eventTime = stored == null ? Long.MIN_VALUE : stored;
-    long every = Math.max(100, Math.min(1000, idleClose / 2));
-    context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
+    clock = new EventClock(stored == null ? EventClock.NONE : stored, t -> state.put(EVENT_TIME, t), idleClose);
+    context.schedule(EventClock.punctuationInterval(idleClose), PunctuationType.WALL_CLOCK_TIME, wallMs -> {
+      if (clock.punctuate(wallMs)) {
+        closeWindows();
+      }
+    });
   }
 
   @Override
   public void process(Record<byte[], SpanSample> record) {
-    activeSincePunctuation = true;
     SpanSample span = record.value();
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
-    if (eventTime != Long.MIN_VALUE && start + size + grace <= eventTime) {
+    if (clock.time() != EventClock.NONE && start + size + grace <= clock.time()) {
+      clock.observe(timestamp);
       metrics.lateSpans(span.service(), 1);
       return;
     }
@@ -89,30 +88,13 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
     WindowAccumulator window = stored == null ? WindowAccumulator.empty() : WindowAccumulator.fromBytes(stored);
     window.add(span.durationNanos() / 1e6, series.isError());
     windows.put(key, window.toBytes());
-    if (timestamp > eventTime) {
-      advanceTo(timestamp);
+    if (clock.observe(timestamp)) {
+      closeWindows();
     }
   }
 
-  private void advanceWhenIdle(long wallMs) {
-    if (activeSincePunctuation || lastActivityWallMs == Long.MIN_VALUE) {
-      activeSincePunctuation = false;
-      lastActivityWallMs = wallMs;
-      return;
-    }
-    long idleFor = wallMs - lastActivityWallMs;
-    if (eventTime == Long.MIN_VALUE || idleFor < idleClose) {
-      return;
-    }
-    // Event time moves on with the wall clock from here; the idle period itself stays a gap.
-    lastActivityWallMs = wallMs;
-    advanceTo(eventTime + idleFor);
-  }
-
-  private void advanceTo(long time) {
-    eventTime = time;
-    state.put(EVENT_TIME, time);
-    long closedBefore = time - grace - size; // windows starting at or before this have closed
+  private void closeWindows() {
+    long closedBefore = clock.time() - grace - size; // windows starting at or before this have closed
     List<Bytes> closed = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = windows.range(null, windowKeyPrefix(closedBefore + 1))) {
       while (it.hasNext()) {

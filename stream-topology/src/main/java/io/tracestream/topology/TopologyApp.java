@@ -48,7 +48,7 @@ public final class TopologyApp implements AutoCloseable {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    streams = new KafkaStreams(new SpanMetricsTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC()).get(),
+    streams = new KafkaStreams(new StreamTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC()).get(),
         streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
@@ -103,7 +103,7 @@ public final class TopologyApp implements AutoCloseable {
               .get(config.spansTopic()).partitions().size()
           : 6;
       List<NewTopic> missing = new ArrayList<>();
-      for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic())) {
+      for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic())) {
         if (!existing.contains(topic)) {
           missing.add(new NewTopic(topic, partitions, replication));
         }

@@ -14,7 +14,19 @@ public interface TopologyMetrics {
   /** Spans whose end time was ahead of wall-clock time by more than the allowed skew, and was clamped. */
   void clampedSpans(long count);
 
+  /** Spans left out of trace assembly: {@code invalid_ids} (not placeable in a trace), {@code trace_too_large} (past the span cap). */
+  void droppedSpans(String reason, long count);
+
+  /** Spans that arrived for a trace that had already been completed; in span metrics, not in the trace. */
+  void lateTraceSpans(long count);
+
+  /** Traces completed and summarized. */
+  void tracesCompleted(long count);
+
   TopologyMetrics NOOP = new TopologyMetrics() {
+    @Override public void droppedSpans(String reason, long count) {}
+    @Override public void lateTraceSpans(long count) {}
+    @Override public void tracesCompleted(long count) {}
     @Override public void poisonRecord() {}
     @Override public void lateSpans(String service, long count) {}
     @Override public void overflowSpans(String service, long count) {}

@@ -90,7 +90,7 @@ public record TraceSpan(
         TraceIds.toHex(span.getSpanId()),
         TraceIds.toHex(span.getParentSpanId()),
         service,
-        span.getName(),
+        span.getName().length() <= MAX_VALUE_CHARS ? span.getName() : span.getName().substring(0, MAX_VALUE_CHARS),
         span.getKindValue(),
         span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
         span.getStartTimeUnixNano(),

@@ -3,8 +3,10 @@ package io.tracestream.topology;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
+import io.tracestream.topology.traces.TraceSummary;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,18 +24,22 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The span-metrics topology, a function of its config:
+ * The tracestream topology, a function of its config:
  *
  * <pre>
  * otlp_spans ─ decode ─┬─ poison ─────────────────────────────────────────────▶ tracestream.dlq
- *                      └─ samples ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
+ *                      ├─ samples ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
+ *                      ├─ spans of a trace, keyed by its id ───────────┐
+ *                      └─ spans of a null-key record ─ repartition by trace id ─┴─ assembly ▶ tracestream.traces
  * </pre>
  *
- * <p>Every store, repartition and changelog topic is named here; SpanMetricsTopologyTest pins the names,
+ * <p>Every store, repartition and changelog topic is named here; StreamTopologyTest pins the names,
  * since renaming one loses its state on upgrade.
  */
-public final class SpanMetricsTopology implements Supplier<Topology> {
+public final class StreamTopology implements Supplier<Topology> {
   static final String REPARTITION = "span-samples-by-service";
+  static final String TRACE_REPARTITION = "spans-by-trace";
+  public static final JsonSerde<TraceSummary> TRACE_SUMMARY = JsonSerde.of(TraceSummary.class);
   public static final JsonSerde<SeriesKey> SERIES_KEY = JsonSerde.of(SeriesKey.class);
   public static final JsonSerde<WindowResult> WINDOW_RESULT = JsonSerde.of(WindowResult.class);
 
@@ -42,7 +48,7 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
   private final Clock clock;
 
   /** @param clock wall-clock time, against which span end times are clamped */
-  public SpanMetricsTopology(TopologyConfig config, TopologyMetrics metrics, Clock clock) {
+  public StreamTopology(TopologyConfig config, TopologyMetrics metrics, Clock clock) {
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
@@ -66,15 +72,21 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(SpanWindowProcessor.STATE_STORE), Serdes.String(), Serdes.Long())
         .withCachingEnabled());
+    for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
+      builder.addStateStore(Stores.keyValueStoreBuilder(
+          Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+    }
 
     KStream<byte[], Decoded> decoded = builder
         .stream(config.spansTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("spans-source"))
-        .process(() -> new SpanSampler(config.maxFutureSkew(), clock, metrics), Named.as("span-decoder"));
+        .process(() -> new SpanDecoder(config.maxFutureSkew(), clock, metrics), Named.as("span-decoder"));
 
     Map<String, KStream<byte[], Decoded>> branches = decoded
         .split(Named.as("decoded-"))
         .branch((key, value) -> value instanceof Decoded.Poison, Branched.as("poison"))
-        .defaultBranch(Branched.as("samples"));
+        .branch((key, value) -> value instanceof SpanSample, Branched.as("samples"))
+        .branch((key, value) -> ((TraceSpans) value).rekey(), Branched.as("traces-rekey"))
+        .defaultBranch(Branched.as("traces"));
 
     branches.get("decoded-poison")
         .mapValues(value -> ((Decoded.Poison) value).value(), Named.as("poison-bytes"))
@@ -87,7 +99,20 @@ public final class SpanMetricsTopology implements Supplier<Topology> {
                 config.maxOperationsPerService(), metrics),
             Named.as("span-windows"), SpanWindowProcessor.WINDOWS_STORE, SpanWindowProcessor.STATE_STORE)
         .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink")
-            .withStreamPartitioner(SpanMetricsTopology::byService));
+            .withStreamPartitioner(StreamTopology::byService));
+
+    // Spans of a record keyed by their trace id are already in that trace's partition; the others
+    // (a Collector's null key) are re-keyed by trace id through a repartition topic first.
+    KStream<byte[], TraceSpans> rekeyed = branches.get("decoded-traces-rekey")
+        .mapValues(value -> (TraceSpans) value, Named.as("traces-to-rekey"))
+        .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION));
+    branches.get("decoded-traces")
+        .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
+        .merge(rekeyed, Named.as("traces-by-id"))
+        .process(() -> new TraceAssemblyProcessor(config.traceIdle(), config.traceMaxAge(), config.traceMaxSpans(),
+                config.idleClose(), metrics),
+            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)
+        .to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
     return builder.build();
   }
 }

@@ -6,21 +6,29 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.tracestream.span.RejectReason;
+import io.tracestream.topology.traces.TraceSpan;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Decodes an otlp_spans record, whatever its key (a trace id, or null as the Collector writes by
- * default), into one sample per span keyed by service name, stamped with the span's end time. The end
+ * default), into one sample per span keyed by service name, stamped with the span's end time, and
+ * one {@link TraceSpans} per trace in the record, keyed by trace id and stamped with its latest span
+ * end; those from a record not keyed by that trace id are marked for repartitioning by trace id. The end
  * time is clamped to wall-clock time plus the allowed skew, so one span from a clock in the future
  * cannot close every window. An undecodable record becomes a {@link Decoded.Poison} with headers
  * naming the error, for the DLQ.
  */
-final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Decoded> {
+final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Decoded> {
   static final String UNKNOWN_SERVICE = "unknown_service";
   /** Longer names are cut: a span name is a low-cardinality label, not a payload. */
   static final int MAX_NAME_CHARS = 1024;
@@ -29,7 +37,7 @@ final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Deco
   private final Clock clock;
   private final TopologyMetrics metrics;
 
-  SpanSampler(Duration maxFutureSkew, Clock clock, TopologyMetrics metrics) {
+  SpanDecoder(Duration maxFutureSkew, Clock clock, TopologyMetrics metrics) {
     this.maxFutureSkewMs = maxFutureSkew.toMillis();
     this.clock = clock;
     this.metrics = metrics;
@@ -50,7 +58,9 @@ final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Deco
     }
     long latestAllowed = clock.millis() + maxFutureSkewMs;
     long clamped = 0;
+    long invalid = 0;
     RecordHeaders none = new RecordHeaders();
+    Map<String, TraceBatch> traces = new LinkedHashMap<>();
     for (ResourceSpans rs : request.getResourceSpansList()) {
       String service = serviceName(rs);
       byte[] key = service.getBytes(StandardCharsets.UTF_8);
@@ -65,11 +75,35 @@ final class SpanSampler extends ContextualProcessor<byte[], byte[], byte[], Deco
           SpanSample sample = new SpanSample(service, truncate(span.getName()), span.getKindValue(),
               span.getStatus().getCodeValue(), duration);
           context().forward(new Record<byte[], Decoded>(key, sample, endMs, none));
+          if (RejectReason.checkIds(span) != null) {
+            invalid++; // measured, but cannot be placed in a trace
+            continue;
+          }
+          TraceSpan traceSpan = TraceSpan.from(span, service);
+          traces.computeIfAbsent(traceSpan.traceId(), id -> new TraceBatch()).add(traceSpan, endMs);
         }
       }
     }
+    String recordKey = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    traces.forEach((traceId, batch) -> context().forward(new Record<byte[], Decoded>(
+        traceId.getBytes(StandardCharsets.UTF_8),
+        new TraceSpans(traceId, batch.spans, !traceId.equals(recordKey)), batch.latestEndMs, none)));
     if (clamped > 0) {
       metrics.clampedSpans(clamped);
+    }
+    if (invalid > 0) {
+      metrics.droppedSpans("invalid_ids", invalid);
+    }
+  }
+
+  /** The spans of one trace in one record, and the latest (clamped) end among them. */
+  private static final class TraceBatch {
+    final List<TraceSpan> spans = new ArrayList<>();
+    long latestEndMs = Long.MIN_VALUE;
+
+    void add(TraceSpan span, long endMs) {
+      spans.add(span);
+      latestEndMs = Math.max(latestEndMs, endMs);
     }
   }
 

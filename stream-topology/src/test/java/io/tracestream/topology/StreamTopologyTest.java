@@ -1,6 +1,9 @@
 package io.tracestream.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.tracestream.topology.TopologyFixture.T0;
+import static io.tracestream.topology.TopologyFixture.request;
+import static io.tracestream.topology.TopologyFixture.span;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
@@ -40,46 +43,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SpanMetricsTopologyTest {
-  /** Event time of the tests: a minute boundary, so windows are [T0 + k min, T0 + (k+1) min). */
-  private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
-  private static final AtomicLong IDS = new AtomicLong(1);
-
+class StreamTopologyTest {
   @TempDir
   Path stateDir;
 
-  private final InMemoryTopologyMetrics metrics = new InMemoryTopologyMetrics();
+  private TopologyFixture fixture;
+  private InMemoryTopologyMetrics metrics;
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> spans;
   private TestOutputTopic<SeriesKey, WindowResult> results;
   private TestOutputTopic<byte[], byte[]> dlq;
 
   private void start(String... overrides) {
-    Map<String, String> values = new HashMap<>();
-    values.put("topology.window", "1m");
-    values.put("topology.grace", "30s");
-    values.put("topology.idle.close", "1m");
-    for (String o : overrides) {
-      values.put(o.substring(0, o.indexOf('=')), o.substring(o.indexOf('=') + 1));
-    }
-    TopologyConfig config = TopologyConfig.from(Settings.of(values));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tracestream");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    // wall clock starts an hour after the spans' event time, so clamping never applies unless a test wants it
-    Clock wallClock = Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC);
-    driver = new TopologyTestDriver(new SpanMetricsTopology(config, metrics, wallClock).get(), props, T0.plusSeconds(3600));
-    spans = driver.createInputTopic("otlp_spans", new ByteArraySerializer(), new ByteArraySerializer());
-    results = driver.createOutputTopic("tracestream.span-metrics",
-        SpanMetricsTopology.SERIES_KEY.deserializer(), SpanMetricsTopology.WINDOW_RESULT.deserializer());
-    dlq = driver.createOutputTopic("tracestream.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    fixture = new TopologyFixture(stateDir, overrides);
+    metrics = fixture.metrics;
+    driver = fixture.driver;
+    spans = fixture.spans;
+    results = fixture.results;
+    dlq = fixture.dlq;
   }
 
   @AfterEach
   void close() {
-    if (driver != null) {
-      driver.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 
@@ -230,7 +217,7 @@ class SpanMetricsTopologyTest {
   @Test
   void storesAndInternalTopicsKeepTheirNames() {
     start();
-    TopologyDescription description = new SpanMetricsTopology(
+    TopologyDescription description = new StreamTopology(
         TopologyConfig.from(Settings.of(Map.of())), TopologyMetrics.NOOP, Clock.systemUTC()).get().describe();
     TreeSet<String> stores = new TreeSet<>();
     TreeSet<String> topics = new TreeSet<>();
@@ -246,18 +233,19 @@ class SpanMetricsTopologyTest {
       }
     }
     // Renaming any of these loses state or strands data on upgrade: change only with a migration note.
-    assertThat(stores).containsExactly("span-metrics-state", "span-metrics-windows");
+    assertThat(stores).containsExactly("span-metrics-state", "span-metrics-windows",
+        "trace-assembly-spans", "trace-assembly-state");
     assertThat(topics).containsExactly("otlp_spans", "span-samples-by-service-repartition",
-        "tracestream.dlq", "tracestream.span-metrics");
+        "spans-by-trace-repartition", "tracestream.dlq", "tracestream.span-metrics", "tracestream.traces");
   }
 
   @Test
   void everySeriesOfAServiceGoesToOnePartitionOfTheResultsTopic() {
-    var a = SpanMetricsTopology.byService("t", new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12);
-    var b = SpanMetricsTopology.byService("t", new SeriesKey("checkout", "POST /pay", "SPAN_KIND_CLIENT", "STATUS_CODE_ERROR"), null, 12);
+    var a = StreamTopology.byService("t", new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12);
+    var b = StreamTopology.byService("t", new SeriesKey("checkout", "POST /pay", "SPAN_KIND_CLIENT", "STATUS_CODE_ERROR"), null, 12);
     var others = new TreeSet<Integer>();
     for (int i = 0; i < 50; i++) {
-      others.addAll(SpanMetricsTopology.byService("t", new SeriesKey("service-" + i, "x", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12).orElseThrow());
+      others.addAll(StreamTopology.byService("t", new SeriesKey("service-" + i, "x", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12).orElseThrow());
     }
 
     assertThat(a).isEqualTo(b).get().satisfies(p -> assertThat(p).hasSize(1));
@@ -270,28 +258,6 @@ class SpanMetricsTopologyTest {
   }
 
   private void send(String service, Span span) {
-    byte[] key = io.tracestream.span.TraceIds.toHex(span.getTraceId()).getBytes(StandardCharsets.UTF_8);
-    spans.pipeInput(new TestRecord<>(key, request(service, span).toByteArray(), T0));
-  }
-
-  private static ExportTraceServiceRequest request(String service, Span... spans) {
-    return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
-            .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("service.name")
-                .setValue(AnyValue.newBuilder().setStringValue(service))))
-            .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans))))
-        .build();
-  }
-
-  /** A span ending {@code endOffsetMs} after T0 that took {@code durationMs}. */
-  private static Span span(String name, Span.SpanKind kind, boolean error, long endOffsetMs, double durationMs) {
-    long end = (T0.toEpochMilli() + endOffsetMs) * 1_000_000L;
-    long id = IDS.getAndIncrement();
-    return Span.newBuilder()
-        .setTraceId(ByteString.copyFrom(java.nio.ByteBuffer.allocate(16).putLong(1).putLong(id).array()))
-        .setSpanId(ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(id).array()))
-        .setName(name).setKind(kind)
-        .setStartTimeUnixNano(end - (long) (durationMs * 1_000_000L)).setEndTimeUnixNano(end)
-        .setStatus(Status.newBuilder().setCode(error ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET))
-        .build();
+    fixture.send(service, span);
   }
 }
