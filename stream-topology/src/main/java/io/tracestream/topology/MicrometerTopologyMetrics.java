@@ -32,23 +32,32 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
 
   @Override
   public void lateSpans(String service, long count) {
-    Counter.builder("tracestream.late.spans")
-        .description("spans that arrived after their window closed (end + grace); not in any window result")
-        .tag("service_name", service).register(registry).increment(count);
+    tagged("tracestream.late.spans", "service_name", service,
+        "spans that arrived after their window closed (end + grace); not in any window result").increment(count);
   }
 
   @Override
   public void overflowSpans(String service, long count) {
-    Counter.builder("tracestream.overflow.spans")
-        .description("spans of operations past topology.max.operations.per.service, counted in span_name=\"__overflow__\"")
-        .tag("service_name", service).register(registry).increment(count);
+    tagged("tracestream.overflow.spans", "service_name", service,
+        "spans of operations past topology.max.operations.per.service, counted in span_name=\"__overflow__\"").increment(count);
+  }
+
+  @Override
+  public void lateTraces(String rootService, long count) {
+    tagged("tracestream.late.traces", "root_service", rootService,
+        "trace summaries that arrived after their trace-metrics window closed (end + grace); not in any window").increment(count);
+  }
+
+  @Override
+  public void overflowTraces(String rootService, long count) {
+    tagged("tracestream.overflow.traces", "root_service", rootService,
+        "traces of root operations past topology.max.operations.per.service, counted in root_operation=\"__overflow__\"").increment(count);
   }
 
   @Override
   public void droppedSpans(String reason, long count) {
-    Counter.builder("tracestream.dropped.spans")
-        .description("spans left out of trace assembly, by reason (they still count in span metrics)")
-        .tag("reason", reason).register(registry).increment(count);
+    tagged("tracestream.dropped.spans", "reason", reason,
+        "spans left out of trace assembly, by reason (they still count in span metrics)").increment(count);
   }
 
   @Override
@@ -64,5 +73,9 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   @Override
   public void clampedSpans(long count) {
     clamped.increment(count);
+  }
+
+  private Counter tagged(String name, String tag, String value, String description) {
+    return Counter.builder(name).description(description).tag(tag, value).register(registry);
   }
 }

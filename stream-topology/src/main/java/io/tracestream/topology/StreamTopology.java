@@ -2,6 +2,7 @@ package io.tracestream.topology;
 
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.traces.TraceSummary;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *                      ├─ samples ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
  *                      ├─ spans of a trace, keyed by its id ───────────┐
  *                      └─ spans of a null-key record ─ repartition by trace id ─┴─ assembly ▶ tracestream.traces
+ *                                                  summaries ─ repartition by root service ─ windows ▶ tracestream.trace-metrics
  * </pre>
  *
  * <p>Every store, repartition and changelog topic is named here; StreamTopologyTest pins the names,
@@ -39,8 +41,12 @@ import org.apache.kafka.streams.state.Stores;
 public final class StreamTopology implements Supplier<Topology> {
   static final String REPARTITION = "span-samples-by-service";
   static final String TRACE_REPARTITION = "spans-by-trace";
+  static final String TRACE_SUMMARY_REPARTITION = "trace-summaries-by-root-service";
+  private static final SpanSeries SPANS = new SpanSeries();
+  private static final TraceSeries TRACES = new TraceSeries();
   public static final JsonSerde<TraceSummary> TRACE_SUMMARY = JsonSerde.of(TraceSummary.class);
   public static final JsonSerde<SeriesKey> SERIES_KEY = JsonSerde.of(SeriesKey.class);
+  public static final JsonSerde<TraceSeriesKey> TRACE_SERIES_KEY = JsonSerde.of(TraceSeriesKey.class);
   public static final JsonSerde<WindowResult> WINDOW_RESULT = JsonSerde.of(WindowResult.class);
 
   private final TopologyConfig config;
@@ -59,19 +65,30 @@ public final class StreamTopology implements Supplier<Topology> {
    * every status of an operation (for its merged quantiles) and every operation of a service.
    */
   static Optional<Set<Integer>> byService(String topic, SeriesKey key, WindowResult value, int partitions) {
-    byte[] service = key.service().getBytes(StandardCharsets.UTF_8);
-    return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(service)) % partitions));
+    return partitionOf(key.service(), partitions);
+  }
+
+  /** All series of a root service go to one partition of the trace-metrics topic, like {@link #byService}. */
+  static Optional<Set<Integer>> byRootService(String topic, TraceSeriesKey key, WindowResult value, int partitions) {
+    return partitionOf(key.rootService(), partitions);
+  }
+
+  private static Optional<Set<Integer>> partitionOf(String service, int partitions) {
+    byte[] bytes = service.getBytes(StandardCharsets.UTF_8);
+    return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(bytes)) % partitions));
   }
 
   @Override
   public Topology get() {
     StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(SpanWindowProcessor.WINDOWS_STORE), Serdes.Bytes(), Serdes.ByteArray())
-        .withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(SpanWindowProcessor.STATE_STORE), Serdes.String(), Serdes.Long())
-        .withCachingEnabled());
+    for (WindowSeries<?, ?> series : List.of(SPANS, TRACES)) {
+      builder.addStateStore(Stores.keyValueStoreBuilder(
+          Stores.persistentKeyValueStore(series.windowsStore()), Serdes.Bytes(), Serdes.ByteArray())
+          .withCachingEnabled());
+      builder.addStateStore(Stores.keyValueStoreBuilder(
+          Stores.persistentKeyValueStore(series.stateStore()), Serdes.String(), Serdes.Long())
+          .withCachingEnabled());
+    }
     for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
@@ -95,9 +112,7 @@ public final class StreamTopology implements Supplier<Topology> {
     branches.get("decoded-samples")
         .mapValues(value -> (SpanSample) value, Named.as("samples"))
         .repartition(Repartitioned.with(Serdes.ByteArray(), SpanSample.SERDE).withName(REPARTITION))
-        .process(() -> new SpanWindowProcessor(config.window(), config.grace(), config.idleClose(),
-                config.maxOperationsPerService(), metrics),
-            Named.as("span-windows"), SpanWindowProcessor.WINDOWS_STORE, SpanWindowProcessor.STATE_STORE)
+        .process(() -> windows(SPANS), Named.as("span-windows"), SpanSeries.WINDOWS_STORE, SpanSeries.STATE_STORE)
         .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink")
             .withStreamPartitioner(StreamTopology::byService));
 
@@ -106,13 +121,27 @@ public final class StreamTopology implements Supplier<Topology> {
     KStream<byte[], TraceSpans> rekeyed = branches.get("decoded-traces-rekey")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-to-rekey"))
         .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION));
-    branches.get("decoded-traces")
+    KStream<String, TraceSummary> summaries = branches.get("decoded-traces")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))
         .process(() -> new TraceAssemblyProcessor(config.traceIdle(), config.traceMaxAge(), config.traceMaxSpans(),
                 config.idleClose(), metrics),
-            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)
-        .to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
+            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE);
+    summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
+
+    // Whole-trace SLA metrics: the summaries (timestamped with the trace's end) windowed like spans,
+    // after a repartition that brings every trace of a root service to one task.
+    summaries
+        .selectKey((traceId, summary) -> summary.rootService(), Named.as("trace-summaries-key-by-root-service"))
+        .repartition(Repartitioned.with(Serdes.String(), TRACE_SUMMARY).withName(TRACE_SUMMARY_REPARTITION))
+        .process(() -> windows(TRACES), Named.as("trace-windows"), TraceSeries.WINDOWS_STORE, TraceSeries.STATE_STORE)
+        .to(config.traceMetricsTopic(), Produced.with(TRACE_SERIES_KEY, WINDOW_RESULT).withName("trace-metrics-sink")
+            .withStreamPartitioner(StreamTopology::byRootService));
     return builder.build();
+  }
+
+  private <I, V, K> WindowProcessor<I, V, K> windows(WindowSeries<V, K> series) {
+    return new WindowProcessor<>(series, config.window(), config.grace(), config.idleClose(),
+        config.maxOperationsPerService(), metrics);
   }
 }

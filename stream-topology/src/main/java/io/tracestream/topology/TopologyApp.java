@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
-import io.tracestream.topology.exporter.SpanMetricsExporter;
+import io.tracestream.topology.exporter.WindowMetricsExporter;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +38,7 @@ public final class TopologyApp implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
-  private final SpanMetricsExporter exporter;
+  private final List<WindowMetricsExporter<?>> exporters;
   private final AdminServer admin;
 
   private TopologyApp(TopologyConfig config) throws IOException {
@@ -56,14 +56,19 @@ public final class TopologyApp implements AutoCloseable {
     });
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
-    exporter = new SpanMetricsExporter(config.kafka(), config.spanMetricsTopic(),
-        config.applicationId() + "-exporter", config.staleAfter());
+    // One consumer group per topic, so that a rebalance of one exporter never stalls the other.
+    exporters = List.of(
+        WindowMetricsExporter.spanMetrics(config.kafka(), config.spanMetricsTopic(),
+            config.applicationId() + "-exporter", config.staleAfter()),
+        WindowMetricsExporter.traceMetrics(config.kafka(), config.traceMetricsTopic(),
+            config.applicationId() + "-trace-exporter", config.staleAfter()));
     streams.start();
-    admin = new AdminServer(config.bind(), config.adminPort(), () -> exporter.scrape() + registry.scrape(),
-        () -> streams.state() == KafkaStreams.State.RUNNING && exporter.ready(),
-        "Kafka Streams is not running or the exporter has not caught up");
-    LOG.info("topology {} reading {}, writing {}; admin on {}:{}", config.applicationId(), config.spansTopic(),
-        config.spanMetricsTopic(), config.bind(), admin.port());
+    admin = new AdminServer(config.bind(), config.adminPort(),
+        () -> WindowMetricsExporter.scrape(exporters) + registry.scrape(),
+        () -> streams.state() == KafkaStreams.State.RUNNING && exporters.stream().allMatch(WindowMetricsExporter::ready),
+        "Kafka Streams is not running or an exporter has not caught up");
+    LOG.info("topology {} reading {}, writing {} and {}; admin on {}:{}", config.applicationId(), config.spansTopic(),
+        config.spanMetricsTopic(), config.traceMetricsTopic(), config.bind(), admin.port());
   }
 
   public static TopologyApp start(TopologyConfig config) throws IOException {
@@ -103,7 +108,8 @@ public final class TopologyApp implements AutoCloseable {
               .get(config.spansTopic()).partitions().size()
           : 6;
       List<NewTopic> missing = new ArrayList<>();
-      for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic())) {
+      for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(),
+          config.traceMetricsTopic())) {
         if (!existing.contains(topic)) {
           missing.add(new NewTopic(topic, partitions, replication));
         }
@@ -126,7 +132,7 @@ public final class TopologyApp implements AutoCloseable {
     admin.close();
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
-    exporter.close();
+    exporters.forEach(WindowMetricsExporter::close);
     registry.close();
   }
 }

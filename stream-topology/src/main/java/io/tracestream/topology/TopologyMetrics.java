@@ -20,6 +20,12 @@ public interface TopologyMetrics {
   /** Spans that arrived for a trace that had already been completed; in span metrics, not in the trace. */
   void lateTraceSpans(long count);
 
+  /** Trace summaries that arrived after their trace-metrics window had closed; counted, not aggregated. */
+  void lateTraces(String rootService, long count);
+
+  /** Trace summaries of a root operation past the per-service limit, folded into the overflow series. */
+  void overflowTraces(String rootService, long count);
+
   /** Traces completed and summarized. */
   void tracesCompleted(long count);
 
@@ -27,6 +33,8 @@ public interface TopologyMetrics {
     @Override public void droppedSpans(String reason, long count) {}
     @Override public void lateTraceSpans(long count) {}
     @Override public void tracesCompleted(long count) {}
+    @Override public void lateTraces(String rootService, long count) {}
+    @Override public void overflowTraces(String rootService, long count) {}
     @Override public void poisonRecord() {}
     @Override public void lateSpans(String service, long count) {}
     @Override public void overflowSpans(String service, long count) {}

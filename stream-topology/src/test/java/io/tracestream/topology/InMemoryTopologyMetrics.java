@@ -15,6 +15,8 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   @Override public void overflowSpans(String service, long n) { counts.merge("overflow." + service, n, Long::sum); }
   @Override public void droppedSpans(String reason, long n) { counts.merge("dropped." + reason, n, Long::sum); }
   @Override public void lateTraceSpans(long n) { counts.merge("lateTrace", n, Long::sum); }
+  @Override public void lateTraces(String service, long n) { counts.merge("lateTraces." + service, n, Long::sum); }
+  @Override public void overflowTraces(String service, long n) { counts.merge("overflowTraces." + service, n, Long::sum); }
   @Override public void tracesCompleted(long n) { counts.merge("completed", n, Long::sum); }
   @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }
 }

@@ -1,6 +1,7 @@
 package io.tracestream.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.opentelemetry.api.trace.SpanKind;
@@ -32,7 +33,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** OTel SDK → bridge → Kafka → topology (exactly-once) → exporter → /metrics, on a real broker. */
+/**
+ * OTel SDK → bridge → Kafka → topology (exactly-once) → exporters → /metrics, on a real broker: span
+ * metrics, and the whole-trace SLA metrics of the same spans (each its own one-span trace).
+ */
 class SpanMetricsPipelineIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -43,7 +47,7 @@ class SpanMetricsPipelineIT {
   Path stateDir;
 
   @Test
-  void spansSentByTheSdkComeOutAsCountsErrorsAndQuantilesOnMetrics() throws Exception {
+  void spansSentByTheSdkComeOutAsSpanAndTraceCountsErrorsAndQuantilesOnMetrics() throws Exception {
     KAFKA.createTopics(3, "pipeline_spans");
     Map<String, String> common = Map.of("kafka.bootstrap.servers", KAFKA.bootstrapServers(), "topic.spans", "pipeline_spans");
     Map<String, String> bridgeSettings = new java.util.HashMap<>(common);
@@ -53,6 +57,7 @@ class SpanMetricsPipelineIT {
         "topology.grace", "1s", "topology.idle.close", "2s", "topology.admin.port", "0",
         "topology.state.dir", stateDir.toString(), "topic.span-metrics", "pipeline_span_metrics",
         "topic.dlq", "pipeline_dlq", "kafka.commit.interval.ms", "200"));
+    topologySettings.putAll(Map.of("topic.traces", "pipeline_traces", "topic.trace-metrics", "pipeline_trace_metrics"));
 
     try (Bridge bridge = Bridge.start(BridgeConfig.from(Settings.of(bridgeSettings)));
         TopologyApp topology = TopologyApp.start(TopologyConfig.from(Settings.of(topologySettings)))) {
@@ -98,6 +103,16 @@ class SpanMetricsPipelineIT {
         assertThat(seconds.getAsDouble() * 1000).as("p%s in ms", q * 100).isCloseTo(exact, withinPercentage(1.5));
       }
       assertThat(value(metrics, "tracestream_dlq_records_total", "")).hasValue(0);
+
+      // And each span, a trace of its own, comes out in the trace metrics of its root operation
+      String root = "root_service=\"checkout\",root_operation=\"POST /checkout\"";
+      Await.until(Duration.ofSeconds(90), "the trace window's results on /metrics",
+          () -> value(scrape(topology), "tracestream_traces_total", root).isPresent());
+      String traces = scrape(topology);
+      assertThat(value(traces, "tracestream_traces_total", root)).hasValue(200);
+      assertThat(value(traces, "tracestream_trace_error_ratio", root).orElseThrow()).isCloseTo(0.1, within(1e-9));
+      OptionalDouble p99 = value(traces, "tracestream_trace_duration_seconds", root + ",quantile=\"0.99\"");
+      assertThat(p99.orElseThrow() * 1000).as("p99 in ms").isCloseTo(1 + Math.floor(0.99 * 199), withinPercentage(1.5));
       assertThat(metrics).as("Kafka Streams metrics").containsPattern("(?m)^kafka_stream_thread_");
       assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + topology.adminPort()
           + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

@@ -12,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.config.Settings;
 import io.tracestream.span.TraceIds;
 import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.traces.TraceSummary;
 import java.nio.ByteBuffer;
@@ -49,6 +50,7 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<SeriesKey, WindowResult> results;
   final TestOutputTopic<byte[], byte[]> dlq;
   final TestOutputTopic<String, TraceSummary> traces;
+  final TestOutputTopic<TraceSeriesKey, WindowResult> traceMetrics;
 
   TopologyFixture(Path stateDir, String... overrides) {
     Map<String, String> values = new HashMap<>();
@@ -71,6 +73,8 @@ final class TopologyFixture implements AutoCloseable {
     dlq = driver.createOutputTopic("tracestream.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
     traces = driver.createOutputTopic("tracestream.traces", new StringDeserializer(),
         StreamTopology.TRACE_SUMMARY.deserializer());
+    traceMetrics = driver.createOutputTopic("tracestream.trace-metrics",
+        StreamTopology.TRACE_SERIES_KEY.deserializer(), StreamTopology.WINDOW_RESULT.deserializer());
   }
 
   /** Sends the spans as one record keyed by the first span's trace id, as the bridge writes them. */

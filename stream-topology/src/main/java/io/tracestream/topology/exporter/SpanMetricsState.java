@@ -6,13 +6,10 @@ import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.sketch.LatencySketch;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.IntPredicate;
 
 /**
  * The Prometheus view of committed span-metrics window results, free of Kafka and thread-safe.
@@ -34,7 +31,7 @@ import java.util.function.IntPredicate;
  * partition. The topic is keyed by series, so a series normally lives in one partition; should it
  * appear in several (the topic's partition count changed), its parts are summed on output.
  */
-final class SpanMetricsState {
+final class SpanMetricsState extends WindowState<SeriesKey, SpanMetricsState.Series> {
   static final String CALLS = "traces_span_metrics_calls_total";
   static final String DURATION = "traces_span_metrics_duration_milliseconds";
   static final String LATENCY = "tracestream_span_latency_seconds";
@@ -45,65 +42,13 @@ final class SpanMetricsState {
       .thenComparing(SeriesKey::kind)
       .thenComparing(SeriesKey::status);
 
-  private final long staleAfterMs;
-  private final Map<Integer, Map<SeriesKey, Series>> partitions = new HashMap<>();
-
   SpanMetricsState(Duration staleAfter) {
-    if (staleAfter == null || staleAfter.isNegative()) {
-      throw new IllegalArgumentException("staleAfter must be zero or positive, got " + staleAfter);
-    }
-    this.staleAfterMs = staleAfter.toMillis();
+    super(staleAfter, ORDER, Series::new);
   }
 
-  /**
-   * Adds one window result of {@code key}, read from {@code partition}.
-   *
-   * @throws IllegalArgumentException when the result breaks the {@link WindowResult} contract (the
-   *     caller counts it as undecodable and goes on); nothing is applied then
-   */
-  void apply(int partition, SeriesKey key, WindowResult result) {
-    String problem = problem(key, result);
-    if (problem != null) {
-      throw new IllegalArgumentException(problem);
-    }
-    synchronized (this) {
-      partitions.computeIfAbsent(partition, p -> new HashMap<>())
-          .computeIfAbsent(key, k -> new Series())
-          .add(result);
-    }
-  }
-
-  /** Forgets every series read from these partitions. */
-  synchronized void dropPartitions(Collection<Integer> dropped) {
-    partitions.keySet().removeAll(dropped);
-  }
-
-  /** Writes every series held. */
-  void write(Appendable out) throws IOException {
-    write(out, p -> true);
-  }
-
-  /**
-   * Writes the series read from the partitions {@code exported} accepts (the exporter hides partitions
-   * it is still rebuilding). Staleness is judged against the newest window end of all series held.
-   */
-  void write(Appendable out, IntPredicate exported) throws IOException {
-    Map<SeriesKey, Series> series = new TreeMap<>(ORDER);
-    long newest = Long.MIN_VALUE;
-    synchronized (this) {
-      for (Map.Entry<Integer, Map<SeriesKey, Series>> partition : partitions.entrySet()) {
-        for (Map.Entry<SeriesKey, Series> e : partition.getValue().entrySet()) {
-          newest = Math.max(newest, e.getValue().lastWindowEnd);
-          if (exported.test(partition.getKey())) {
-            series.computeIfAbsent(e.getKey(), k -> new Series()).merge(e.getValue());
-          }
-        }
-      }
-    }
-    if (series.isEmpty()) {
-      return;
-    }
-    PrometheusText text = new PrometheusText(out);
+  @Override
+  void write(PrometheusText text, PartitionedSeries.Snapshot<SeriesKey, Series> snapshot) throws IOException {
+    Map<SeriesKey, Series> series = snapshot.series();
     text.family(CALLS, "counter", "Spans per series, from committed span-metrics window results.");
     for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
       text.sample(CALLS, e.getValue().count, labels(e.getKey()));
@@ -112,7 +57,7 @@ final class SpanMetricsState {
     for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
       writeHistogram(text, e.getKey(), e.getValue());
     }
-    Map<SeriesKey, LatencySketch> latest = latestWindows(series, newest);
+    Map<SeriesKey, LatencySketch> latest = latestWindows(series, snapshot.newestEnd());
     if (!latest.isEmpty()) {
       text.family(LATENCY, "gauge", "Span latency quantiles of the last closed window, all status codes, from the"
           + " merged sketches (relative error " + LatencySketch.RELATIVE_ACCURACY * 100 + " %).");
@@ -132,14 +77,14 @@ final class SpanMetricsState {
    */
   private Map<SeriesKey, LatencySketch> latestWindows(Map<SeriesKey, Series> series, long newest) {
     Map<SeriesKey, Long> lastEnd = new TreeMap<>(ORDER);
-    series.forEach((k, s) -> lastEnd.merge(operation(k), s.lastWindowEnd, Math::max));
+    series.forEach((k, s) -> lastEnd.merge(operation(k), s.last.end(), Math::max));
     Map<SeriesKey, LatencySketch> merged = new TreeMap<>(ORDER);
     series.forEach((k, s) -> {
       long end = lastEnd.get(operation(k));
-      if (s.lastWindowEnd != end || newest - end > staleAfterMs || s.lastSketch == null) {
+      if (s.last.end() != end || s.last.staleAt(newest, staleAfterMs) || s.last.isEmpty()) {
         return;
       }
-      merged.computeIfAbsent(operation(k), x -> LatencySketch.create()).merge(s.lastSketch());
+      merged.computeIfAbsent(operation(k), x -> LatencySketch.create()).merge(s.last.sketch());
     });
     return merged;
   }
@@ -178,8 +123,8 @@ final class SpanMetricsState {
     return labels;
   }
 
-  /** Why a record cannot be applied, or null when it can. */
-  private static String problem(SeriesKey key, WindowResult result) {
+  @Override
+  String problem(SeriesKey key, WindowResult result) {
     if (key == null || key.service() == null || key.operation() == null || key.kind() == null
         || key.status() == null) {
       return "series key lacks a dimension: " + key;
@@ -205,56 +150,29 @@ final class SpanMetricsState {
     if (!Double.isFinite(result.sumMs()) || result.sumMs() < 0) {
       return "sumMs " + result.sumMs() + " is not a duration sum";
     }
-    try {
-      LatencySketch.fromBytes(java.util.Base64.getDecoder().decode(String.valueOf(result.sketch())));
-    } catch (IllegalArgumentException e) { // bad base64 or not a sketch: found now, not at scrape time
-      return "sketch: " + e.getMessage();
-    }
-    return null;
+    return LastWindow.sketchProblem(result);
   }
 
-  private static final class Series {
+  static final class Series extends PartitionedSeries.Series<Series> {
     final long[] buckets = new long[BUCKETS];
-    long count;
     double sumMs;
-    long lastWindowEnd = Long.MIN_VALUE;
-    /** The last window's sketch(es), base64; decoded only when scraped. */
-    List<String> lastSketch = null;
 
-    LatencySketch lastSketch() {
-      LatencySketch sketch = LatencySketch.create();
-      for (String encoded : lastSketch) {
-        sketch.merge(LatencySketch.fromBytes(java.util.Base64.getDecoder().decode(encoded)));
-      }
-      return sketch;
-    }
-
+    @Override
     void add(WindowResult r) {
+      super.add(r);
       for (int i = 0; i < BUCKETS; i++) {
         buckets[i] += r.buckets().get(i);
       }
-      count += r.count();
       sumMs += r.sumMs();
-      if (r.windowEnd() > lastWindowEnd) {
-        lastWindowEnd = r.windowEnd();
-        lastSketch = new java.util.ArrayList<>(List.of(r.sketch()));
-      } else if (r.windowEnd() == lastWindowEnd) {
-        lastSketch.add(r.sketch());
-      }
     }
 
+    @Override
     void merge(Series other) {
+      super.merge(other);
       for (int i = 0; i < BUCKETS; i++) {
         buckets[i] += other.buckets[i];
       }
-      count += other.count;
       sumMs += other.sumMs;
-      if (other.lastWindowEnd > lastWindowEnd) {
-        lastWindowEnd = other.lastWindowEnd;
-        lastSketch = new java.util.ArrayList<>(other.lastSketch);
-      } else if (other.lastWindowEnd == lastWindowEnd && other.lastSketch != null) {
-        lastSketch.addAll(other.lastSketch);
-      }
     }
   }
 }

@@ -84,7 +84,7 @@ class SpanMetricsExporterIT {
 
   @Test
   void exportsExactlyTheCommittedWindowsAndCountsTheUndecodableRecord() throws Exception {
-    try (SpanMetricsExporter exporter = exporter("exactly-committed")) {
+    try (WindowMetricsExporter<SeriesKey> exporter = exporter("exactly-committed")) {
       Await.until(TIMEOUT, "the exporter to catch up", exporter::ready);
 
       String scrape = exporter.scrape();
@@ -94,19 +94,19 @@ class SpanMetricsExporterIT {
           .contains("traces_span_metrics_calls_total{service_name=\"checkout\",span_name=\"GET /cart\","
               + "span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_UNSET\"} 5\n")
           .doesNotContain("ghost")
-          .contains(SpanMetricsExporter.APPLIED + "{topic=\"" + TOPIC + "\"} 12\n")
-          .contains(SpanMetricsExporter.UNDECODABLE + "{topic=\"" + TOPIC + "\"} 1\n");
+          .contains(WindowMetricsExporter.APPLIED + "{topic=\"" + TOPIC + "\"} 12\n")
+          .contains(WindowMetricsExporter.UNDECODABLE + "{topic=\"" + TOPIC + "\"} 1\n");
     }
   }
 
   @Test
   void twoInstancesInOneGroupExportEachSeriesExactlyOnce() throws Exception {
     Set<String> expected = samples(committedText());
-    try (SpanMetricsExporter first = exporter("two-instances")) {
+    try (WindowMetricsExporter<SeriesKey> first = exporter("two-instances")) {
       Await.until(TIMEOUT, "the first instance to export every series",
           () -> first.ready() && samples(spanMetrics(first.scrape())).equals(expected));
 
-      try (SpanMetricsExporter second = exporter("two-instances")) {
+      try (WindowMetricsExporter<SeriesKey> second = exporter("two-instances")) {
         // Then, once the group has rebalanced, the two split the series with nothing lost and nothing twice
         Await.until(TIMEOUT, "both instances to share the series", () -> {
           Set<String> a = samples(spanMetrics(first.scrape()));
@@ -118,8 +118,8 @@ class SpanMetricsExporterIT {
     }
   }
 
-  private static SpanMetricsExporter exporter(String group) {
-    return new SpanMetricsExporter(KAFKA.clientProperties(), TOPIC, group, STALE_AFTER);
+  private static WindowMetricsExporter<SeriesKey> exporter(String group) {
+    return WindowMetricsExporter.spanMetrics(KAFKA.clientProperties(), TOPIC, group, STALE_AFTER);
   }
 
   private static String committedText() throws Exception {
@@ -130,7 +130,7 @@ class SpanMetricsExporterIT {
 
   /** The scrape without the exporter's own families, which follow the span metrics. */
   private static String spanMetrics(String scrape) {
-    return scrape.substring(0, scrape.indexOf("# HELP " + SpanMetricsExporter.APPLIED));
+    return scrape.substring(0, scrape.indexOf("# HELP " + WindowMetricsExporter.APPLIED));
   }
 
   private static Set<String> samples(String text) {

@@ -1,7 +1,5 @@
 package io.tracestream.topology;
 
-import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import java.nio.ByteBuffer;
@@ -19,11 +17,13 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Tumbling event-time windows per series, after the by-service repartition, so one task sees every
- * span of a service. A window [start, start + size) closes when this task's event time reaches
- * start + size + grace; then its one final result is forwarded and its state deleted. A span whose
- * window has closed is late: counted, not aggregated. Past the per-service limit of distinct span
- * names, further names are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
+ * Tumbling event-time windows per series, after a repartition by service, so one task sees every
+ * input of a service. What a series is, and an input's service, duration and error, come from a
+ * {@link WindowSeries}: span samples ({@link SpanSeries}) and trace summaries ({@link TraceSeries})
+ * are windowed alike. A window [start, start + size) closes when this task's event time reaches
+ * start + size + grace; then its one final result is forwarded and its state deleted. An input whose
+ * window has closed is late: counted, not aggregated. Past the per-service limit of distinct
+ * operations, further operations are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
  *
  * <p>Event time is the task's {@link EventClock}, which also advances with the wall clock once the
  * task has been idle for {@code idleClose}, so the last windows close after traffic stops.
@@ -31,14 +31,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>State, all in changelogged stores (so exactly-once restores it): open windows keyed by
  * big-endian window start then series, so closing is a range scan in time order; event time; and the
  * operations admitted per service.
+ *
+ * @param <I> the input key, not used
+ * @param <V> the input value
+ * @param <K> the series key
  */
-final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, SeriesKey, WindowResult> {
-  static final String WINDOWS_STORE = "span-metrics-windows";
-  static final String STATE_STORE = "span-metrics-state";
+final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, WindowResult> {
   private static final String EVENT_TIME = "event-time";
   private static final String COUNT_PREFIX = "count\u0000";
   private static final String OPERATION_PREFIX = "op\u0000";
 
+  private final WindowSeries<V, K> series;
   private final long size;
   private final long grace;
   private final long idleClose;
@@ -49,7 +52,9 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
   private KeyValueStore<String, Long> state;
   private EventClock clock;
 
-  SpanWindowProcessor(Duration size, Duration grace, Duration idleClose, int maxOperations, TopologyMetrics metrics) {
+  WindowProcessor(WindowSeries<V, K> series, Duration size, Duration grace, Duration idleClose, int maxOperations,
+      TopologyMetrics metrics) {
+    this.series = series;
     this.size = size.toMillis();
     this.grace = grace.toMillis();
     this.idleClose = idleClose.toMillis();
@@ -58,10 +63,10 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
   }
 
   @Override
-  public void init(ProcessorContext<SeriesKey, WindowResult> context) {
+  public void init(ProcessorContext<K, WindowResult> context) {
     super.init(context);
-    windows = context.getStateStore(WINDOWS_STORE);
-    state = context.getStateStore(STATE_STORE);
+    windows = context.getStateStore(series.windowsStore());
+    state = context.getStateStore(series.stateStore());
     Long stored = state.get(EVENT_TIME);
     clock = new EventClock(stored == null ? EventClock.NONE : stored, t -> state.put(EVENT_TIME, t), idleClose);
     context.schedule(EventClock.punctuationInterval(idleClose), PunctuationType.WALL_CLOCK_TIME, wallMs -> {
@@ -72,21 +77,20 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
   }
 
   @Override
-  public void process(Record<byte[], SpanSample> record) {
-    SpanSample span = record.value();
+  public void process(Record<I, V> record) {
+    V input = record.value();
+    String service = series.service(input);
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
     if (clock.time() != EventClock.NONE && start + size + grace <= clock.time()) {
       clock.observe(timestamp);
-      metrics.lateSpans(span.service(), 1);
+      series.countLate(metrics, service);
       return;
     }
-    SeriesKey series = new SeriesKey(span.service(), admit(span.service(), span.operation()),
-        kindName(span.kind()), statusName(span.status()));
-    Bytes key = windowKey(start, series);
+    Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input))));
     byte[] stored = windows.get(key);
     WindowAccumulator window = stored == null ? WindowAccumulator.empty() : WindowAccumulator.fromBytes(stored);
-    window.add(span.durationNanos() / 1e6, series.isError());
+    window.add(series.durationMs(input), series.error(input));
     windows.put(key, window.toBytes());
     if (clock.observe(timestamp)) {
       closeWindows();
@@ -104,9 +108,8 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
         if (start > closedBefore) {
           break;
         }
-        SeriesKey series = readSeries(key);
         WindowResult result = WindowAccumulator.fromBytes(entry.value).result(start, start + size);
-        context().forward(new Record<>(series, result, start));
+        context().forward(new Record<>(readSeries(key), result, start));
         closed.add(entry.key);
       }
     }
@@ -123,7 +126,7 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
     Long admitted = state.get(countKey);
     long n = admitted == null ? 0 : admitted;
     if (n >= maxOperations) {
-      metrics.overflowSpans(service, 1);
+      series.countOverflow(metrics, service);
       return SeriesKey.OVERFLOW_OPERATION;
     }
     state.put(opKey, 1L);
@@ -131,45 +134,32 @@ final class SpanWindowProcessor extends ContextualProcessor<byte[], SpanSample, 
     return operation;
   }
 
-  static String kindName(int kind) {
-    Span.SpanKind k = Span.SpanKind.forNumber(kind);
-    return (k == null ? Span.SpanKind.SPAN_KIND_UNSPECIFIED : k).name();
-  }
-
-  static String statusName(int code) {
-    Status.StatusCode c = Status.StatusCode.forNumber(code);
-    return (c == null ? Status.StatusCode.STATUS_CODE_UNSET : c).name();
-  }
-
   private static Bytes windowKeyPrefix(long start) {
     return Bytes.wrap(ByteBuffer.allocate(8).putLong(start).array());
   }
 
-  /** Big-endian start first (event times are positive, so byte order is time order), then the series. */
-  private static Bytes windowKey(long start, SeriesKey s) {
-    byte[][] parts = {utf8(s.service()), utf8(s.operation()), utf8(s.kind()), utf8(s.status())};
+  /** Big-endian start first (event times are positive, so byte order is time order), then the series' parts. */
+  private Bytes windowKey(long start, K key) {
+    List<byte[]> parts = series.parts(key).stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
     int length = 8;
     for (byte[] p : parts) {
       length += 4 + p.length;
     }
-    ByteBuffer key = ByteBuffer.allocate(length).putLong(start);
+    ByteBuffer out = ByteBuffer.allocate(length).putLong(start);
     for (byte[] p : parts) {
-      key.putInt(p.length).put(p);
+      out.putInt(p.length).put(p);
     }
-    return Bytes.wrap(key.array());
+    return Bytes.wrap(out.array());
   }
 
-  private static SeriesKey readSeries(ByteBuffer key) {
-    return new SeriesKey(readString(key), readString(key), readString(key), readString(key));
-  }
-
-  private static String readString(ByteBuffer in) {
-    byte[] b = new byte[in.getInt()];
-    in.get(b);
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+  /** The series of a window key whose start has been read. */
+  private K readSeries(ByteBuffer key) {
+    List<String> parts = new ArrayList<>();
+    while (key.hasRemaining()) {
+      byte[] b = new byte[key.getInt()];
+      key.get(b);
+      parts.add(new String(b, StandardCharsets.UTF_8));
+    }
+    return series.fromParts(parts);
   }
 }

@@ -2,6 +2,7 @@ package io.tracestream.topology.exporter;
 
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,8 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Exports the committed span-metrics window results of one topic as Prometheus metrics
- * ({@link #scrape()}), for the topology's {@code /metrics}.
+ * Exports the committed window results of one topic as Prometheus metrics ({@link #scrape()}), for
+ * the topology's {@code /metrics}: span metrics ({@link #spanMetrics}) or whole-trace SLA metrics
+ * ({@link #traceMetrics}); the key type and the {@link WindowState} that turns results into families
+ * are what differ.
  *
  * <p>It reads with {@code isolation.level=read_committed}, so windows of an aborted transaction are
  * never counted. The consumer group only spreads partitions over instances: offsets are never
@@ -40,18 +43,18 @@ import org.slf4j.LoggerFactory;
  * A partition's series are left out of the scrape until it has been read up to the end offset it had
  * when assigned, so a rebuilding counter is never exported half-counted.
  */
-public final class SpanMetricsExporter implements AutoCloseable {
+public final class WindowMetricsExporter<K> implements AutoCloseable {
   static final String APPLIED = "tracestream_exporter_records_applied_total";
   static final String UNDECODABLE = "tracestream_exporter_undecodable_records_total";
 
-  private static final Logger LOG = LoggerFactory.getLogger(SpanMetricsExporter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(WindowMetricsExporter.class);
   private static final long UNKNOWN_END = -1;
   private static final Duration POLL = Duration.ofMillis(200);
-  private static final JsonSerde<SeriesKey> KEYS = JsonSerde.of(SeriesKey.class);
   private static final JsonSerde<WindowResult> VALUES = JsonSerde.of(WindowResult.class);
 
   private final String topic;
-  private final SpanMetricsState state;
+  private final JsonSerde<K> keys;
+  private final WindowState<K, ?> state;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread poller;
   /**
@@ -66,19 +69,39 @@ public final class SpanMetricsExporter implements AutoCloseable {
   private volatile boolean closed;
 
   /**
+   * Exports {@code tracestream.span-metrics}: the spanmetrics connector's families and span latency
+   * quantiles. Starts reading at once; the parameters are those of the constructor.
+   */
+  public static WindowMetricsExporter<SeriesKey> spanMetrics(Map<String, Object> kafkaProperties, String topic,
+      String groupId, Duration staleAfter) {
+    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, SeriesKey.class,
+        new SpanMetricsState(staleAfter));
+  }
+
+  /**
+   * Exports {@code tracestream.trace-metrics}: traces, error ratio and duration quantiles per root
+   * operation. Starts reading at once; the parameters are those of the constructor.
+   */
+  public static WindowMetricsExporter<TraceSeriesKey> traceMetrics(Map<String, Object> kafkaProperties, String topic,
+      String groupId, Duration staleAfter) {
+    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, TraceSeriesKey.class,
+        new TraceMetricsState(staleAfter));
+  }
+
+  /**
    * Starts reading at once, on a daemon thread.
    *
    * @param kafkaProperties Kafka consumer properties (bootstrap servers, TLS, SASL, ...); the
    *     exporter sets group id, read_committed, no auto commit and the deserializers itself, and
    *     refuses properties that contradict them
-   * @param topic the span-metrics topic, {@code tracestream.span-metrics} by default
-   * @param groupId the consumer group shared by every exporter instance of one application, such as
-   *     {@code <application.id>-exporter}
-   * @param staleAfter how far (event time) a series' last window may end before the newest window of
-   *     any series before its quantile gauge is dropped
+   * @param topic the window-results topic, such as {@code tracestream.span-metrics}
+   * @param groupId the consumer group shared by every exporter instance of one application for this
+   *     topic, such as {@code <application.id>-exporter}
+   * @param keyType the topic's key, read as JSON
+   * @param state what the results become
    */
-  public SpanMetricsExporter(Map<String, Object> kafkaProperties, String topic, String groupId,
-      Duration staleAfter) {
+  private WindowMetricsExporter(Map<String, Object> kafkaProperties, String topic, String groupId, Class<K> keyType,
+      WindowState<K, ?> state) {
     Objects.requireNonNull(kafkaProperties, "kafkaProperties");
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must be named");
@@ -87,7 +110,8 @@ public final class SpanMetricsExporter implements AutoCloseable {
       throw new IllegalArgumentException("groupId must be named");
     }
     this.topic = topic;
-    this.state = new SpanMetricsState(staleAfter);
+    this.keys = JsonSerde.of(keyType);
+    this.state = state;
     Map<String, Object> config = new HashMap<>(kafkaProperties);
     require(config, ConsumerConfig.GROUP_ID_CONFIG, groupId);
     require(config, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -103,21 +127,35 @@ public final class SpanMetricsExporter implements AutoCloseable {
   private static void require(Map<String, Object> config, String key, String value) {
     Object given = config.get(key);
     if (given != null && !String.valueOf(given).equalsIgnoreCase(value)) {
-      throw new IllegalArgumentException(key + ": the span-metrics exporter needs '" + value + "', got '" + given + "'");
+      throw new IllegalArgumentException(key + ": the window-metrics exporter needs '" + value + "', got '" + given + "'");
     }
     config.put(key, value);
   }
 
   /** The Prometheus text (format 0.0.4) of the series of this instance's partitions, and its own counters. */
   public String scrape() {
+    return scrape(List.of(this));
+  }
+
+  /**
+   * One Prometheus text of several exporters (of different topics): each one's series, then the
+   * exporters' own counters, one family each with a sample per topic (a family may appear only once).
+   */
+  public static String scrape(List<WindowMetricsExporter<?>> exporters) {
     StringBuilder out = new StringBuilder(4096);
     try {
-      state.write(out, partition -> !rebuilding.containsKey(partition));
-      new PrometheusText(out)
-          .family(APPLIED, "counter", "Span-metrics window results applied, rebuilds after rebalances included.")
-          .sample(APPLIED, applied.get(), "topic", topic)
-          .family(UNDECODABLE, "counter", "Span-metrics records skipped because they are not valid window results.")
-          .sample(UNDECODABLE, undecodable.get(), "topic", topic);
+      for (WindowMetricsExporter<?> exporter : exporters) {
+        exporter.state.write(out, partition -> !exporter.rebuilding.containsKey(partition));
+      }
+      PrometheusText text = new PrometheusText(out);
+      text.family(APPLIED, "counter", "Window results applied, rebuilds after rebalances included.");
+      for (WindowMetricsExporter<?> exporter : exporters) {
+        text.sample(APPLIED, exporter.applied.get(), "topic", exporter.topic);
+      }
+      text.family(UNDECODABLE, "counter", "Records skipped because they are not valid window results.");
+      for (WindowMetricsExporter<?> exporter : exporters) {
+        text.sample(UNDECODABLE, exporter.undecodable.get(), "topic", exporter.topic);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a StringBuilder does not throw
     }
@@ -144,7 +182,7 @@ public final class SpanMetricsExporter implements AutoCloseable {
         } catch (WakeupException e) {
           throw e;
         } catch (RuntimeException e) {
-          LOG.warn("span-metrics exporter: polling {} failed, retrying: {}", topic, e.toString());
+          LOG.warn("window-metrics exporter: polling {} failed, retrying: {}", topic, e.toString());
           LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
         }
       }
@@ -157,7 +195,7 @@ public final class SpanMetricsExporter implements AutoCloseable {
 
   private void apply(ConsumerRecord<byte[], byte[]> record) {
     try {
-      SeriesKey key = KEYS.fromBytes(record.key());
+      K key = keys.fromBytes(record.key());
       WindowResult result = VALUES.fromBytes(record.value());
       state.apply(record.partition(), key, result);
       applied.incrementAndGet();
@@ -190,7 +228,7 @@ public final class SpanMetricsExporter implements AutoCloseable {
     }
     if (assigned && rebuilding.isEmpty() && !ready) {
       ready = true;
-      LOG.info("span-metrics exporter caught up on {} partitions {}", topic, consumer.assignment());
+      LOG.info("window-metrics exporter caught up on {} partitions {}", topic, consumer.assignment());
     }
   }
 
@@ -203,7 +241,7 @@ public final class SpanMetricsExporter implements AutoCloseable {
       state.dropPartitions(numbers); // a partition never keeps state from an earlier assignment
       consumer.seekToBeginning(partitions);
       assigned = true;
-      LOG.info("span-metrics exporter assigned {}, rebuilding them from the beginning", partitions);
+      LOG.info("window-metrics exporter assigned {}, rebuilding them from the beginning", partitions);
     }
 
     @Override

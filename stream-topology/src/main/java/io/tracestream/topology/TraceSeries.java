@@ -1,0 +1,46 @@
+package io.tracestream.topology;
+
+import io.tracestream.topology.model.TraceSeriesKey;
+import io.tracestream.topology.traces.TraceSummary;
+import java.util.List;
+
+/**
+ * Whole-trace SLA metrics: a series per (root service, root operation), duration of the trace; a
+ * trace is an error when any of its spans is. The cardinality guard limits root operations per root
+ * service.
+ */
+final class TraceSeries implements WindowSeries<TraceSummary, TraceSeriesKey> {
+  static final String WINDOWS_STORE = "trace-metrics-windows";
+  static final String STATE_STORE = "trace-metrics-state";
+
+  @Override public String windowsStore() { return WINDOWS_STORE; }
+
+  @Override public String stateStore() { return STATE_STORE; }
+
+  @Override public String service(TraceSummary trace) { return trace.rootService(); }
+
+  @Override public String operation(TraceSummary trace) { return trace.rootOperation(); }
+
+  @Override
+  public TraceSeriesKey series(TraceSummary trace, String admittedOperation) {
+    return new TraceSeriesKey(trace.rootService(), admittedOperation);
+  }
+
+  @Override public double durationMs(TraceSummary trace) { return trace.durationNanos() / 1e6; }
+
+  @Override public boolean error(TraceSummary trace) { return trace.error(); }
+
+  @Override public void countLate(TopologyMetrics metrics, String service) { metrics.lateTraces(service, 1); }
+
+  @Override public void countOverflow(TopologyMetrics metrics, String service) { metrics.overflowTraces(service, 1); }
+
+  @Override
+  public List<String> parts(TraceSeriesKey key) {
+    return List.of(key.rootService(), key.rootOperation());
+  }
+
+  @Override
+  public TraceSeriesKey fromParts(List<String> p) {
+    return new TraceSeriesKey(p.get(0), p.get(1));
+  }
+}

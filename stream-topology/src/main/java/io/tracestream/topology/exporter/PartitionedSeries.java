@@ -1,0 +1,72 @@
+package io.tracestream.topology.exporter;
+
+import io.tracestream.topology.model.WindowResult;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+import java.util.function.Supplier;
+
+/**
+ * The series of a {@link WindowState}, held per source partition so that a revoked partition can be
+ * forgotten; thread-safe. The topics are keyed by series, so a series normally lives in one
+ * partition; should it appear in several (the topic's partition count changed), its parts are merged
+ * in {@link #snapshot}.
+ *
+ * @param <K> the series key
+ * @param <S> what is kept of a series
+ */
+final class PartitionedSeries<K, S extends PartitionedSeries.Series<S>> {
+  /** What a state keeps of one series: its count over every window and its {@link LastWindow}; subclasses add more. */
+  static class Series<S extends Series<S>> {
+    final LastWindow last = new LastWindow();
+    long count;
+
+    void add(WindowResult result) {
+      count += result.count();
+      last.add(result);
+    }
+
+    void merge(S other) {
+      count += other.count;
+      last.merge(other.last);
+    }
+  }
+
+  /** Series in key order, and the newest window end of every series held (exported or not). */
+  record Snapshot<K, S>(Map<K, S> series, long newestEnd) {}
+
+  private final Comparator<K> order;
+  private final Supplier<S> empty;
+  private final Map<Integer, Map<K, S>> partitions = new HashMap<>();
+
+  PartitionedSeries(Comparator<K> order, Supplier<S> empty) {
+    this.order = order;
+    this.empty = empty;
+  }
+
+  synchronized void add(int partition, K key, WindowResult result) {
+    partitions.computeIfAbsent(partition, p -> new HashMap<>()).computeIfAbsent(key, k -> empty.get()).add(result);
+  }
+
+  synchronized void drop(Collection<Integer> dropped) {
+    partitions.keySet().removeAll(dropped);
+  }
+
+  /** Copies of the series read from the partitions {@code exported} accepts. */
+  synchronized Snapshot<K, S> snapshot(IntPredicate exported) {
+    Map<K, S> series = new TreeMap<>(order);
+    long newest = Long.MIN_VALUE;
+    for (Map.Entry<Integer, Map<K, S>> partition : partitions.entrySet()) {
+      for (Map.Entry<K, S> e : partition.getValue().entrySet()) {
+        newest = Math.max(newest, e.getValue().last.end());
+        if (exported.test(partition.getKey())) {
+          series.computeIfAbsent(e.getKey(), k -> empty.get()).merge(e.getValue());
+        }
+      }
+    }
+    return new Snapshot<>(series, newest);
+  }
+}

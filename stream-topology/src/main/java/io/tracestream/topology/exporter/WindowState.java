@@ -1,0 +1,77 @@
+package io.tracestream.topology.exporter;
+
+import io.tracestream.topology.model.WindowResult;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.function.IntPredicate;
+import java.util.function.Supplier;
+
+/**
+ * The Prometheus view of the committed window results of one topic, keyed by {@code K}; free of Kafka
+ * and thread-safe. {@link WindowMetricsExporter} feeds it. Series are held per source partition
+ * ({@link PartitionedSeries}); a subclass says which records it refuses and writes its families.
+ *
+ * <p>A series whose last window ended more than {@code staleAfter} before the newest window end of
+ * any series held here loses its gauges (a series that went quiet must not show an old p99
+ * forever); its counters stay, as counters do. The clock is event time, so output depends only on
+ * the records applied.
+ *
+ * @param <K> the series key
+ * @param <S> what is kept of a series
+ */
+abstract class WindowState<K, S extends PartitionedSeries.Series<S>> {
+  final long staleAfterMs;
+  private final PartitionedSeries<K, S> partitions;
+
+  WindowState(Duration staleAfter, Comparator<K> order, Supplier<S> empty) {
+    if (staleAfter == null || staleAfter.isNegative()) {
+      throw new IllegalArgumentException("staleAfter must be zero or positive, got " + staleAfter);
+    }
+    this.staleAfterMs = staleAfter.toMillis();
+    this.partitions = new PartitionedSeries<>(order, empty);
+  }
+
+  /**
+   * Adds one window result of {@code key}, read from {@code partition}.
+   *
+   * @throws IllegalArgumentException when the record breaks the {@link WindowResult} contract (the
+   *     caller counts it as undecodable and goes on); nothing is applied then
+   */
+  final void apply(int partition, K key, WindowResult result) {
+    String problem = problem(key, result);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    partitions.add(partition, key, result);
+  }
+
+  /** Forgets every series read from these partitions. */
+  final void dropPartitions(Collection<Integer> dropped) {
+    partitions.drop(dropped);
+  }
+
+  /** Writes every series held. */
+  final void write(Appendable out) throws IOException {
+    write(out, p -> true);
+  }
+
+  /**
+   * Writes the series read from the partitions {@code exported} accepts (the exporter hides partitions
+   * it is still rebuilding). Staleness is judged against the newest window end of all series held.
+   */
+  final void write(Appendable out, IntPredicate exported) throws IOException {
+    PartitionedSeries.Snapshot<K, S> snapshot = partitions.snapshot(exported);
+    if (!snapshot.series().isEmpty()) {
+      write(new PrometheusText(out), snapshot);
+    }
+  }
+
+  /** Why a record cannot be applied, or null when it can. */
+  abstract String problem(K key, WindowResult result);
+
+  /** Writes the families of the series of a snapshot, which has at least one. */
+  abstract void write(PrometheusText text, PartitionedSeries.Snapshot<K, S> snapshot) throws IOException;
+
+}
