@@ -140,10 +140,12 @@ final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, Window
 
   /** Big-endian start first (event times are positive, so byte order is time order), then the series' parts. */
   private Bytes windowKey(long start, K key) {
-    List<byte[]> parts = series.parts(key).stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+    List<String> names = series.parts(key);
+    byte[][] parts = new byte[names.size()][];
     int length = 8;
-    for (byte[] p : parts) {
-      length += 4 + p.length;
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = names.get(i).getBytes(StandardCharsets.UTF_8);
+      length += 4 + parts[i].length;
     }
     ByteBuffer out = ByteBuffer.allocate(length).putLong(start);
     for (byte[] p : parts) {

@@ -73,7 +73,11 @@ public record TraceSpan(
   public static TraceSpan from(Span span, String service) {
     Map<String, String> attributes = new LinkedHashMap<>();
     for (KeyValue kv : span.getAttributesList()) {
-      if (!ATTRIBUTE_KEYS.contains(kv.getKey()) || kv.getValue().getValueCase() != AnyValue.ValueCase.STRING_VALUE) {
+      String key = kv.getKey();
+      if (key.isEmpty() || "pdsm".indexOf(key.charAt(0)) < 0) {
+        continue; // every key kept starts with p, d, s or m: most keys are passed over without hashing
+      }
+      if (!ATTRIBUTE_KEYS.contains(key) || kv.getValue().getValueCase() != AnyValue.ValueCase.STRING_VALUE) {
         continue;
       }
       String value = kv.getValue().getStringValue();
