@@ -1,11 +1,14 @@
 package io.tracestream.admin;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -17,10 +20,20 @@ public final class AdminServer implements AutoCloseable {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final HttpServer server;
+  /**
+   * Several threads, not the server's one default thread: a query handler may wait on another
+   * instance's admin port while that instance asks this one, and neither may block the other.
+   */
+  private final ExecutorService executor = Executors.newFixedThreadPool(8, task -> {
+    Thread thread = new Thread(task, "tracestream-admin");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   public AdminServer(String bind, int port, Supplier<String> metrics, BooleanSupplier ready, String notReadyReason)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    server.setExecutor(executor);
     server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
     server.createContext("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
     server.createContext("/health/ready", ex -> {
@@ -28,6 +41,11 @@ public final class AdminServer implements AutoCloseable {
       send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: " + notReadyReason + "\n");
     });
     server.start();
+  }
+
+  /** Serves {@code path} and everything under it with {@code handler}, from now on. */
+  public void route(String path, HttpHandler handler) {
+    server.createContext(path, handler);
   }
 
   public int port() {
@@ -48,5 +66,6 @@ public final class AdminServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -61,6 +61,24 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   }
 
   @Override
+  public void lateEdges(String client, long count) {
+    tagged("tracestream.late.edges", "client", client,
+        "dependency edges of traces that completed after their edge window closed (end + grace); not in any window").increment(count);
+  }
+
+  @Override
+  public void overflowEdges(String client, long count) {
+    tagged("tracestream.overflow.edges", "client", client,
+        "edges to servers past topology.max.operations.per.service for their client, counted in server=\"__overflow__\"").increment(count);
+  }
+
+  @Override
+  public void unpairedSpans(String reason, long count) {
+    tagged("tracestream.edge.unpaired.spans", "reason", reason,
+        "client, server, producer or consumer spans of completed traces that are in no dependency edge, by reason").increment(count);
+  }
+
+  @Override
   public void lateTraceSpans(long count) {
     lateTraceSpans.increment(count);
   }

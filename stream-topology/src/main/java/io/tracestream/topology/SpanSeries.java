@@ -6,7 +6,7 @@ import io.tracestream.topology.model.SeriesKey;
 import java.util.List;
 
 /** Span metrics: a series per (service, span name, span kind, status code), duration of the span. */
-final class SpanSeries implements WindowSeries<SpanSample, SeriesKey> {
+final class SpanSeries extends LatencySeries<SpanSample, SeriesKey> {
   static final String WINDOWS_STORE = "span-metrics-windows";
   static final String STATE_STORE = "span-metrics-state";
 
@@ -23,9 +23,9 @@ final class SpanSeries implements WindowSeries<SpanSample, SeriesKey> {
     return new SeriesKey(span.service(), admittedOperation, kindName(span.kind()), statusName(span.status()));
   }
 
-  @Override public double durationMs(SpanSample span) { return span.durationNanos() / 1e6; }
+  @Override double durationMs(SpanSample span) { return span.durationNanos() / 1e6; }
 
-  @Override public boolean error(SpanSample span) { return span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE; }
+  @Override boolean error(SpanSample span) { return span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE; }
 
   @Override public void countLate(TopologyMetrics metrics, String service) { metrics.lateSpans(service, 1); }
 

@@ -1,12 +1,17 @@
 package io.tracestream.topology;
 
+import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
+import io.tracestream.topology.query.QueryStores;
+import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSummary;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +19,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -31,8 +37,10 @@ import org.apache.kafka.streams.state.Stores;
  * otlp_spans ─ decode ─┬─ poison ─────────────────────────────────────────────▶ tracestream.dlq
  *                      ├─ samples ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
  *                      ├─ spans of a trace, keyed by its id ───────────┐
- *                      └─ spans of a null-key record ─ repartition by trace id ─┴─ assembly ▶ tracestream.traces
- *                                                  summaries ─ repartition by root service ─ windows ▶ tracestream.trace-metrics
+ *                      └─ spans of a null-key record ─ repartition by trace id ─┴─ assembly
+ *                                        completed traces ─┬─ summaries ─ query index ───────────▶ tracestream.traces
+ *                                                           │   └ repartition by root service ─ windows ▶ tracestream.trace-metrics
+ *                                                           └─ edges ─ repartition by client ─ windows ─ query index ▶ tracestream.edges
  * </pre>
  *
  * <p>Every store, repartition and changelog topic is named here; StreamTopologyTest pins the names,
@@ -42,12 +50,17 @@ public final class StreamTopology implements Supplier<Topology> {
   static final String REPARTITION = "span-samples-by-service";
   static final String TRACE_REPARTITION = "spans-by-trace";
   static final String TRACE_SUMMARY_REPARTITION = "trace-summaries-by-root-service";
+  static final String EDGE_REPARTITION = "edges-by-client";
   private static final SpanSeries SPANS = new SpanSeries();
   private static final TraceSeries TRACES = new TraceSeries();
+  private static final EdgeSeries EDGES = new EdgeSeries();
   public static final JsonSerde<TraceSummary> TRACE_SUMMARY = JsonSerde.of(TraceSummary.class);
   public static final JsonSerde<SeriesKey> SERIES_KEY = JsonSerde.of(SeriesKey.class);
   public static final JsonSerde<TraceSeriesKey> TRACE_SERIES_KEY = JsonSerde.of(TraceSeriesKey.class);
   public static final JsonSerde<WindowResult> WINDOW_RESULT = JsonSerde.of(WindowResult.class);
+  public static final JsonSerde<EdgeKey> EDGE_KEY = JsonSerde.of(EdgeKey.class);
+  public static final JsonSerde<EdgeWindowResult> EDGE_WINDOW_RESULT = JsonSerde.of(EdgeWindowResult.class);
+  private static final JsonSerde<Edge> EDGE = JsonSerde.of(Edge.class);
 
   private final TopologyConfig config;
   private final TopologyMetrics metrics;
@@ -73,6 +86,11 @@ public final class StreamTopology implements Supplier<Topology> {
     return partitionOf(key.rootService(), partitions);
   }
 
+  /** All edges of a client go to one partition of the edges topic, like {@link #byService}. */
+  static Optional<Set<Integer>> byClient(String topic, EdgeKey key, EdgeWindowResult value, int partitions) {
+    return partitionOf(key.client(), partitions);
+  }
+
   private static Optional<Set<Integer>> partitionOf(String service, int partitions) {
     byte[] bytes = service.getBytes(StandardCharsets.UTF_8);
     return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(bytes)) % partitions));
@@ -81,7 +99,7 @@ public final class StreamTopology implements Supplier<Topology> {
   @Override
   public Topology get() {
     StreamsBuilder builder = new StreamsBuilder();
-    for (WindowSeries<?, ?> series : List.of(SPANS, TRACES)) {
+    for (WindowSeries<?, ?, ?> series : List.of(SPANS, TRACES, EDGES)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(series.windowsStore()), Serdes.Bytes(), Serdes.ByteArray())
           .withCachingEnabled());
@@ -93,6 +111,12 @@ public final class StreamTopology implements Supplier<Topology> {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
     }
+    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.TRACE_SUMMARIES,
+        config.queryTracesRetention(), Duration.ofMillis(1), false), Serdes.String(), TRACE_SUMMARY).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueryStores.SERVICES),
+        Serdes.String(), Serdes.Long()).withCachingEnabled());
+    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.DEPENDENCY_LINKS,
+        config.queryRetention(), config.window(), false), EDGE_KEY, Serdes.Long()).withCachingEnabled());
 
     KStream<byte[], Decoded> decoded = builder
         .stream(config.spansTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("spans-source"))
@@ -121,12 +145,16 @@ public final class StreamTopology implements Supplier<Topology> {
     KStream<byte[], TraceSpans> rekeyed = branches.get("decoded-traces-rekey")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-to-rekey"))
         .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION));
-    KStream<String, TraceSummary> summaries = branches.get("decoded-traces")
+    KStream<String, CompletedTrace> completed = branches.get("decoded-traces")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))
         .process(() -> new TraceAssemblyProcessor(config.traceIdle(), config.traceMaxAge(), config.traceMaxSpans(),
                 config.idleClose(), metrics),
             Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE);
+    KStream<String, TraceSummary> summaries = completed
+        .mapValues(CompletedTrace::summary, Named.as("trace-summaries"))
+        .processValues(QueryIndex.Traces::new, Named.as("trace-query-index"), QueryStores.TRACE_SUMMARIES,
+            QueryStores.SERVICES);
     summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
 
     // Whole-trace SLA metrics: the summaries (timestamped with the trace's end) windowed like spans,
@@ -137,10 +165,20 @@ public final class StreamTopology implements Supplier<Topology> {
         .process(() -> windows(TRACES), Named.as("trace-windows"), TraceSeries.WINDOWS_STORE, TraceSeries.STATE_STORE)
         .to(config.traceMetricsTopic(), Produced.with(TRACE_SERIES_KEY, WINDOW_RESULT).withName("trace-metrics-sink")
             .withStreamPartitioner(StreamTopology::byRootService));
+
+    // Dependency edges, timestamped with their trace's end like its summary, windowed per client.
+    completed
+        .flatMap((traceId, trace) -> trace.edges().stream().map(edge -> KeyValue.pair(edge.client(), edge)).toList(),
+            Named.as("trace-edges"))
+        .repartition(Repartitioned.with(Serdes.String(), EDGE).withName(EDGE_REPARTITION))
+        .process(() -> windows(EDGES), Named.as("edge-windows"), EdgeSeries.WINDOWS_STORE, EdgeSeries.STATE_STORE)
+        .processValues(QueryIndex.Dependencies::new, Named.as("edge-query-index"), QueryStores.DEPENDENCY_LINKS)
+        .to(config.edgesTopic(), Produced.with(EDGE_KEY, EDGE_WINDOW_RESULT).withName("edges-sink")
+            .withStreamPartitioner(StreamTopology::byClient));
     return builder.build();
   }
 
-  private <I, V, K> WindowProcessor<I, V, K> windows(WindowSeries<V, K> series) {
+  private <I, V, K, R> WindowProcessor<I, V, K, R> windows(WindowSeries<V, K, R> series) {
     return new WindowProcessor<>(series, config.window(), config.grace(), config.idleClose(),
         config.maxOperationsPerService(), metrics);
   }

@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
 import io.tracestream.topology.exporter.WindowMetricsExporter;
+import io.tracestream.topology.query.QueryApi;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,18 +40,23 @@ public final class TopologyApp implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
-  private final List<WindowMetricsExporter<?>> exporters;
+  private volatile List<WindowMetricsExporter<?, ?>> exporters;
   private final AdminServer admin;
 
   private TopologyApp(TopologyConfig config) throws IOException {
-    ensureTopics(config);
+    int partitions = ensureTopics(config);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    // The admin port is bound first: with port 0 its number is known only then, and Kafka Streams
+    // tells the other instances where to forward queries (application.server) from its start.
+    admin = new AdminServer(config.bind(), config.adminPort(), this::scrape, this::ready,
+        "Kafka Streams is not running or an exporter has not caught up");
+    HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
     streams = new KafkaStreams(new StreamTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC()).get(),
-        streamsProperties(config));
+        streamsProperties(config, self));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -61,14 +68,27 @@ public final class TopologyApp implements AutoCloseable {
         WindowMetricsExporter.spanMetrics(config.kafka(), config.spanMetricsTopic(),
             config.applicationId() + "-exporter", config.staleAfter()),
         WindowMetricsExporter.traceMetrics(config.kafka(), config.traceMetricsTopic(),
-            config.applicationId() + "-trace-exporter", config.staleAfter()));
+            config.applicationId() + "-trace-exporter", config.staleAfter()),
+        WindowMetricsExporter.edges(config.kafka(), config.edgesTopic(),
+            config.applicationId() + "-edge-exporter"));
+    admin.route("/api/", new QueryApi(streams, self, config.spansTopic(),
+        config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC()));
     streams.start();
-    admin = new AdminServer(config.bind(), config.adminPort(),
-        () -> WindowMetricsExporter.scrape(exporters) + registry.scrape(),
-        () -> streams.state() == KafkaStreams.State.RUNNING && exporters.stream().allMatch(WindowMetricsExporter::ready),
-        "Kafka Streams is not running or an exporter has not caught up");
-    LOG.info("topology {} reading {}, writing {} and {}; admin on {}:{}", config.applicationId(), config.spansTopic(),
-        config.spanMetricsTopic(), config.traceMetricsTopic(), config.bind(), admin.port());
+    LOG.info("topology {} reading {}, writing {}, {}, {} and {}; admin and query API on {}:{}", config.applicationId(),
+        config.spansTopic(), config.spanMetricsTopic(), config.traceMetricsTopic(), config.tracesTopic(),
+        config.edgesTopic(), config.bind(), admin.port());
+  }
+
+  /** Empty until the exporters exist: the admin port answers from the constructor's first lines on. */
+  private String scrape() {
+    List<WindowMetricsExporter<?, ?>> current = exporters;
+    return current == null ? "" : WindowMetricsExporter.scrape(current) + registry.scrape();
+  }
+
+  private boolean ready() {
+    List<WindowMetricsExporter<?, ?>> current = exporters;
+    return current != null && streams.state() == KafkaStreams.State.RUNNING
+        && current.stream().allMatch(WindowMetricsExporter::ready);
   }
 
   public static TopologyApp start(TopologyConfig config) throws IOException {
@@ -83,20 +103,21 @@ public final class TopologyApp implements AutoCloseable {
     return streams.state();
   }
 
-  static Properties streamsProperties(TopologyConfig config) {
+  static Properties streamsProperties(TopologyConfig config, HostInfo self) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
     props.putAll(config.kafka());
     return props;
   }
 
-  /** Output topics are created like the input's (partitions, replication) when missing. */
-  private static void ensureTopics(TopologyConfig config) {
+  /** Output topics are created like the input's (partitions, replication) when missing; returns the input's partitions. */
+  private static int ensureTopics(TopologyConfig config) {
     Map<String, Object> adminConfig = new HashMap<>(config.kafka());
     adminConfig.keySet().retainAll(AdminClientConfig.configNames());
     try (Admin admin = Admin.create(adminConfig)) {
@@ -109,7 +130,7 @@ public final class TopologyApp implements AutoCloseable {
           : 6;
       List<NewTopic> missing = new ArrayList<>();
       for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(),
-          config.traceMetricsTopic())) {
+          config.traceMetricsTopic(), config.edgesTopic())) {
         if (!existing.contains(topic)) {
           missing.add(new NewTopic(topic, partitions, replication));
         }
@@ -118,6 +139,7 @@ public final class TopologyApp implements AutoCloseable {
         admin.createTopics(missing).all().get();
         LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
       }
+      return partitions;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);

@@ -16,6 +16,7 @@ public record TopologyConfig(
     String dlqTopic,
     String tracesTopic,
     String traceMetricsTopic,
+    String edgesTopic,
     String applicationId,
     Duration window,
     Duration grace,
@@ -27,6 +28,9 @@ public record TopologyConfig(
     int traceMaxSpans,
     String bind,
     int adminPort,
+    String advertisedHost,
+    Duration queryRetention,
+    Duration queryTracesRetention,
     Path stateDir,
     int streamThreads,
     Duration staleAfter) {
@@ -38,6 +42,7 @@ public record TopologyConfig(
       new ConfigKey("topic.dlq", "tracestream.dlq", "undecodable input records, with headers naming the error"),
       new ConfigKey("topic.traces", "tracestream.traces", "output: one summary per completed trace, keyed by trace id"),
       new ConfigKey("topic.trace-metrics", "tracestream.trace-metrics", "output: one final result per (root service, root operation) and closed window"),
+      new ConfigKey("topic.edges", "tracestream.edges", "output: one final result per dependency edge (client, server, connection type) and closed window"),
       new ConfigKey("topology.trace.idle", "10s", "a trace is complete when no span of it arrived for this much event time"),
       new ConfigKey("topology.trace.max.age", "5m", "a trace is complete at the latest this long (event time) after its first span"),
       new ConfigKey("topology.trace.max.spans", "10000", "spans kept per trace; more are dropped and counted"),
@@ -48,7 +53,10 @@ public record TopologyConfig(
       new ConfigKey("topology.idle.close", "1m", "after this much wall-clock time without spans, event time advances with the wall clock so the last windows close"),
       new ConfigKey("topology.max.operations.per.service", "1000", "distinct span names per service; more are folded into span_name=\"__overflow__\""),
       new ConfigKey("topology.bind", "127.0.0.1", "address the admin port binds to"),
-      new ConfigKey("topology.admin.port", "9465", "/metrics, /health/live, /health/ready"),
+      new ConfigKey("topology.admin.port", "9465", "/metrics, /health/live, /health/ready and the query API /api/..."),
+      new ConfigKey("topology.advertised.host", "the value of topology.bind", "host other instances reach this one's admin port at, to forward queries for partitions it owns; required when topology.bind is a wildcard address"),
+      new ConfigKey("topology.query.retention", "24h", "how long /api/dependencies and /api/services can look back"),
+      new ConfigKey("topology.query.traces.retention", "1h", "how long /api/traces/{id} finds a completed trace's summary"),
       new ConfigKey("topology.state.dir", "./data/streams", "Kafka Streams state (RocksDB)"),
       new ConfigKey("topology.stream.threads", "1", "Kafka Streams threads in this instance"),
       new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"));
@@ -60,6 +68,21 @@ public record TopologyConfig(
     if (window.toMillis() < 1000) {
       throw new ConfigException("topology.window", "must be at least 1s, got " + window.toMillis() + " ms");
     }
+    Duration queryRetention = settings.duration("topology.query.retention", Duration.ofHours(24));
+    if (queryRetention.compareTo(window) < 0) {
+      throw new ConfigException("topology.query.retention", "must be at least topology.window (" + window + "), got "
+          + queryRetention);
+    }
+    Duration tracesRetention = settings.duration("topology.query.traces.retention", Duration.ofHours(1));
+    if (tracesRetention.toMillis() < 1000) {
+      throw new ConfigException("topology.query.traces.retention", "must be at least 1s, got " + tracesRetention);
+    }
+    String bind = settings.string("topology.bind", "127.0.0.1");
+    String advertised = settings.string("topology.advertised.host", bind);
+    if (advertised.equals("0.0.0.0") || advertised.equals("::") || advertised.isBlank()) {
+      throw new ConfigException("topology.advertised.host", "must name this host as other instances reach it"
+          + " (topology.bind is the wildcard " + bind + ")");
+    }
     return new TopologyConfig(
         settings.kafkaClientProperties(),
         settings.string("topic.spans", "otlp_spans"),
@@ -67,6 +90,7 @@ public record TopologyConfig(
         settings.string("topic.dlq", "tracestream.dlq"),
         settings.string("topic.traces", "tracestream.traces"),
         settings.string("topic.trace-metrics", "tracestream.trace-metrics"),
+        settings.string("topic.edges", "tracestream.edges"),
         settings.string("topology.application.id", "tracestream"),
         window,
         grace,
@@ -76,8 +100,11 @@ public record TopologyConfig(
         settings.duration("topology.trace.idle", Duration.ofSeconds(10)),
         settings.duration("topology.trace.max.age", Duration.ofMinutes(5)),
         settings.integer("topology.trace.max.spans", 10_000, 1, 1_000_000),
-        settings.string("topology.bind", "127.0.0.1"),
+        bind,
         settings.port("topology.admin.port", 9465),
+        advertised,
+        queryRetention,
+        tracesRetention,
         Path.of(settings.string("topology.state.dir", "./data/streams")),
         settings.integer("topology.stream.threads", 1, 1, 64),
         settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5)));

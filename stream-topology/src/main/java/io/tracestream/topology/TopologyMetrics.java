@@ -29,10 +29,22 @@ public interface TopologyMetrics {
   /** Traces completed and summarized. */
   void tracesCompleted(long count);
 
+  /** Dependency edges that arrived after their window had closed; counted, not aggregated. */
+  void lateEdges(String client, long count);
+
+  /** Edges from a client to servers past the per-client limit, folded into server {@code __overflow__}. */
+  void overflowEdges(String client, long count);
+
+  /** Client, server, producer or consumer spans of completed traces that are in no edge, by reason. */
+  void unpairedSpans(String reason, long count);
+
   TopologyMetrics NOOP = new TopologyMetrics() {
     @Override public void droppedSpans(String reason, long count) {}
     @Override public void lateTraceSpans(long count) {}
     @Override public void tracesCompleted(long count) {}
+    @Override public void lateEdges(String client, long count) {}
+    @Override public void overflowEdges(String client, long count) {}
+    @Override public void unpairedSpans(String reason, long count) {}
     @Override public void lateTraces(String rootService, long count) {}
     @Override public void overflowTraces(String rootService, long count) {}
     @Override public void poisonRecord() {}

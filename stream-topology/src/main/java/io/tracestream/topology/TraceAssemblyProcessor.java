@@ -1,5 +1,6 @@
 package io.tracestream.topology;
 
+import io.tracestream.topology.traces.DependencyLinker;
 import io.tracestream.topology.traces.TraceSpan;
 import io.tracestream.topology.traces.TraceSummaries;
 import io.tracestream.topology.traces.TraceSummary;
@@ -25,7 +26,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Groups spans by trace id and completes a trace when no span of it arrived for {@code idle} of event
- * time, or when it is {@code maxAge} old (first span to now, event time); then forwards its summary.
+ * time, or when it is {@code maxAge} old (first span to now, event time); then forwards its summary
+ * and its dependency edges ({@link DependencyLinker}; spans in no edge are counted by reason).
  * Event time is the task's {@link EventClock}, which also advances with the wall clock on a task that
  * went quiet, so its last traces complete too.
  *
@@ -39,7 +41,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * batches); an index of open traces by deadline and one of completed-trace markers by expiry, both
  * keyed by big-endian time so completion is a range scan in time order; and the event time.
  */
-final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpans, String, TraceSummary> {
+final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpans, String, CompletedTrace> {
   static final String SPANS_STORE = "trace-assembly-spans";
   static final String STATE_STORE = "trace-assembly-state";
 
@@ -68,7 +70,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   }
 
   @Override
-  public void init(ProcessorContext<String, TraceSummary> context) {
+  public void init(ProcessorContext<String, CompletedTrace> context) {
     super.init(context);
     spans = context.getStateStore(SPANS_STORE);
     state = context.getStateStore(STATE_STORE);
@@ -168,9 +170,11 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       return; // every span of it was dropped; nothing to summarize
     }
     TraceSummary summary = TraceSummaries.of(all);
+    DependencyLinker.Result links = DependencyLinker.link(all);
+    links.unpaired().forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
     long endMs = (summary.startNanos() + summary.durationNanos()) / 1_000_000;
     metrics.tracesCompleted(1);
-    context().forward(new Record<>(traceId, summary, Math.max(0, endMs)));
+    context().forward(new Record<>(traceId, new CompletedTrace(summary, links.edges()), Math.max(0, endMs)));
   }
 
   private static Bytes key(byte type, String traceId) {

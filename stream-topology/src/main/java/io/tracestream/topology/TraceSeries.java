@@ -9,7 +9,7 @@ import java.util.List;
  * trace is an error when any of its spans is. The cardinality guard limits root operations per root
  * service.
  */
-final class TraceSeries implements WindowSeries<TraceSummary, TraceSeriesKey> {
+final class TraceSeries extends LatencySeries<TraceSummary, TraceSeriesKey> {
   static final String WINDOWS_STORE = "trace-metrics-windows";
   static final String STATE_STORE = "trace-metrics-state";
 
@@ -26,9 +26,9 @@ final class TraceSeries implements WindowSeries<TraceSummary, TraceSeriesKey> {
     return new TraceSeriesKey(trace.rootService(), admittedOperation);
   }
 
-  @Override public double durationMs(TraceSummary trace) { return trace.durationNanos() / 1e6; }
+  @Override double durationMs(TraceSummary trace) { return trace.durationNanos() / 1e6; }
 
-  @Override public boolean error(TraceSummary trace) { return trace.error(); }
+  @Override boolean error(TraceSummary trace) { return trace.error(); }
 
   @Override public void countLate(TopologyMetrics metrics, String service) { metrics.lateTraces(service, 1); }
 

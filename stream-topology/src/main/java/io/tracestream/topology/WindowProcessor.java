@@ -1,7 +1,6 @@
 package io.tracestream.topology;
 
 import io.tracestream.topology.model.SeriesKey;
-import io.tracestream.topology.model.WindowResult;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,9 +17,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Tumbling event-time windows per series, after a repartition by service, so one task sees every
- * input of a service. What a series is, and an input's service, duration and error, come from a
- * {@link WindowSeries}: span samples ({@link SpanSeries}) and trace summaries ({@link TraceSeries})
- * are windowed alike. A window [start, start + size) closes when this task's event time reaches
+ * input of a service. What a series is, an input's service, and what a window accumulates come from
+ * a {@link WindowSeries}: span samples ({@link SpanSeries}), trace summaries ({@link TraceSeries}) and
+ * dependency edges ({@link EdgeSeries}) are windowed alike. A window [start, start + size) closes when this task's event time reaches
  * start + size + grace; then its one final result is forwarded and its state deleted. An input whose
  * window has closed is late: counted, not aggregated. Past the per-service limit of distinct
  * operations, further operations are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
@@ -35,13 +34,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * @param <I> the input key, not used
  * @param <V> the input value
  * @param <K> the series key
+ * @param <R> the window result
  */
-final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, WindowResult> {
+final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> {
   private static final String EVENT_TIME = "event-time";
   private static final String COUNT_PREFIX = "count\u0000";
   private static final String OPERATION_PREFIX = "op\u0000";
 
-  private final WindowSeries<V, K> series;
+  private final WindowSeries<V, K, R> series;
   private final long size;
   private final long grace;
   private final long idleClose;
@@ -52,7 +52,7 @@ final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, Window
   private KeyValueStore<String, Long> state;
   private EventClock clock;
 
-  WindowProcessor(WindowSeries<V, K> series, Duration size, Duration grace, Duration idleClose, int maxOperations,
+  WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, Duration idleClose, int maxOperations,
       TopologyMetrics metrics) {
     this.series = series;
     this.size = size.toMillis();
@@ -63,7 +63,7 @@ final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, Window
   }
 
   @Override
-  public void init(ProcessorContext<K, WindowResult> context) {
+  public void init(ProcessorContext<K, R> context) {
     super.init(context);
     windows = context.getStateStore(series.windowsStore());
     state = context.getStateStore(series.stateStore());
@@ -88,10 +88,7 @@ final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, Window
       return;
     }
     Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input))));
-    byte[] stored = windows.get(key);
-    WindowAccumulator window = stored == null ? WindowAccumulator.empty() : WindowAccumulator.fromBytes(stored);
-    window.add(series.durationMs(input), series.error(input));
-    windows.put(key, window.toBytes());
+    windows.put(key, series.add(windows.get(key), input));
     if (clock.observe(timestamp)) {
       closeWindows();
     }
@@ -108,7 +105,7 @@ final class WindowProcessor<I, V, K> extends ContextualProcessor<I, V, K, Window
         if (start > closedBefore) {
           break;
         }
-        WindowResult result = WindowAccumulator.fromBytes(entry.value).result(start, start + size);
+        R result = series.result(entry.value, start, start + size);
         context().forward(new Record<>(readSeries(key), result, start));
         closed.add(entry.key);
       }

@@ -4,13 +4,15 @@ import java.util.List;
 
 /**
  * What a {@link WindowProcessor} needs to know of one kind of input: the series an input belongs to,
- * the service its cardinality guard counts under, its duration and error, where its late and
- * overflowing inputs are counted, and how its series keys are written into window-store keys.
+ * the service its cardinality guard counts under, what a window of the series accumulates and its
+ * final result, where its late and overflowing inputs are counted, and how its series keys are written
+ * into window-store keys.
  *
  * @param <V> the input record's value
  * @param <K> the series key, the output record's key
+ * @param <R> the window result, the output record's value
  */
-interface WindowSeries<V, K> {
+interface WindowSeries<V, K, R> {
   /** Store of the open windows. */
   String windowsStore();
 
@@ -24,9 +26,11 @@ interface WindowSeries<V, K> {
   /** The series of {@code input}, with the operation the cardinality guard admitted for it. */
   K series(V input, String admittedOperation);
 
-  double durationMs(V input);
+  /** The stored state of a window ({@code null} for a new window) with {@code input} added. */
+  byte[] add(byte[] window, V input);
 
-  boolean error(V input);
+  /** The final result of a window's stored state. */
+  R result(byte[] window, long windowStart, long windowEnd);
 
   void countLate(TopologyMetrics metrics, String service);
 

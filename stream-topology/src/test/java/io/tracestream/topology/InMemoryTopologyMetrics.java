@@ -18,5 +18,8 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   @Override public void lateTraces(String service, long n) { counts.merge("lateTraces." + service, n, Long::sum); }
   @Override public void overflowTraces(String service, long n) { counts.merge("overflowTraces." + service, n, Long::sum); }
   @Override public void tracesCompleted(long n) { counts.merge("completed", n, Long::sum); }
+  @Override public void lateEdges(String client, long n) { counts.merge("lateEdges." + client, n, Long::sum); }
+  @Override public void overflowEdges(String client, long n) { counts.merge("overflowEdges." + client, n, Long::sum); }
+  @Override public void unpairedSpans(String reason, long n) { counts.merge("unpaired." + reason, n, Long::sum); }
   @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }
 }

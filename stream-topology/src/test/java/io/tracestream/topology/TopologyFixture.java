@@ -11,6 +11,8 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.config.Settings;
 import io.tracestream.span.TraceIds;
+import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
@@ -51,6 +53,7 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<byte[], byte[]> dlq;
   final TestOutputTopic<String, TraceSummary> traces;
   final TestOutputTopic<TraceSeriesKey, WindowResult> traceMetrics;
+  final TestOutputTopic<EdgeKey, EdgeWindowResult> edges;
 
   TopologyFixture(Path stateDir, String... overrides) {
     Map<String, String> values = new HashMap<>();
@@ -75,6 +78,8 @@ final class TopologyFixture implements AutoCloseable {
         StreamTopology.TRACE_SUMMARY.deserializer());
     traceMetrics = driver.createOutputTopic("tracestream.trace-metrics",
         StreamTopology.TRACE_SERIES_KEY.deserializer(), StreamTopology.WINDOW_RESULT.deserializer());
+    edges = driver.createOutputTopic("tracestream.edges",
+        StreamTopology.EDGE_KEY.deserializer(), StreamTopology.EDGE_WINDOW_RESULT.deserializer());
   }
 
   /** Sends the spans as one record keyed by the first span's trace id, as the bridge writes them. */

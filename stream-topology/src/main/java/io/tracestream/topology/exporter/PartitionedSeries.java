@@ -16,22 +16,41 @@ import java.util.function.Supplier;
  * in {@link #snapshot}.
  *
  * @param <K> the series key
+ * @param <V> a window result
  * @param <S> what is kept of a series
  */
-final class PartitionedSeries<K, S extends PartitionedSeries.Series<S>> {
-  /** What a state keeps of one series: its count over every window and its {@link LastWindow}; subclasses add more. */
-  static class Series<S extends Series<S>> {
+final class PartitionedSeries<K, V, S extends PartitionedSeries.Series<V, S>> {
+  /** What a state keeps of one series, built from its window results. */
+  abstract static class Series<V, S extends Series<V, S>> {
+    abstract void add(V result);
+
+    /** Adds the parts of the same series read from another partition. */
+    abstract void merge(S other);
+
+    /** End of the newest window applied; {@link Long#MIN_VALUE} for none. */
+    abstract long end();
+  }
+
+  /** A series of {@link WindowResult}s: its count over every window and its {@link LastWindow}; subclasses add more. */
+  static class ResultSeries<S extends ResultSeries<S>> extends Series<WindowResult, S> {
     final LastWindow last = new LastWindow();
     long count;
 
+    @Override
     void add(WindowResult result) {
       count += result.count();
       last.add(result);
     }
 
+    @Override
     void merge(S other) {
       count += other.count;
       last.merge(other.last);
+    }
+
+    @Override
+    long end() {
+      return last.end();
     }
   }
 
@@ -47,7 +66,7 @@ final class PartitionedSeries<K, S extends PartitionedSeries.Series<S>> {
     this.empty = empty;
   }
 
-  synchronized void add(int partition, K key, WindowResult result) {
+  synchronized void add(int partition, K key, V result) {
     partitions.computeIfAbsent(partition, p -> new HashMap<>()).computeIfAbsent(key, k -> empty.get()).add(result);
   }
 
@@ -61,7 +80,7 @@ final class PartitionedSeries<K, S extends PartitionedSeries.Series<S>> {
     long newest = Long.MIN_VALUE;
     for (Map.Entry<Integer, Map<K, S>> partition : partitions.entrySet()) {
       for (Map.Entry<K, S> e : partition.getValue().entrySet()) {
-        newest = Math.max(newest, e.getValue().last.end());
+        newest = Math.max(newest, e.getValue().end());
         if (exported.test(partition.getKey())) {
           series.computeIfAbsent(e.getKey(), k -> empty.get()).merge(e.getValue());
         }

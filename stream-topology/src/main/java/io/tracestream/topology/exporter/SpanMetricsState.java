@@ -1,13 +1,11 @@
 package io.tracestream.topology.exporter;
 
-import io.tracestream.topology.model.LatencyBuckets;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.sketch.LatencySketch;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -31,12 +29,11 @@ import java.util.TreeMap;
  * partition. The topic is keyed by series, so a series normally lives in one partition; should it
  * appear in several (the topic's partition count changed), its parts are summed on output.
  */
-final class SpanMetricsState extends WindowState<SeriesKey, SpanMetricsState.Series> {
+final class SpanMetricsState extends WindowState<SeriesKey, WindowResult, SpanMetricsState.Series> {
   static final String CALLS = "traces_span_metrics_calls_total";
   static final String DURATION = "traces_span_metrics_duration_milliseconds";
   static final String LATENCY = "tracestream_span_latency_seconds";
 
-  private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
   private static final Comparator<SeriesKey> ORDER = Comparator.comparing(SeriesKey::service)
       .thenComparing(SeriesKey::operation)
       .thenComparing(SeriesKey::kind)
@@ -55,7 +52,7 @@ final class SpanMetricsState extends WindowState<SeriesKey, SpanMetricsState.Ser
     }
     text.family(DURATION, "histogram", "Span duration in milliseconds, from committed span-metrics window results.");
     for (Map.Entry<SeriesKey, Series> e : series.entrySet()) {
-      writeHistogram(text, e.getKey(), e.getValue());
+      e.getValue().histogram.write(text, DURATION, 1, labels(e.getKey()));
     }
     Map<SeriesKey, LatencySketch> latest = latestWindows(series, snapshot.newestEnd());
     if (!latest.isEmpty()) {
@@ -94,17 +91,6 @@ final class SpanMetricsState extends WindowState<SeriesKey, SpanMetricsState.Ser
   }
 
 
-  private static void writeHistogram(PrometheusText text, SeriesKey key, Series s) throws IOException {
-    long cumulative = 0;
-    for (int i = 0; i < BUCKETS; i++) {
-      cumulative += s.buckets[i];
-      double le = i < LatencyBuckets.BOUNDS_MS.size() ? LatencyBuckets.BOUNDS_MS.get(i) : Double.POSITIVE_INFINITY;
-      text.sample(DURATION + "_bucket", cumulative, labels(key, "le", PrometheusText.formatValue(le)));
-    }
-    text.sample(DURATION + "_sum", s.sumMs, labels(key));
-    text.sample(DURATION + "_count", s.count, labels(key));
-  }
-
   /** The series' labels; an operation key (empty status, for the quantile gauge) has no status_code. */
   private static String[] labels(SeriesKey key, String... extra) {
     boolean status = !key.status().isEmpty();
@@ -132,47 +118,23 @@ final class SpanMetricsState extends WindowState<SeriesKey, SpanMetricsState.Ser
     if (result == null) {
       return "no window result";
     }
-    List<Long> buckets = result.buckets();
-    if (buckets == null || buckets.size() != BUCKETS) {
-      return "expected " + BUCKETS + " buckets, got " + (buckets == null ? "none" : buckets.size());
-    }
-    long total = 0;
-    for (Long n : buckets) {
-      if (n == null || n < 0) {
-        return "bucket count " + n + " is not a count";
-      }
-      total += n;
-    }
-    if (total != result.count()) {
-      // +Inf must equal _count, or Prometheus' histogram_quantile gives nonsense
-      return "buckets add up to " + total + " but count is " + result.count();
-    }
-    if (!Double.isFinite(result.sumMs()) || result.sumMs() < 0) {
-      return "sumMs " + result.sumMs() + " is not a duration sum";
-    }
-    return LastWindow.sketchProblem(result);
+    String histogram = Histogram.problem(result);
+    return histogram != null ? histogram : LastWindow.sketchProblem(result);
   }
 
-  static final class Series extends PartitionedSeries.Series<Series> {
-    final long[] buckets = new long[BUCKETS];
-    double sumMs;
+  static final class Series extends PartitionedSeries.ResultSeries<Series> {
+    final Histogram histogram = new Histogram();
 
     @Override
     void add(WindowResult r) {
       super.add(r);
-      for (int i = 0; i < BUCKETS; i++) {
-        buckets[i] += r.buckets().get(i);
-      }
-      sumMs += r.sumMs();
+      histogram.add(r);
     }
 
     @Override
     void merge(Series other) {
       super.merge(other);
-      for (int i = 0; i < BUCKETS; i++) {
-        buckets[i] += other.buckets[i];
-      }
-      sumMs += other.sumMs;
+      histogram.merge(other.histogram);
     }
   }
 }

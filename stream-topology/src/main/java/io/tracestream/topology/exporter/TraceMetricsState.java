@@ -18,7 +18,7 @@ import java.util.TreeMap;
  * <p>As with span metrics, a series whose last window is stale ({@link WindowState}) loses both
  * gauges and keeps its counter.
  */
-final class TraceMetricsState extends WindowState<TraceSeriesKey, TraceMetricsState.Series> {
+final class TraceMetricsState extends WindowState<TraceSeriesKey, WindowResult, TraceMetricsState.Series> {
   static final String TRACES = "tracestream_traces_total";
   static final String DURATION = "tracestream_trace_duration_seconds";
   static final String ERROR_RATIO = "tracestream_trace_error_ratio";
@@ -84,5 +84,5 @@ final class TraceMetricsState extends WindowState<TraceSeriesKey, TraceMetricsSt
     return LastWindow.sketchProblem(result);
   }
 
-  static final class Series extends PartitionedSeries.Series<Series> {}
+  static final class Series extends PartitionedSeries.ResultSeries<Series> {}
 }

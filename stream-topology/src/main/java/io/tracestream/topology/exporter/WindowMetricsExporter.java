@@ -1,5 +1,7 @@
 package io.tracestream.topology.exporter;
 
+import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.TraceSeriesKey;
@@ -30,9 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Exports the committed window results of one topic as Prometheus metrics ({@link #scrape()}), for
- * the topology's {@code /metrics}: span metrics ({@link #spanMetrics}) or whole-trace SLA metrics
- * ({@link #traceMetrics}); the key type and the {@link WindowState} that turns results into families
- * are what differ.
+ * the topology's {@code /metrics}: span metrics ({@link #spanMetrics}), whole-trace SLA metrics
+ * ({@link #traceMetrics}) or dependency edges ({@link #edges}); the record types and the
+ * {@link WindowState} that turns results into families are what differ.
  *
  * <p>It reads with {@code isolation.level=read_committed}, so windows of an aborted transaction are
  * never counted. The consumer group only spreads partitions over instances: offsets are never
@@ -43,18 +45,18 @@ import org.slf4j.LoggerFactory;
  * A partition's series are left out of the scrape until it has been read up to the end offset it had
  * when assigned, so a rebuilding counter is never exported half-counted.
  */
-public final class WindowMetricsExporter<K> implements AutoCloseable {
+public final class WindowMetricsExporter<K, V> implements AutoCloseable {
   static final String APPLIED = "tracestream_exporter_records_applied_total";
   static final String UNDECODABLE = "tracestream_exporter_undecodable_records_total";
 
   private static final Logger LOG = LoggerFactory.getLogger(WindowMetricsExporter.class);
   private static final long UNKNOWN_END = -1;
   private static final Duration POLL = Duration.ofMillis(200);
-  private static final JsonSerde<WindowResult> VALUES = JsonSerde.of(WindowResult.class);
 
   private final String topic;
   private final JsonSerde<K> keys;
-  private final WindowState<K, ?> state;
+  private final JsonSerde<V> values;
+  private final WindowState<K, V, ?> state;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread poller;
   /**
@@ -72,9 +74,9 @@ public final class WindowMetricsExporter<K> implements AutoCloseable {
    * Exports {@code tracestream.span-metrics}: the spanmetrics connector's families and span latency
    * quantiles. Starts reading at once; the parameters are those of the constructor.
    */
-  public static WindowMetricsExporter<SeriesKey> spanMetrics(Map<String, Object> kafkaProperties, String topic,
-      String groupId, Duration staleAfter) {
-    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, SeriesKey.class,
+  public static WindowMetricsExporter<SeriesKey, WindowResult> spanMetrics(Map<String, Object> kafkaProperties,
+      String topic, String groupId, Duration staleAfter) {
+    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, SeriesKey.class, WindowResult.class,
         new SpanMetricsState(staleAfter));
   }
 
@@ -82,10 +84,21 @@ public final class WindowMetricsExporter<K> implements AutoCloseable {
    * Exports {@code tracestream.trace-metrics}: traces, error ratio and duration quantiles per root
    * operation. Starts reading at once; the parameters are those of the constructor.
    */
-  public static WindowMetricsExporter<TraceSeriesKey> traceMetrics(Map<String, Object> kafkaProperties, String topic,
-      String groupId, Duration staleAfter) {
-    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, TraceSeriesKey.class,
+  public static WindowMetricsExporter<TraceSeriesKey, WindowResult> traceMetrics(Map<String, Object> kafkaProperties,
+      String topic, String groupId, Duration staleAfter) {
+    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, TraceSeriesKey.class, WindowResult.class,
         new TraceMetricsState(staleAfter));
+  }
+
+  /**
+   * Exports {@code tracestream.edges}: the servicegraph connector's request counters and client and
+   * server latency histograms per edge. Starts reading at once; the parameters are those of the
+   * constructor.
+   */
+  public static WindowMetricsExporter<EdgeKey, EdgeWindowResult> edges(Map<String, Object> kafkaProperties,
+      String topic, String groupId) {
+    return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, EdgeKey.class, EdgeWindowResult.class,
+        new EdgeMetricsState());
   }
 
   /**
@@ -98,10 +111,11 @@ public final class WindowMetricsExporter<K> implements AutoCloseable {
    * @param groupId the consumer group shared by every exporter instance of one application for this
    *     topic, such as {@code <application.id>-exporter}
    * @param keyType the topic's key, read as JSON
+   * @param valueType the topic's value, read as JSON
    * @param state what the results become
    */
   private WindowMetricsExporter(Map<String, Object> kafkaProperties, String topic, String groupId, Class<K> keyType,
-      WindowState<K, ?> state) {
+      Class<V> valueType, WindowState<K, V, ?> state) {
     Objects.requireNonNull(kafkaProperties, "kafkaProperties");
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must be named");
@@ -111,6 +125,7 @@ public final class WindowMetricsExporter<K> implements AutoCloseable {
     }
     this.topic = topic;
     this.keys = JsonSerde.of(keyType);
+    this.values = JsonSerde.of(valueType);
     this.state = state;
     Map<String, Object> config = new HashMap<>(kafkaProperties);
     require(config, ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -141,19 +156,19 @@ public final class WindowMetricsExporter<K> implements AutoCloseable {
    * One Prometheus text of several exporters (of different topics): each one's series, then the
    * exporters' own counters, one family each with a sample per topic (a family may appear only once).
    */
-  public static String scrape(List<WindowMetricsExporter<?>> exporters) {
+  public static String scrape(List<WindowMetricsExporter<?, ?>> exporters) {
     StringBuilder out = new StringBuilder(4096);
     try {
-      for (WindowMetricsExporter<?> exporter : exporters) {
+      for (WindowMetricsExporter<?, ?> exporter : exporters) {
         exporter.state.write(out, partition -> !exporter.rebuilding.containsKey(partition));
       }
       PrometheusText text = new PrometheusText(out);
       text.family(APPLIED, "counter", "Window results applied, rebuilds after rebalances included.");
-      for (WindowMetricsExporter<?> exporter : exporters) {
+      for (WindowMetricsExporter<?, ?> exporter : exporters) {
         text.sample(APPLIED, exporter.applied.get(), "topic", exporter.topic);
       }
       text.family(UNDECODABLE, "counter", "Records skipped because they are not valid window results.");
-      for (WindowMetricsExporter<?> exporter : exporters) {
+      for (WindowMetricsExporter<?, ?> exporter : exporters) {
         text.sample(UNDECODABLE, exporter.undecodable.get(), "topic", exporter.topic);
       }
     } catch (IOException e) {
@@ -196,7 +211,7 @@ public final class WindowMetricsExporter<K> implements AutoCloseable {
   private void apply(ConsumerRecord<byte[], byte[]> record) {
     try {
       K key = keys.fromBytes(record.key());
-      WindowResult result = VALUES.fromBytes(record.value());
+      V result = values.fromBytes(record.value());
       state.apply(record.partition(), key, result);
       applied.incrementAndGet();
     } catch (SerializationException | IllegalArgumentException e) {

@@ -1,6 +1,5 @@
 package io.tracestream.topology.exporter;
 
-import io.tracestream.topology.model.WindowResult;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
@@ -19,11 +18,12 @@ import java.util.function.Supplier;
  * the records applied.
  *
  * @param <K> the series key
+ * @param <V> a window result
  * @param <S> what is kept of a series
  */
-abstract class WindowState<K, S extends PartitionedSeries.Series<S>> {
+abstract class WindowState<K, V, S extends PartitionedSeries.Series<V, S>> {
   final long staleAfterMs;
-  private final PartitionedSeries<K, S> partitions;
+  private final PartitionedSeries<K, V, S> partitions;
 
   WindowState(Duration staleAfter, Comparator<K> order, Supplier<S> empty) {
     if (staleAfter == null || staleAfter.isNegative()) {
@@ -36,10 +36,10 @@ abstract class WindowState<K, S extends PartitionedSeries.Series<S>> {
   /**
    * Adds one window result of {@code key}, read from {@code partition}.
    *
-   * @throws IllegalArgumentException when the record breaks the {@link WindowResult} contract (the
+   * @throws IllegalArgumentException when the record breaks its window result's contract (the
    *     caller counts it as undecodable and goes on); nothing is applied then
    */
-  final void apply(int partition, K key, WindowResult result) {
+  final void apply(int partition, K key, V result) {
     String problem = problem(key, result);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
@@ -69,7 +69,7 @@ abstract class WindowState<K, S extends PartitionedSeries.Series<S>> {
   }
 
   /** Why a record cannot be applied, or null when it can. */
-  abstract String problem(K key, WindowResult result);
+  abstract String problem(K key, V result);
 
   /** Writes the families of the series of a snapshot, which has at least one. */
   abstract void write(PrometheusText text, PartitionedSeries.Snapshot<K, S> snapshot) throws IOException;

@@ -84,7 +84,7 @@ class SpanMetricsExporterIT {
 
   @Test
   void exportsExactlyTheCommittedWindowsAndCountsTheUndecodableRecord() throws Exception {
-    try (WindowMetricsExporter<SeriesKey> exporter = exporter("exactly-committed")) {
+    try (WindowMetricsExporter<SeriesKey, WindowResult> exporter = exporter("exactly-committed")) {
       Await.until(TIMEOUT, "the exporter to catch up", exporter::ready);
 
       String scrape = exporter.scrape();
@@ -102,11 +102,11 @@ class SpanMetricsExporterIT {
   @Test
   void twoInstancesInOneGroupExportEachSeriesExactlyOnce() throws Exception {
     Set<String> expected = samples(committedText());
-    try (WindowMetricsExporter<SeriesKey> first = exporter("two-instances")) {
+    try (WindowMetricsExporter<SeriesKey, WindowResult> first = exporter("two-instances")) {
       Await.until(TIMEOUT, "the first instance to export every series",
           () -> first.ready() && samples(spanMetrics(first.scrape())).equals(expected));
 
-      try (WindowMetricsExporter<SeriesKey> second = exporter("two-instances")) {
+      try (WindowMetricsExporter<SeriesKey, WindowResult> second = exporter("two-instances")) {
         // Then, once the group has rebalanced, the two split the series with nothing lost and nothing twice
         Await.until(TIMEOUT, "both instances to share the series", () -> {
           Set<String> a = samples(spanMetrics(first.scrape()));
@@ -118,7 +118,7 @@ class SpanMetricsExporterIT {
     }
   }
 
-  private static WindowMetricsExporter<SeriesKey> exporter(String group) {
+  private static WindowMetricsExporter<SeriesKey, WindowResult> exporter(String group) {
     return WindowMetricsExporter.spanMetrics(KAFKA.clientProperties(), TOPIC, group, STALE_AFTER);
   }
 

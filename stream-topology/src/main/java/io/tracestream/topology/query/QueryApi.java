@@ -1,0 +1,338 @@
+package io.tracestream.topology.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.tracestream.span.TraceIds;
+import io.tracestream.topology.traces.TraceSummary;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * The topology's query API on its admin port, in Jaeger's query-service format
+ * ({@code {"data": ..., "total", "limit", "offset", "errors"}}):
+ *
+ * <ul>
+ *   <li>{@code GET /api/services}: services seen in completed traces;
+ *   <li>{@code GET /api/dependencies?endTs=<ms>&lookback=<ms>}: calls per (parent, child) over the edge
+ *       windows starting in [endTs - lookback, endTs] (defaults: now, 24 h);
+ *   <li>{@code GET /api/traces/<trace id>}: the summary of a completed trace.
+ * </ul>
+ *
+ * <p>Any instance answers for every partition (interactive queries). For services and dependencies it
+ * maps each partition of the store to its active owner, reads its own partitions and asks each other
+ * owner for exactly the partitions it owns ({@code ?partitions=}); a trace is read on the owner of its
+ * key's partition ({@code ?partition=}). When a partition has no ready owner (a rebalance, a restore
+ * from the changelog) or an owner does not answer, the answer is 503 with the reason, never a
+ * partial result: retry.
+ */
+public final class QueryApi implements HttpHandler {
+  static final Duration DEFAULT_LOOKBACK = Duration.ofHours(24);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+
+  private final KafkaStreams streams;
+  private final QueryStores stores;
+  private final HostInfo self;
+  private final String tracesSourceTopic;
+  private final String edgesSourceTopic;
+  private final int partitions;
+  private final Clock clock;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /**
+   * @param self this instance's {@code application.server}, as other instances see it
+   * @param tracesSourceTopic the topic whose partitions the trace stores follow (the spans topic)
+   * @param edgesSourceTopic the repartition topic whose partitions the dependency store follows
+   * @param partitions partitions of both topics (a repartition topic has its source's count)
+   */
+  public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
+      int partitions, Clock clock) {
+    this.streams = streams;
+    this.stores = new QueryStores(streams);
+    this.self = self;
+    this.tracesSourceTopic = tracesSourceTopic;
+    this.edgesSourceTopic = edgesSourceTopic;
+    this.partitions = partitions;
+    this.clock = clock;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        error(exchange, 405, "only GET is served here");
+        return;
+      }
+      String path = exchange.getRequestURI().getPath();
+      Map<String, String> params = params(exchange.getRequestURI().getRawQuery());
+      try {
+        if (path.equals("/api/services")) {
+          services(exchange, params);
+        } else if (path.equals("/api/dependencies")) {
+          dependencies(exchange, params);
+        } else if (path.startsWith("/api/traces/")) {
+          trace(exchange, path.substring("/api/traces/".length()), params);
+        } else {
+          error(exchange, 404, "no such endpoint: " + path + " (there are /api/services, /api/dependencies, /api/traces/{id})");
+        }
+      } catch (BadRequest e) {
+        error(exchange, 400, e.getMessage());
+      } catch (Unavailable e) {
+        error(exchange, 503, e.getMessage());
+      } catch (InvalidStateStoreException e) {
+        error(exchange, 503, "a partition is moving between instances or restoring its state; retry: " + e.getMessage());
+      }
+    }
+  }
+
+  private void services(HttpExchange exchange, Map<String, String> params) throws IOException {
+    SortedSet<String> services = new TreeSet<>();
+    for (JsonNode answer : fanOut(QueryStores.SERVICES, tracesSourceTopic, params,
+        p -> JSON.valueToTree(stores.services(p)), "/api/services?")) {
+      answer.forEach(name -> services.add(name.asText()));
+    }
+    ok(exchange, services, services.size());
+  }
+
+  private void dependencies(HttpExchange exchange, Map<String, String> params) throws IOException {
+    long endTs = number(params, "endTs", clock.millis());
+    long lookback = number(params, "lookback", DEFAULT_LOOKBACK.toMillis());
+    long from = Math.max(0, endTs - lookback);
+    Map<DependencyLink.Pair, Long> calls = new TreeMap<>();
+    for (JsonNode answer : fanOut(QueryStores.DEPENDENCY_LINKS, edgesSourceTopic, params,
+        p -> JSON.valueToTree(links(stores.dependencies(p, from, endTs))),
+        "/api/dependencies?endTs=" + endTs + "&lookback=" + lookback + "&")) {
+      for (JsonNode link : answer) {
+        calls.merge(new DependencyLink.Pair(link.path("parent").asText(), link.path("child").asText()),
+            link.path("callCount").asLong(), Long::sum);
+      }
+    }
+    List<DependencyLink> links = links(calls);
+    ok(exchange, links, links.size());
+  }
+
+  private static List<DependencyLink> links(Map<DependencyLink.Pair, Long> calls) {
+    List<DependencyLink> links = new ArrayList<>(calls.size());
+    calls.forEach((pair, n) -> links.add(new DependencyLink(pair.parent(), pair.child(), n)));
+    return links;
+  }
+
+  private void trace(HttpExchange exchange, String rawId, Map<String, String> params) throws IOException {
+    String traceId = rawId.toLowerCase(Locale.ROOT);
+    try {
+      if (TraceIds.fromHex(traceId).length != TraceIds.TRACE_ID_BYTES) {
+        throw new BadRequest("a trace id is " + 2 * TraceIds.TRACE_ID_BYTES + " hex digits, got " + traceId.length());
+      }
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("not a trace id: " + e.getMessage());
+    }
+    JsonNode summary;
+    if (params.containsKey("partition")) {
+      summary = stores.trace(traceId, partition(params.get("partition"))).<JsonNode>map(JSON::valueToTree).orElse(null);
+    } else {
+      KeyQueryMetadata owner = streams.queryMetadataForKey(QueryStores.TRACE_SUMMARIES, traceId,
+          Serdes.String().serializer());
+      if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+        throw new Unavailable("no instance owns the partition of trace " + traceId + " right now (rebalancing); retry");
+      }
+      if (owner.activeHost().equals(self)) {
+        Optional<TraceSummary> local = stores.trace(traceId, owner.partition());
+        summary = local.<JsonNode>map(JSON::valueToTree).orElse(null);
+      } else {
+        JsonNode answer = forward(owner.activeHost(), "/api/traces/" + traceId + "?partition=" + owner.partition(), true);
+        summary = answer == null || answer.isEmpty() ? null : answer.get(0);
+      }
+    }
+    if (summary == null) {
+      error(exchange, 404, "trace not found: " + traceId + " (not completed yet, or older than topology.query.traces.retention)");
+      return;
+    }
+    ok(exchange, List.of(summary), 1);
+  }
+
+  /**
+   * This instance's answer for the partitions asked ({@code ?partitions=}), or, when none are named,
+   * every owner's answer for the partitions it owns, this instance's included.
+   */
+  private List<JsonNode> fanOut(String store, String topic, Map<String, String> params, IntFunction<JsonNode> local,
+      String pathAndQuery) {
+    List<JsonNode> answers = new ArrayList<>();
+    if (params.containsKey("partitions")) {
+      for (String p : params.get("partitions").split(",")) {
+        answers.add(local.apply(partition(p)));
+      }
+      return answers;
+    }
+    for (Map.Entry<HostInfo, List<Integer>> owner : owners(store, topic).entrySet()) {
+      if (owner.getKey().equals(self)) {
+        owner.getValue().forEach(p -> answers.add(local.apply(p)));
+      } else {
+        String list = owner.getValue().stream().map(String::valueOf).collect(Collectors.joining(","));
+        answers.add(forward(owner.getKey(), pathAndQuery + "partitions=" + list, false));
+      }
+    }
+    return answers;
+  }
+
+  /** Each partition of {@code topic} with its active owner; every partition must have one. */
+  private Map<HostInfo, List<Integer>> owners(String store, String topic) {
+    Map<Integer, HostInfo> byPartition = new TreeMap<>();
+    for (StreamsMetadata client : streams.streamsMetadataForStore(store)) {
+      for (TopicPartition tp : client.topicPartitions()) {
+        if (tp.topic().equals(topic)) {
+          byPartition.putIfAbsent(tp.partition(), client.hostInfo());
+        }
+      }
+    }
+    List<Integer> orphans = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      if (!byPartition.containsKey(p)) {
+        orphans.add(p);
+      }
+    }
+    if (!orphans.isEmpty()) {
+      throw new Unavailable("partitions " + orphans + " of " + topic + " have no active owner right now (rebalancing); retry");
+    }
+    Map<HostInfo, List<Integer>> owners = new LinkedHashMap<>();
+    byPartition.forEach((p, host) -> owners.computeIfAbsent(host, h -> new ArrayList<>()).add(p));
+    return owners;
+  }
+
+  /** The {@code data} of another instance's answer; null for a 404 when {@code notFoundIsNull}. */
+  private JsonNode forward(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
+    URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
+    try {
+      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() == 404 && notFoundIsNull) {
+        return null;
+      }
+      JsonNode body = JSON.readTree(response.body());
+      if (response.statusCode() != 200) {
+        throw new Unavailable("instance " + host.host() + ":" + host.port() + " answered " + response.statusCode()
+            + ": " + body.path("errors").path(0).path("msg").asText(""));
+      }
+      return body.path("data");
+    } catch (IOException e) {
+      throw new Unavailable("instance " + host.host() + ":" + host.port() + " does not answer: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Unavailable("interrupted while asking " + host.host() + ":" + host.port());
+    }
+  }
+
+  private static long number(Map<String, String> params, String name, long defaultValue) {
+    String value = params.get(name);
+    if (value == null || value.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      long n = Long.parseLong(value);
+      if (n < 0) {
+        throw new BadRequest(name + " must not be negative, got " + value);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadRequest(name + " must be milliseconds (an integer), got '" + value + "'");
+    }
+  }
+
+  private int partition(String value) {
+    try {
+      int p = Integer.parseInt(value.trim());
+      if (p >= 0 && p < partitions) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new BadRequest("not a partition: '" + value + "'");
+  }
+
+  private static Map<String, String> params(String rawQuery) {
+    Map<String, String> params = new HashMap<>();
+    if (rawQuery == null) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      params.putIfAbsent(name, value);
+    }
+    return params;
+  }
+
+  private static void ok(HttpExchange exchange, Object data, int total) throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("data", data);
+    body.put("total", total);
+    body.put("limit", 0);
+    body.put("offset", 0);
+    body.put("errors", null);
+    send(exchange, 200, body);
+  }
+
+  private static void error(HttpExchange exchange, int status, String message) throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("data", null);
+    body.put("total", 0);
+    body.put("limit", 0);
+    body.put("offset", 0);
+    body.put("errors", List.of(Map.of("code", status, "msg", message)));
+    send(exchange, status, body);
+  }
+
+  private static void send(HttpExchange exchange, int status, Object body) throws IOException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** A request this API cannot take: 400 with the reason. */
+  private static final class BadRequest extends RuntimeException {
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /** An answer that would be incomplete right now: 503 with the reason. */
+  private static final class Unavailable extends RuntimeException {
+    Unavailable(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.tracestream.topology;
+
+import static io.tracestream.topology.TopologyFixture.T0;
+import static io.tracestream.topology.TopologyFixture.span;
+import static io.tracestream.topology.TopologyFixture.spanId;
+import static io.tracestream.topology.TopologyFixture.traceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.EdgeWindowResult;
+import io.tracestream.topology.model.TraceSeriesKey;
+import io.tracestream.topology.model.WindowResult;
+import io.tracestream.topology.query.QueryStores;
+import io.tracestream.topology.traces.TraceSummary;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Dependency edges through the whole topology: OTLP records in, windowed edges and query stores out. */
+class EdgesTopologyTest {
+  private static final Span.SpanKind SERVER = Span.SpanKind.SPAN_KIND_SERVER;
+  private static final Span.SpanKind CLIENT = Span.SpanKind.SPAN_KIND_CLIENT;
+  private static final EdgeKey USER_BACKEND = new EdgeKey("user", "backend", "virtual_node");
+  private static final EdgeKey BACKEND_AI = new EdgeKey("backend", "ai-engine", "");
+  private static final EdgeKey BACKEND_EXECUTION = new EdgeKey("backend", "execution", "");
+  private static final EdgeKey EXECUTION_RISK = new EdgeKey("execution", "risk-safety", "");
+  private static final EdgeKey EXECUTION_EXCHANGE = new EdgeKey("execution", "api.exchange.example", "virtual_node");
+  private static final EdgeKey EXECUTION_POSTGRES = new EdgeKey("execution", "orders", "database");
+
+  @TempDir
+  Path stateDir;
+
+  private TopologyFixture topology;
+
+  @BeforeEach
+  void start() {
+    topology = new TopologyFixture(stateDir);
+  }
+
+  @AfterEach
+  void stop() {
+    topology.close();
+  }
+
+  /**
+   * One trade through the trading platform, ending {@code endMs} after T0: backend (root) calls
+   * ai-engine and execution; execution calls risk-safety, the uninstrumented exchange API and
+   * PostgreSQL. Each service sends its own spans, as their SDKs do.
+   */
+  private void trade(long id, long endMs, boolean riskFails, boolean exchangeFails) {
+    Span root = span(id, 0, "POST /trade", SERVER, false, endMs, 400);
+    Span predictCall = span(id, spanId(root), "POST /predict", CLIENT, false, endMs - 300, 80);
+    Span orderCall = span(id, spanId(root), "POST /orders", CLIENT, false, endMs - 10, 250);
+    topology.send("backend", root, predictCall, orderCall);
+    topology.send("ai-engine", span(id, spanId(predictCall), "POST /predict", SERVER, false, endMs - 301, 70));
+    Span orders = span(id, spanId(orderCall), "POST /orders", SERVER, false, endMs - 11, 240);
+    Span riskCall = span(id, spanId(orders), "POST /check", CLIENT, false, endMs - 150, 50);
+    Span exchangeCall = withAttribute(span(id, spanId(orders), "POST /v3/order", CLIENT, exchangeFails, endMs - 20, 120),
+        "server.address", "api.exchange.example");
+    Span insert = withAttribute(withAttribute(span(id, spanId(orders), "INSERT orders", CLIENT, false, endMs - 12, 5),
+        "db.system", "postgresql"), "db.name", "orders");
+    topology.send("execution", orders, riskCall, exchangeCall, insert);
+    topology.send("risk-safety", span(id, spanId(riskCall), "POST /check", SERVER, riskFails, endMs - 151, 40));
+  }
+
+  private static Span withAttribute(Span span, String key, String value) {
+    return span.toBuilder().addAttributes(KeyValue.newBuilder().setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))).build();
+  }
+
+  /** A one-span trace of another service, only to move event time on. */
+  private void tick(long endOffsetMs) {
+    topology.send("clock", span(900_000 + endOffsetMs, 0, "tick", SERVER, false, endOffsetMs, 1));
+  }
+
+  private void closeFirstWindow() {
+    tick(100_000);
+    tick(120_000);
+  }
+
+  private Map<EdgeKey, EdgeWindowResult> edges() {
+    return topology.edges.readKeyValuesToList().stream()
+        .filter(kv -> !kv.key.server().equals("clock"))
+        .collect(Collectors.toMap(kv -> kv.key, kv -> kv.value));
+  }
+
+  @Test
+  void theTradingPlatformsEdgesHaveExactCallsAndFailures() {
+    for (int i = 1; i <= 10; i++) {
+      trade(i, 2_000L * i, i == 3 || i == 7, i == 5);
+    }
+
+    closeFirstWindow();
+
+    Map<EdgeKey, EdgeWindowResult> edges = edges();
+    assertThat(edges).containsOnlyKeys(USER_BACKEND, BACKEND_AI, BACKEND_EXECUTION, EXECUTION_RISK,
+        EXECUTION_EXCHANGE, EXECUTION_POSTGRES);
+    edges.values().forEach(e -> assertThat(e.calls()).isEqualTo(10));
+    assertThat(edges.get(EXECUTION_RISK).errors()).as("the two failed risk checks").isEqualTo(2);
+    assertThat(edges.get(EXECUTION_EXCHANGE).errors()).as("the failed exchange call").isEqualTo(1);
+    assertThat(edges.get(BACKEND_EXECUTION).errors()).as("an error below does not fail the edge above").isZero();
+    assertThat(edges.get(USER_BACKEND).errors()).isZero();
+
+    // Whole-trace error ratio of the same traces: an error anywhere fails the trade.
+    WindowResult trades = topology.traceMetrics.readKeyValuesToList().stream()
+        .filter(kv -> kv.key.equals(new TraceSeriesKey("backend", "POST /trade")))
+        .findFirst().orElseThrow().value;
+    assertThat(trades.count()).isEqualTo(10);
+    assertThat(trades.errors()).isEqualTo(3);
+  }
+
+  @Test
+  void eachSideCarriesTheLatencyOfItsOwnSpans() {
+    trade(21, 10_000, false, false);
+    trade(22, 20_000, false, false);
+
+    closeFirstWindow();
+
+    Map<EdgeKey, EdgeWindowResult> edges = edges();
+    EdgeWindowResult risk = edges.get(EXECUTION_RISK);
+    assertThat(risk.windowStart()).isEqualTo(T0.toEpochMilli());
+    assertThat(risk.client().count()).isEqualTo(2);
+    assertThat(risk.client().maxMs()).isCloseTo(50, within(1e-6));
+    assertThat(risk.server().maxMs()).isCloseTo(40, within(1e-6));
+    assertThat(edges.get(USER_BACKEND).client()).as("nobody measured the user's side").isNull();
+    assertThat(edges.get(USER_BACKEND).server().maxMs()).isCloseTo(400, within(1e-6));
+    assertThat(edges.get(EXECUTION_EXCHANGE).server()).as("the exchange has no span").isNull();
+    assertThat(edges.get(EXECUTION_POSTGRES).server().maxMs()).as("a database edge carries the client's duration")
+        .isCloseTo(5, within(1e-6));
+  }
+
+  @Test
+  void spansInNoEdgeAreCountedByReason() {
+    // a client span with nothing to name its peer, in a trace of its own
+    Span root = span(31, 0, "job", Span.SpanKind.SPAN_KIND_INTERNAL, false, 10_000, 100);
+    topology.send("batch", root, span(31, spanId(root), "call", CLIENT, false, 9_000, 10));
+
+    tick(100_000);
+
+    assertThat(topology.metrics.get("unpaired.client_without_server")).isEqualTo(1);
+  }
+
+  @Test
+  void queryStoresHoldTheSummariesServicesAndDependencyLinks() {
+    trade(41, 10_000, false, false);
+    closeFirstWindow();
+
+    WindowStore<String, TraceSummary> summaries = topology.driver.getWindowStore(QueryStores.TRACE_SUMMARIES);
+    try (WindowStoreIterator<TraceSummary> it = summaries.fetch(traceId(41), Instant.EPOCH, T0.plusSeconds(3600))) {
+      assertThat(it.next().value.rootService()).isEqualTo("backend");
+    }
+    KeyValueStore<String, Long> services = topology.driver.getKeyValueStore(QueryStores.SERVICES);
+    Set<String> names = new TreeSet<>();
+    try (KeyValueIterator<String, Long> it = services.all()) {
+      it.forEachRemaining(kv -> names.add(kv.key));
+    }
+    assertThat(names).contains("backend", "ai-engine", "execution", "risk-safety");
+    WindowStore<EdgeKey, Long> links = topology.driver.getWindowStore(QueryStores.DEPENDENCY_LINKS);
+    Map<EdgeKey, Long> calls = new HashMap<>();
+    try (var it = links.fetchAll(T0, T0.plusSeconds(60))) {
+      it.forEachRemaining(kv -> calls.merge(kv.key.key(), kv.value, Long::sum));
+    }
+    assertThat(calls).containsEntry(BACKEND_EXECUTION, 1L).containsEntry(EXECUTION_POSTGRES, 1L);
+  }
+}
