@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * OTel SDK → bridge → Kafka → topology (exactly-once) → exporters → /metrics, on a real broker: span
- * metrics, and the whole-trace SLA metrics of the same spans (each its own one-span trace).
+ * metrics, and the whole-trace SLA metrics and dependency edges of the same spans (each its own
+ * one-span trace).
  */
 class SpanMetricsPipelineIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -57,7 +58,8 @@ class SpanMetricsPipelineIT {
         "topology.grace", "1s", "topology.idle.close", "2s", "topology.admin.port", "0",
         "topology.state.dir", stateDir.toString(), "topic.span-metrics", "pipeline_span_metrics",
         "topic.dlq", "pipeline_dlq", "kafka.commit.interval.ms", "200"));
-    topologySettings.putAll(Map.of("topic.traces", "pipeline_traces", "topic.trace-metrics", "pipeline_trace_metrics"));
+    topologySettings.putAll(Map.of("topic.traces", "pipeline_traces", "topic.trace-metrics", "pipeline_trace_metrics",
+        "topic.edges", "pipeline_edges"));
 
     try (Bridge bridge = Bridge.start(BridgeConfig.from(Settings.of(bridgeSettings)));
         TopologyApp topology = TopologyApp.start(TopologyConfig.from(Settings.of(topologySettings)))) {
@@ -113,6 +115,15 @@ class SpanMetricsPipelineIT {
       assertThat(value(traces, "tracestream_trace_error_ratio", root).orElseThrow()).isCloseTo(0.1, within(1e-9));
       OptionalDouble p99 = value(traces, "tracestream_trace_duration_seconds", root + ",quantile=\"0.99\"");
       assertThat(p99.orElseThrow() * 1000).as("p99 in ms").isCloseTo(1 + Math.floor(0.99 * 199), withinPercentage(1.5));
+
+      // And each root server span is a call from the uninstrumented "user", on the servicegraph metrics
+      String edge = "client=\"user\",server=\"checkout\",connection_type=\"virtual_node\"";
+      Await.until(Duration.ofSeconds(90), "the edge window's results on /metrics",
+          () -> value(scrape(topology), "traces_service_graph_request_total", edge).isPresent());
+      String edges = scrape(topology);
+      assertThat(value(edges, "traces_service_graph_request_total", edge)).hasValue(200);
+      assertThat(value(edges, "traces_service_graph_request_failed_total", edge)).hasValue(20);
+      assertThat(value(edges, "traces_service_graph_request_server_seconds_count", edge)).hasValue(200);
       assertThat(metrics).as("Kafka Streams metrics").containsPattern("(?m)^kafka_stream_thread_");
       assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + topology.adminPort()
           + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
