@@ -112,5 +112,6 @@ final class EmbeddedKafka implements AutoCloseable {
   public void close() {
     server.shutdown();
     server.awaitShutdown();
+    LOG.info("kafka: stopped");
   }
 }
