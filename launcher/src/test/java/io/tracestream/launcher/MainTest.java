@@ -59,6 +59,14 @@ class MainTest {
     assertThat(run("bridge", "--help")).isZero();
     assertThat(out.toString()).contains("--config", "--set");
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("bridge", "topology");
+    assertThat(out.toString()).contains("bridge", "topology", "kafka");
+  }
+
+  @Test
+  void aKafkaServerKeyThatKafkaDoesNotKnowFailsAtStartNamingTheKey() {
+    int code = run("kafka", "--set", "kafka.server.lgo.dirs=/var/lib/kafka");
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("configuration error: kafka.server.lgo.dirs:");
   }
 }
