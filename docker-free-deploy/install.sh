@@ -94,10 +94,18 @@ done
 # 3. the jar, this README and the examples (Jaeger, Prometheus, Grafana)
 install -m 0644 "$jar" "$(r /opt/tracestream/tracestream.jar)"
 install -m 0644 "$here/README.md" "$(r /opt/tracestream/README.md)"
-for d in jaeger prometheus grafana/provisioning/datasources grafana/provisioning/dashboards; do
+for d in jaeger prometheus; do
   install -d -m 0755 "$(r "/opt/tracestream/examples/$d")"
   install -m 0644 "$here/$d"/*.y*ml "$(r "/opt/tracestream/examples/$d")/"
 done
+# Grafana: provisioning files and dashboards live in the repository's grafana-dashboards/
+grafana="$here/../grafana-dashboards"
+for d in provisioning/datasources provisioning/dashboards; do
+  install -d -m 0755 "$(r "/opt/tracestream/examples/grafana/$d")"
+  install -m 0644 "$grafana/$d"/*.yaml "$(r "/opt/tracestream/examples/grafana/$d")/"
+done
+install -d -m 0755 "$(r /opt/tracestream/examples/grafana/dashboards)"
+install -m 0644 "$grafana"/dashboards/*.json "$(r /opt/tracestream/examples/grafana/dashboards)/"
 install -m 0644 "$here/systemd/jaeger.service" "$(r /opt/tracestream/examples/jaeger.service)"
 
 # 4. config files: kept when they exist
