@@ -44,7 +44,6 @@ final class AllInOne implements AutoCloseable {
       "topology.grace", "5s",
       "topology.trace.idle", "2s",
       "topology.idle.close", "10s",
-      "kafka.commit.interval.ms", "1000",
       "kafka.server.group.initial.rebalance.delay.ms", "0");
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
