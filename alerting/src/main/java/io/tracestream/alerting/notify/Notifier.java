@@ -73,6 +73,8 @@ public final class Notifier implements AutoCloseable {
   private final Map<Integer, Set<String>> partlyDone = new ConcurrentHashMap<>();
   /** Per assigned partition: whether it has been read up to its committed offset since assigned. */
   private final Map<Integer, Boolean> rebuilt = new ConcurrentHashMap<>();
+  /** Per assigned partition: the offset this instance last committed (only touched by the poll thread). */
+  private final Map<Integer, Long> lastCommitted = new HashMap<>();
   private final Set<String> handledKeys = new LinkedHashSet<>();
   private volatile boolean assignedOnce;
   private volatile boolean closed;
@@ -132,6 +134,7 @@ public final class Notifier implements AutoCloseable {
           for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
             handle(record);
           }
+          commitPastMarkers();
           for (Map.Entry<Integer, Long> e : committed.entrySet()) {
             if (!rebuilt.getOrDefault(e.getKey(), true)
                 && consumer.position(new TopicPartition(topic, e.getKey())) >= e.getValue()) {
@@ -188,6 +191,20 @@ public final class Notifier implements AutoCloseable {
     commit(partition, record.offset() + 1, "");
   }
 
+  /**
+   * Commits the position where it is past the last record handled: transaction markers take offsets
+   * too, and without this the group's lag would never reach 0.
+   */
+  private void commitPastMarkers() {
+    for (Map.Entry<Integer, Long> e : lastCommitted.entrySet()) {
+      TopicPartition tp = new TopicPartition(topic, e.getKey());
+      long position = consumer.position(tp);
+      if (position > e.getValue() && position >= committed.getOrDefault(e.getKey(), 0L)) {
+        commit(e.getKey(), position, "");
+      }
+    }
+  }
+
   private void deliver(int partition, long offset, AlertTransition t, Set<String> done) {
     for (Receiver receiver : receivers) {
       if (done.contains(receiver.name())) {
@@ -236,6 +253,7 @@ public final class Notifier implements AutoCloseable {
 
   private void commit(int partition, long offset, String metadata) {
     consumer.commitSync(Map.of(new TopicPartition(topic, partition), new OffsetAndMetadata(offset, metadata)));
+    lastCommitted.put(partition, offset);
   }
 
   private void resend() {
@@ -270,6 +288,7 @@ public final class Notifier implements AutoCloseable {
         partlyDone.put(tp.partition(), meta != null && meta.startsWith(DONE_PREFIX)
             ? Set.of(meta.substring(DONE_PREFIX.length()).split(",")) : Set.of());
         rebuilt.put(tp.partition(), offset == 0);
+        lastCommitted.put(tp.partition(), offset);
       }
       view.dropPartitions(partitions.stream().map(TopicPartition::partition).toList());
       consumer.seekToBeginning(partitions);
@@ -294,6 +313,7 @@ public final class Notifier implements AutoCloseable {
         committed.remove(p);
         partlyDone.remove(p);
         rebuilt.remove(p);
+        lastCommitted.remove(p);
       });
     }
   }
