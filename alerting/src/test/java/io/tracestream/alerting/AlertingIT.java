@@ -98,6 +98,9 @@ class AlertingIT {
     s.put("alerting.alertmanager.resend.interval", resend);
     s.put("alerting.window.settle", "1s");
     s.put("kafka.commit.interval.ms", "100");
+    // a killed instance's group membership ends after this, not the default 45 s
+    s.put("kafka.session.timeout.ms", "6000");
+    s.put("kafka.heartbeat.interval.ms", "1000");
     return s;
   }
 
@@ -143,7 +146,7 @@ class AlertingIT {
     String name = "it-fire";
     KAFKA.createTopics(2, name + ".span-metrics", name + ".alerts");
     long t0 = recentWindow();
-    try (Hooks webhook = new Hooks();
+    try (Hooks webhook = new Hooks(2); // down for the first two attempts
         AlertingApp app = AlertingApp.start(AlertingConfig.from(
             io.tracestream.config.Settings.of(settings(name, webhook.url(), "2s"))));
         KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -178,6 +181,7 @@ class AlertingIT {
       assertThat(metrics).contains("tracestream_alerting_rules 1.0",
           "tracestream_alerting_deliveries_total{outcome=\"delivered\",receiver=\"alertmanager\"} 2.0",
           "tracestream_alerting_deliveries_total{outcome=\"delivered\",receiver=\"webhook\"} 2.0",
+          "tracestream_alerting_deliveries_total{outcome=\"retry\",receiver=\"webhook\"} 2.0",
           "tracestream_alerting_alerts{state=\"firing\"} 0.0");
       assertThat(webhook.received()).extracting(n -> n.path("status").asText()).containsExactly("firing", "resolved");
     }

@@ -8,19 +8,33 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A JDK HTTP server in the test that records every JSON body POSTed to one path and answers 200. */
+/** A JDK HTTP server in the test that records every JSON body POSTed to it that it answered 200. */
 final class Hooks implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
   private final List<JsonNode> received = new CopyOnWriteArrayList<>();
 
+  private final AtomicInteger failuresLeft;
+
   Hooks() throws IOException {
+    this(0);
+  }
+
+  /** Answers the first {@code failFirst} requests 503, as a receiver that is briefly down. */
+  Hooks(int failFirst) throws IOException {
+    failuresLeft = new AtomicInteger(failFirst);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
       try (exchange; InputStream in = exchange.getRequestBody()) {
-        received.add(JSON.readTree(in.readAllBytes()));
+        byte[] body = in.readAllBytes();
+        if (failuresLeft.getAndDecrement() > 0) {
+          exchange.sendResponseHeaders(503, -1);
+          return;
+        }
+        received.add(JSON.readTree(body));
         exchange.sendResponseHeaders(200, -1);
       }
     });
