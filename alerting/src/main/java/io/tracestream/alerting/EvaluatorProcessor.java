@@ -159,11 +159,18 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
         continue;
       }
       long until = eventTime - stored.windowMs();
-      if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until) {
+      if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until
+          && !hasBuffered(e.key)) { // a window still settling is data, not a gap
         AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until);
         save(e.key, stored, r.state());
         r.changes().forEach(c -> emit(e.key, stored, rule, c));
       }
+    }
+  }
+
+  private boolean hasBuffered(String alertId) {
+    try (KeyValueIterator<String, Buffered> it = windows.prefixScan(alertId + SEP, new StringSerializer())) {
+      return it.hasNext();
     }
   }
 

@@ -91,6 +91,10 @@ public final class Notifier implements AutoCloseable {
     config.webhookUrl().map(url -> new WebhookReceiver(url, http)).ifPresent(list::add);
     config.slackWebhookUrl().map((URI url) -> new SlackReceiver(url, http)).ifPresent(list::add);
     this.receivers = List.copyOf(list);
+    if (receivers.isEmpty()) {
+      LOG.warn("no receiver configured (alerting.alertmanager.url, alerting.webhook.url, alerting.slack.webhook.url):"
+          + " transitions are recorded on {} and paged nowhere", topic);
+    }
 
     Map<String, Object> props = new HashMap<>(config.kafka());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-notifier");
