@@ -19,8 +19,8 @@ import java.util.Map;
  * @param annotations the rule's annotations, rendered
  * @param activeSince start of the episode's first breached window
  * @param firedAt end of the window at which the alert fired; -1 before it fired
- * @param page whether the notifier pages it: firing or resolved, and its window not older than
- *     {@code alerting.page.max.age} when evaluated
+ * @param page whether the notifier pages it: a firing whose window was not older than
+ *     {@code alerting.page.max.age} when evaluated, and the resolve of a firing that was paged
  * @param evaluatedAt wall-clock time of the evaluation
  */
 public record AlertTransition(

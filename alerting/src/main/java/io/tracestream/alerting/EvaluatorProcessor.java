@@ -48,8 +48,11 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
   /** One window's merged contributions to one alert series, and when the last one came (wall clock). */
   record Buffered(Observation observation, long updatedAt) {}
 
-  /** The state machine of one alert series, with what identifies it. */
-  record StoredAlert(String rule, Map<String, String> labels, AlertState state, long windowMs) {}
+  /**
+   * The state machine of one alert series, with what identifies it, and whether the current episode's
+   * firing was paged (its resolve is paged exactly when its firing was).
+   */
+  record StoredAlert(String rule, Map<String, String> labels, AlertState state, long windowMs, boolean firingPaged) {}
 
   private final RuleSet rules;
   private final Duration settle;
@@ -153,7 +156,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
         if (stored.state().phase() == Phase.FIRING) { // resolve what nobody would ever resolve
           long end = Math.max(stored.state().lastSeenEnd(), eventTime);
           emit(e.key, stored, null, new Change(AlertStatus.RESOLVED, stored.state().lastSeenEnd(), end, Double.NaN,
-              stored.state().activeSince(), stored.state().firedAt()));
+              stored.state().activeSince(), stored.state().firedAt()), stored.firingPaged());
         }
         states.delete(e.key);
         continue;
@@ -162,8 +165,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until
           && !hasBuffered(e.key)) { // a window still settling is data, not a gap
         AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until);
-        save(e.key, stored, r.state());
-        r.changes().forEach(c -> emit(e.key, stored, rule, c));
+        apply(e.key, stored, rule, r);
       }
     }
   }
@@ -182,7 +184,8 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
     }
     StoredAlert stored = states.get(alertId);
     if (stored == null) {
-      stored = new StoredAlert(rule.name(), obs.labels(), AlertState.initial(), obs.windowEnd() - obs.windowStart());
+      stored = new StoredAlert(rule.name(), obs.labels(), AlertState.initial(), obs.windowEnd() - obs.windowStart(),
+          false);
     }
     double value;
     try {
@@ -198,18 +201,23 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       metrics.skipped("late");
       return;
     }
-    save(alertId, stored, r.state());
-    for (Change c : r.changes()) {
-      emit(alertId, stored, rule, c);
-    }
+    apply(alertId, stored, rule, r);
     eventTime = Math.max(eventTime, obs.windowEnd());
   }
 
-  private void save(String alertId, StoredAlert stored, AlertState next) {
-    if (next.phase() == Phase.INACTIVE) {
+  /** Writes the transitions of one step, then its state. */
+  private void apply(String alertId, StoredAlert stored, AlertRule rule, AlertStateMachine.Result r) {
+    boolean firingPaged = stored.firingPaged();
+    for (Change c : r.changes()) {
+      boolean paged = emit(alertId, stored, rule, c, firingPaged);
+      if (c.status() == AlertStatus.FIRING) {
+        firingPaged = paged;
+      }
+    }
+    if (r.state().phase() == Phase.INACTIVE) {
       states.delete(alertId); // nothing to remember: keeps the store as small as the alerts under way
     } else {
-      states.put(alertId, new StoredAlert(stored.rule(), stored.labels(), next, stored.windowMs()));
+      states.put(alertId, new StoredAlert(stored.rule(), stored.labels(), r.state(), stored.windowMs(), firingPaged));
     }
   }
 
@@ -224,10 +232,17 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
     };
   }
 
-  private void emit(String alertId, StoredAlert stored, AlertRule rule, Change c) {
+  /**
+   * Forwards one transition; returns whether it is paged: a firing whose window is not older than the
+   * page age, and the resolve of a firing that was paged (however late: people want to know it is over).
+   */
+  private boolean emit(String alertId, StoredAlert stored, AlertRule rule, Change c, boolean firingPaged) {
     long now = context.currentSystemTimeMs();
-    boolean pageable = c.status() == AlertStatus.FIRING || c.status() == AlertStatus.RESOLVED;
-    boolean page = pageable && c.windowEnd() >= now - pageMaxAge.toMillis();
+    boolean page = switch (c.status()) {
+      case FIRING -> c.windowEnd() >= now - pageMaxAge.toMillis();
+      case RESOLVED -> firingPaged;
+      default -> false;
+    };
     Double value = Double.isNaN(c.value()) ? null : c.value();
     Map<String, String> labels = new TreeMap<>(stored.labels());
     Map<String, String> annotations = new LinkedHashMap<>();
@@ -256,5 +271,6 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
         c.activeSince(), c.firedAt(), page, now);
     metrics.transition(c.status(), page);
     context.forward(new Record<>(alertId, t, now));
+    return page;
   }
 }

@@ -3,6 +3,7 @@ package io.tracestream.alerting;
 import static io.tracestream.alerting.Results.MINUTE;
 import static io.tracestream.alerting.Results.window;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.tracestream.alerting.state.AlertStatus;
 import io.tracestream.config.Settings;
@@ -233,6 +234,57 @@ class AlertingTopologyTest {
     List<AlertTransition> out = transitions();
     assertThat(out).extracting(AlertTransition::status).containsExactly(AlertStatus.FIRING);
     assertThat(out.get(0).page()).isFalse();
+  }
+
+  @Test
+  void theResolveOfAReplayedEpisodeIsNotPagedEither() throws Exception {
+    start(Map.of("alerting.page.max.age", "10m"));
+
+    edge(DB, Results.edge(T0, 10, 6)); // 30 minutes before the wall clock: a replay
+    edge(DB, Results.edge(T0 + MINUTE, 10, 0));
+    settle();
+
+    assertThat(transitions()).extracting(AlertTransition::status, AlertTransition::page)
+        .containsExactly(tuple(AlertStatus.FIRING, false), tuple(AlertStatus.RESOLVED, false));
+  }
+
+  @Test
+  void theResolveOfAPagedFiringIsPagedHoweverLateItComes() throws Exception {
+    start(Map.of("alerting.page.max.age", "10m"));
+    long recent = NOW.toEpochMilli() - 5 * MINUTE;
+    edge(DB, Results.edge(recent, 10, 6));
+    settle();
+
+    driver.advanceWallClockTime(Duration.ofHours(2)); // the pipeline stalled; the next window comes much later
+    edge(DB, Results.edge(recent + MINUTE, 10, 0));
+    settle();
+
+    assertThat(transitions()).extracting(AlertTransition::status, AlertTransition::page)
+        .containsExactly(tuple(AlertStatus.FIRING, true), tuple(AlertStatus.RESOLVED, true));
+  }
+
+  @Test
+  void aWindowStillSettlingIsNotTakenForAMissingOne() throws Exception {
+    start(Map.of());
+    EdgeKey other = new EdgeKey("a", "postgres", "database");
+    edge(DB, Results.edge(T0, 10, 6));
+    settle();
+    assertThat(transitions()).extracting(AlertTransition::status).containsExactly(AlertStatus.FIRING);
+
+    // the next window of the firing edge arrives, and another edge's later windows close meanwhile
+    edge(DB, Results.edge(T0 + MINUTE, 10, 6));
+    edge(other, Results.edge(T0 + MINUTE, 10, 0));
+    edge(other, Results.edge(T0 + 2 * MINUTE, 10, 0));
+    edge(other, Results.edge(T0 + 3 * MINUTE, 10, 0));
+    driver.advanceWallClockTime(Duration.ofSeconds(1)); // a sweep runs before the firing edge's window settled
+
+    assertThat(transitions()).isEmpty(); // still firing: no resolve from a gap that was not one
+
+    // once everything settled, the other edge's window 3 makes window 2 of the firing edge missing
+    settle();
+    List<AlertTransition> out = transitions();
+    assertThat(out).extracting(AlertTransition::status).containsExactly(AlertStatus.RESOLVED);
+    assertThat(out.get(0).windowStart()).isEqualTo(T0 + 2 * MINUTE);
   }
 
   @Test
