@@ -52,6 +52,12 @@ class AlertingIT {
           severity: page
           annotations:
             summary: "p99 of {{service}} {{operation}} is {{value}} (threshold {{threshold}})"
+        - name: old-%s
+          signal: span_latency
+          quantile: 0.99
+          match: {operation: GET /old}
+          operator: ">"
+          threshold: 500ms
       """;
   private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
   private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
@@ -84,7 +90,7 @@ class AlertingIT {
 
   private static Map<String, String> settings(String name, String webhookUrl, String resend) throws Exception {
     Path rules = dir.resolve(name + ".rules.yaml");
-    Files.writeString(rules, RULES.formatted(rule(name)));
+    Files.writeString(rules, RULES.formatted(rule(name), name));
     Map<String, String> s = new HashMap<>();
     s.put("kafka.bootstrap.servers", KAFKA.bootstrapServers());
     s.put("topic.span-metrics", name + ".span-metrics");
@@ -150,6 +156,10 @@ class AlertingIT {
         AlertingApp app = AlertingApp.start(AlertingConfig.from(
             io.tracestream.config.Settings.of(settings(name, webhook.url(), "2s"))));
         KafkaProducer<byte[], byte[]> producer = producer()) {
+      // Given: a replay of two days ago that breaches another rule: recorded, not paged
+      SeriesKey old = new SeriesKey("checkout", "GET /old", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
+      send(producer, name + ".span-metrics", old, window(t0 - 2 * 24 * 60 * MINUTE, 5, 5, 900));
+
       // When: the p99 breaches for two windows (for: 2m)
       breach(producer, name + ".span-metrics", t0);
       breach(producer, name + ".span-metrics", t0 + MINUTE);
@@ -176,14 +186,20 @@ class AlertingIT {
       Await.until(TIMEOUT, "Alertmanager to notify the resolved alert",
           () -> statuses(amNotifications.received(), rule(name)).contains("resolved"));
       assertThat(alertmanager.active(rule(name))).isEmpty();
-      assertThat(get(app.adminPort(), "/api/alerts")).isEqualTo("{\"alerts\":[]}");
+      assertThat(get(app.adminPort(), "/api/alerts")).doesNotContain("\"rule\":\"" + rule(name) + "\"")
+          .contains("\"rule\":\"old-" + name + "\"", "\"page\":false"); // the replay's alert, never paged
       String metrics = get(app.adminPort(), "/metrics");
-      assertThat(metrics).contains("tracestream_alerting_rules 1.0",
+      assertThat(metrics).contains("tracestream_alerting_rules 2.0",
           "tracestream_alerting_deliveries_total{outcome=\"delivered\",receiver=\"alertmanager\"} 2.0",
           "tracestream_alerting_deliveries_total{outcome=\"delivered\",receiver=\"webhook\"} 2.0",
           "tracestream_alerting_deliveries_total{outcome=\"retry\",receiver=\"webhook\"} 2.0",
-          "tracestream_alerting_alerts{state=\"firing\"} 0.0");
+          "tracestream_alerting_alerts{state=\"firing\"} 1.0"); // the replay's
+      // the replay's firing and the pending were read and not paged
+      Await.until(TIMEOUT, "the notifier to skip the pending and the replayed firing",
+          () -> get(app.adminPort(), "/metrics").contains("tracestream_alerting_skipped_total{reason=\"not_paged\"} 2.0"));
+      assertThat(alertmanager.alerts()).noneMatch(a -> a.path("labels").path("alertname").asText().equals("old-" + name));
       assertThat(webhook.received()).extracting(n -> n.path("status").asText()).containsExactly("firing", "resolved");
+      assertThat(webhook.received()).allMatch(n -> n.path("rule").asText().equals(rule(name)));
     }
   }
 
@@ -254,8 +270,15 @@ class AlertingIT {
     }
   }
 
-  private static String get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+  private static String get(int port, String path) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 }
