@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar tracestream.jar <subcommand>}: one jar, a subcommand per part. */
 @Command(name = "tracestream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "OpenTelemetry spans to Kafka, RED metrics, trace SLAs, dependency edges and alerts.",
-    subcommands = {AllInOneCommand.class, BridgeCommand.class, TopologyCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {AllInOneCommand.class, BridgeCommand.class, TopologyCommand.class, AlertingCommand.class,
+        RulesCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a configuration error, which names the key. */
   static final int CONFIG_ERROR = 2;

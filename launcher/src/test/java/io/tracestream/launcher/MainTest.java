@@ -69,4 +69,72 @@ class MainTest {
     assertThat(code).isEqualTo(Main.CONFIG_ERROR);
     assertThat(err.toString()).contains("configuration error: kafka.server.lgo.dirs:");
   }
+
+  private static final String RULES = """
+      rules:
+        - name: checkout-p99
+          signal: span_latency
+          quantile: 0.99
+          match: {service: checkout}
+          operator: ">"
+          threshold: 500ms
+      """;
+
+  @Test
+  void rulesCheckAcceptsAGoodFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rules.yaml");
+    Files.writeString(file, RULES);
+
+    assertThat(run("rules", "check", file.toString())).isZero();
+    assertThat(out.toString()).contains("1 rules OK");
+  }
+
+  @Test
+  void rulesCheckNamesTheLineAndTheReasonOfABadFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rules.yaml");
+    Files.writeString(file, RULES.replace("threshold: 500ms", "threshold: 500"));
+
+    assertThat(run("rules", "check", file.toString())).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains(file + ":7: a latency threshold is written with a unit");
+  }
+
+  @Test
+  void rulesExportWritesPrometheusRules(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rules.yaml");
+    Files.writeString(file, RULES);
+
+    assertThat(run("rules", "export", "--format", "prometheus", file.toString())).isZero();
+    assertThat(out.toString()).contains("groups:", "alert: checkout_p99",
+        "tracestream_span_latency_seconds{service_name=\\\"checkout\\\", quantile=\\\"0.99\\\"}) > 0.5");
+  }
+
+  @Test
+  void alertingFailsAtStartNamingTheRulesFileKeyAndTheLine(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rules.yaml");
+    Files.writeString(file, RULES.replace("signal: span_latency", "signal: latency"));
+
+    int code = run("alerting", "--set", "alerting.rules.file=" + file);
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("configuration error: alerting.rules.file: " + file + ":3: unknown signal 'latency'");
+  }
+
+  @Test
+  void aMisspelledAlertingKeyFailsAtStartNamingTheKey() {
+    int code = run("alerting", "--set", "alerting.webhok.url=http://x");
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("configuration error: alerting.webhok.url: unknown key");
+  }
+
+  @Test
+  void aResendIntervalAboveOneMinuteIsRefused(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rules.yaml");
+    Files.writeString(file, RULES);
+
+    int code = run("alerting", "--set", "alerting.rules.file=" + file, "--set", "alerting.alertmanager.resend.interval=5m");
+
+    assertThat(code).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("alerting.alertmanager.resend.interval: must be at most 1m");
+  }
 }

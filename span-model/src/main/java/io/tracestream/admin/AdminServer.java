@@ -48,6 +48,12 @@ public final class AdminServer implements AutoCloseable {
     server.createContext(path, handler);
   }
 
+  /** Serves {@code GET path} with the JSON that {@code body} gives at each request (a part's own API). */
+  public AdminServer json(String path, Supplier<String> body) {
+    server.createContext(path, ex -> send(ex, 200, "application/json", body.get()));
+    return this;
+  }
+
   public int port() {
     return server.getAddress().getPort();
   }

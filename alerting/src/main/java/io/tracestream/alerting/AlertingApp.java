@@ -1,0 +1,144 @@
+package io.tracestream.alerting;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tracestream.admin.AdminServer;
+import io.tracestream.alerting.notify.Notifier;
+import io.tracestream.alerting.state.AlertStatus;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code alerting} process: the evaluator (Kafka Streams), the notifier, and the admin port with
+ * {@code /metrics}, health and {@code GET /api/alerts}.
+ */
+public final class AlertingApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AlertingApp.class);
+
+  private final PrometheusMeterRegistry registry;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final Notifier notifier;
+  private final AdminServer admin;
+
+  private AlertingApp(AlertingConfig config) throws IOException {
+    ensureTopics(config);
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    MicrometerAlertingMetrics metrics = new MicrometerAlertingMetrics(registry);
+    Gauge.builder("tracestream.alerting.rules", config.rules(), r -> r.size())
+        .description("Rules loaded from the rule file").register(registry);
+    streams = new KafkaStreams(new AlertingTopology(config, metrics).get(), streamsProperties(config));
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("alerting stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    streams.start();
+    // The generator URL names the admin port, which is known only once bound (port 0 in tests).
+    admin = new AdminServer(config.bind(), config.adminPort(), registry::scrape, this::ready,
+        "the evaluator is not running or the notifier has not caught up");
+    String generatorUrl = config.generatorUrl()
+        .orElse("http://" + config.bind() + ":" + admin.port() + "/api/alerts");
+    notifier = new Notifier(config, generatorUrl, metrics, Clock.systemUTC());
+    for (AlertStatus status : List.of(AlertStatus.PENDING, AlertStatus.FIRING)) {
+      Gauge.builder("tracestream.alerting.alerts", notifier.view(), v -> v.count(status))
+          .description("Alerts under way on this instance's partitions, by state")
+          .tag("state", status.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+    admin.json("/api/alerts", () -> notifier.view().json());
+    LOG.info("alerting {} evaluating {} rules of {} on {}, writing {}; admin on {}:{}", config.applicationId(),
+        config.rules().size(), config.rulesFile(), AlertingTopology.inputTopics(config), config.alertsTopic(),
+        config.bind(), admin.port());
+  }
+
+  public static AlertingApp start(AlertingConfig config) throws IOException {
+    return new AlertingApp(config);
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  public boolean ready() {
+    return streams.state() == KafkaStreams.State.RUNNING && notifier != null && notifier.ready();
+  }
+
+  static Properties streamsProperties(AlertingConfig config) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.putAll(config.kafka());
+    return props;
+  }
+
+  /**
+   * Missing topics are created like the topology creates its own: with the partitions of
+   * {@code topic.spans} (6 if it does not exist) and replication min(3, brokers).
+   */
+  private static void ensureTopics(AlertingConfig config) {
+    Map<String, Object> adminConfig = new HashMap<>(config.kafka());
+    adminConfig.keySet().retainAll(AdminClientConfig.configNames());
+    try (Admin admin = Admin.create(adminConfig)) {
+      Set<String> existing = admin.listTopics().names().get();
+      int nodes = admin.describeCluster().nodes().get().size();
+      short replication = (short) Math.min(3, Math.max(1, nodes));
+      int partitions = existing.contains(config.spansTopic())
+          ? admin.describeTopics(List.of(config.spansTopic())).allTopicNames().get()
+              .get(config.spansTopic()).partitions().size()
+          : 6;
+      List<NewTopic> missing = new ArrayList<>();
+      List<String> needed = new ArrayList<>(AlertingTopology.inputTopics(config));
+      needed.add(config.alertsTopic());
+      for (String topic : needed) {
+        if (!existing.contains(topic)) {
+          missing.add(new NewTopic(topic, partitions, replication));
+        }
+      }
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get();
+        LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking topics", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot check or create topics at " + config.kafka().get("bootstrap.servers")
+          + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    notifier.close();
+    streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
+    registry.close();
+  }
+}
