@@ -1,16 +1,21 @@
 package io.tracestream.launcher;
 
+import io.tracestream.alerting.AlertingApp;
+import io.tracestream.alerting.AlertingConfig;
 import io.tracestream.bridge.Bridge;
 import io.tracestream.bridge.BridgeConfig;
 import io.tracestream.config.Settings;
 import io.tracestream.launcher.demo.DemoTraffic;
 import io.tracestream.topology.TopologyApp;
 import io.tracestream.topology.TopologyConfig;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -23,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every part of tracestream in one process, for a first look: a Kafka broker embedded (unless an
- * existing one is given), the topology, the alerting, the bridge and, with {@code --demo}, demo
- * traffic through the bridge. Parts start in dependency order and stop in the reverse one (demo and
+ * existing one is given), the topology, the alerting (with the default rule file unless
+ * {@code alerting.rules.file} names one), the bridge and, with {@code --demo}, demo traffic through
+ * the bridge. Parts start in dependency order and stop in the reverse one (demo and
  * bridge first, so no span is taken in that cannot be written; the broker last).
  */
 final class AllInOne implements AutoCloseable {
@@ -51,6 +57,8 @@ final class AllInOne implements AutoCloseable {
   private boolean embeddedKafka;
   private Bridge bridge;
   private TopologyApp topology;
+  private AlertingApp alerting;
+  private Path alertingRules;
 
   private AllInOne() {}
 
@@ -74,7 +82,9 @@ final class AllInOne implements AutoCloseable {
     Map<String, String> values = new HashMap<>(DEFAULTS);
     values.put("kafka.server.log.dirs", options.dataDir().resolve("kafka").toString());
     values.put("topology.state.dir", options.dataDir().resolve("streams").toString());
+    values.put("alerting.state.dir", options.dataDir().resolve("alerting").toString());
     values.putAll(given.asMap());
+    values.computeIfAbsent("alerting.rules.file", k -> defaultRules(options.dataDir()).toString());
     if (options.externalKafka() == null) {
       EmbeddedKafka kafka = EmbeddedKafka.start(KafkaServerConfig.from(Settings.of(values)));
       started.push(kafka);
@@ -86,17 +96,37 @@ final class AllInOne implements AutoCloseable {
     values.put("kafka.bootstrap.servers", bootstrapServers);
     values.keySet().removeIf(k -> k.startsWith(KafkaServerConfig.PREFIX)); // broker keys are not client keys
     Settings parts = Settings.of(values);
+    alertingRules = Path.of(values.get("alerting.rules.file"));
 
     topology = TopologyApp.start(TopologyConfig.from(parts));
     started.push(topology);
+    alerting = AlertingApp.start(AlertingConfig.from(parts));
+    started.push(alerting);
     bridge = Bridge.start(BridgeConfig.from(parts));
     started.push(bridge);
     awaitReady(readyTimeout, "bridge", bridge.adminPort());
     awaitReady(readyTimeout, "topology", topology.adminPort());
+    awaitReady(readyTimeout, "alerting", alerting.adminPort());
     if (options.demo()) {
       started.push(DemoTraffic.start("http://127.0.0.1:" + bridge.grpcPort(), options.demoTracesPerSecond(),
           options.incidents()));
     }
+  }
+
+  /** The default rule file, written into the data directory on the first start; kept (and used) after that, edits included. */
+  private static Path defaultRules(Path dataDir) {
+    Path file = dataDir.resolve("alert-rules.yaml");
+    try {
+      if (!Files.exists(file)) {
+        Files.createDirectories(dataDir);
+        try (InputStream rules = AlertingConfig.class.getResourceAsStream("default-rules.yaml")) {
+          Files.copy(rules, file);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the default rule file " + file + ": " + e.getMessage(), e);
+    }
+    return file;
   }
 
   private static void awaitReady(Duration timeout, String part, int adminPort) throws InterruptedException {
@@ -132,12 +162,17 @@ final class AllInOne implements AutoCloseable {
     return topology.adminPort();
   }
 
+  int alertingAdminPort() {
+    return alerting.adminPort();
+  }
+
   String bootstrapServers() {
     return bootstrapServers;
   }
 
   /** The URLs to use and the settings a service needs, printed once every part is ready. */
   void printWelcome(PrintStream out, Duration startedIn, Options options) {
+    Path rulesFile = alertingRules;
     String topologyUrl = "http://127.0.0.1:" + topology.adminPort();
     out.printf("""
 
@@ -148,6 +183,7 @@ final class AllInOne implements AutoCloseable {
           p99 per op    curl -s %s/metrics | grep 'tracestream_span_latency_seconds.*0.99'
           dependencies  curl -s '%s/api/dependencies'
           services      curl -s %s/api/services
+          alerts        curl -s http://127.0.0.1:%d/api/alerts   (rules: %s)
           Kafka         %s%s
 
         Point a service at it (any OpenTelemetry SDK):
@@ -159,7 +195,7 @@ final class AllInOne implements AutoCloseable {
         """, startedIn.toMillis() / 1000.0,
         options.demo() ? ", demo traffic on: " + options.demoTracesPerSecond() + " traces/s" : "",
         bridge.grpcPort(), bridge.httpPort(), topologyUrl, bridge.adminPort(), topologyUrl, topologyUrl,
-        topologyUrl, bootstrapServers,
+        topologyUrl, alerting.adminPort(), rulesFile, bootstrapServers,
         embeddedKafka ? " (embedded, data in " + options.dataDir().resolve("kafka") + ")" : " (external)",
         bridge.grpcPort(), bridge.httpPort());
   }

@@ -1,5 +1,6 @@
 package io.tracestream.launcher;
 
+import io.tracestream.alerting.AlertingConfig;
 import io.tracestream.bridge.BridgeConfig;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "all-in-one", mixinStandardHelpOptions = true,
     description = "Every part in one process: an embedded Kafka broker (or --kafka-bootstrap), the topology, "
-        + "the bridge on 4317/4318, and with --demo, demo traffic. Takes the keys of every part.")
+        + "the alerting (default rules in DIR/alert-rules.yaml), the bridge on 4317/4318, and with --demo, "
+        + "demo traffic. Takes the keys of every part.")
 final class AllInOneCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions options;
@@ -32,7 +34,7 @@ final class AllInOneCommand implements Callable<Integer> {
   String kafkaBootstrap;
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "./data",
-      description = "broker log dir (DIR/kafka) and topology state (DIR/streams) (default: ${DEFAULT-VALUE})")
+      description = "broker log dir (DIR/kafka), topology and alerting state, default rule file (default: ${DEFAULT-VALUE})")
   Path data;
 
   @Override
@@ -42,6 +44,7 @@ final class AllInOneCommand implements Callable<Integer> {
     }
     List<ConfigKey> keys = new ArrayList<>(BridgeConfig.KEYS);
     keys.addAll(TopologyConfig.KEYS);
+    keys.addAll(AlertingConfig.KEYS);
     keys.addAll(KafkaServerConfig.KEYS);
     long started = System.nanoTime();
     AllInOne.Options opts = new AllInOne.Options(data, kafkaBootstrap, demo, demoRate, DemoTraffic.Incidents.DEFAULT);

@@ -39,9 +39,11 @@ class AllInOneIT {
   void theDemoShowsSpanAndTraceMetricsEdgesAndAFiredAlert() throws Exception {
     Map<String, String> settings = new HashMap<>(Map.of(
         "kafka.server.listeners", "PLAINTEXT://127.0.0.1:" + freePort() + ",CONTROLLER://127.0.0.1:" + freePort(),
-        "bridge.grpc.port", "0", "bridge.http.port", "0", "bridge.admin.port", "0", "topology.admin.port", "0"));
+        "bridge.grpc.port", "0", "bridge.http.port", "0", "bridge.admin.port", "0", "topology.admin.port", "0",
+        "alerting.admin.port", "0"));
+    // an incident lasting longer than the default rules' "for: 30s", so that they fire
     AllInOne.Options options = new AllInOne.Options(data, null, true, 40,
-        new DemoTraffic.Incidents(Duration.ofSeconds(30), Duration.ofSeconds(15)));
+        new DemoTraffic.Incidents(Duration.ofSeconds(60), Duration.ofSeconds(50)));
 
     long start = System.nanoTime();
     try (AllInOne all = AllInOne.start(Settings.of(settings), options, Duration.ofSeconds(90))) {
@@ -58,10 +60,25 @@ class AllInOneIT {
             && metrics.contains("tracestream_trace_duration_seconds{root_service=\"trading-bot\"")
             && metrics.contains("traces_service_graph_request_total{client=\"processor\",server=\"storage\"");
       });
-      Set<String> expected = Set.of("trading-bot->ai-engine", "trading-bot->execution", "execution->api.exchange.example",
-          "ingestion->processor", "processor->storage", "storage->marketdata");
-      Await.until(Duration.ofSeconds(60), "the platform's and the pipeline's edges on /api/dependencies",
-          () -> dependencies(topology).containsAll(expected));
+      // every edge the demo describes: HTTP calls, the uninstrumented exchange, databases, Kafka hops
+      Set<String> expected = Set.of("user->trading-bot", "trading-bot->ai-engine", "trading-bot->risk-safety",
+          "trading-bot->execution", "execution->api.exchange.example", "execution->orders", "execution->eventbus-bridge",
+          "ai-engine->redis", "portfolio-intelligence->position-monitor", "portfolio-intelligence->clm",
+          "rl-training->ai-engine", "ingestion->processor", "processor->storage", "storage->marketdata",
+          "market-maker->execution");
+      try {
+        Await.until(Duration.ofSeconds(60), "the demo's edges on /api/dependencies",
+            () -> dependencies(topology).containsAll(expected));
+      } catch (AssertionError timedOut) {
+        assertThat(dependencies(topology)).as(timedOut.getMessage()).containsAll(expected); // says which are missing
+      }
+
+      // And the default rules fire on the demo's incident (a slow ai-engine, a failing exchange API)
+      String alerting = "http://127.0.0.1:" + all.alertingAdminPort();
+      Await.until(Duration.ofSeconds(150), "a firing alert on the alerting's /api/alerts",
+          () -> get(alerting + "/api/alerts").body().contains("\"FIRING\""));
+      assertThat(get(alerting + "/metrics").body()).containsPattern(
+          "tracestream_alerting_transitions_total\\{[^}]*status=\"firing\"[^}]*} [1-9]");
     }
   }
 
