@@ -3,17 +3,18 @@ package io.tracestream.dashboards;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tracestream.bridge.Bridge;
-import io.tracestream.bridge.BridgeConfig;
+import io.tracestream.alerting.AlertingConfig;
+import io.tracestream.alerting.rules.PrometheusRules;
+import io.tracestream.alerting.rules.RuleSet;
 import io.tracestream.config.Settings;
+import io.tracestream.launcher.AllInOne;
 import io.tracestream.launcher.demo.DemoTraffic;
 import io.tracestream.testkit.Await;
-import io.tracestream.testkit.KafkaBrokerExtension;
 import io.tracestream.testkit.PrometheusServer;
-import io.tracestream.topology.TopologyApp;
-import io.tracestream.topology.TopologyConfig;
+import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,13 +24,13 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pipeline with the demo's traffic, scraped by a real Prometheus: every query of every panel of
- * every dashboard (variables set to real values) parses and returns data, every variable query lists
- * values, and so do the queries Jaeger's Monitor tab sends.
+ * all-in-one with the demo's traffic, scraped by a real Prometheus that also evaluates the default
+ * alert rules as exported by {@code rules export}: every query of every panel of every dashboard
+ * (variables set to real values) parses and returns data, every variable query lists values, and so
+ * do the queries Jaeger's Monitor tab sends.
  */
 class DashboardQueriesIT {
   /** Values for the dashboards' template variables: real names of the demo's services and operations. */
@@ -37,40 +38,42 @@ class DashboardQueriesIT {
       "root_service", "trading-bot", "root_operation", "POST /api/trade");
   private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*([a-zA-Z_]+)\\)");
 
-  @RegisterExtension
-  static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
-
   @TempDir
   Path dir;
 
   @Test
   void everyPanelQueryReturnsDataFromARealPrometheus() throws Exception {
-    KAFKA.createTopics(2, "dash_spans");
-    Map<String, String> common = Map.of("kafka.bootstrap.servers", KAFKA.bootstrapServers(), "topic.spans", "dash_spans");
-    Map<String, String> bridgeSettings = new HashMap<>(common);
-    bridgeSettings.putAll(Map.of("bridge.grpc.port", "0", "bridge.http.port", "0", "bridge.admin.port", "0"));
-    Map<String, String> topologySettings = new HashMap<>(common);
-    topologySettings.putAll(Map.of("topology.application.id", "dash-it", "topology.window", "5s", "topology.grace", "2s",
-        "topology.idle.close", "2s", "topology.trace.idle", "1s", "topology.admin.port", "0",
-        "topology.state.dir", dir.resolve("streams").toString(), "kafka.commit.interval.ms", "200"));
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "kafka.server.listeners", "PLAINTEXT://127.0.0.1:" + freePort() + ",CONTROLLER://127.0.0.1:" + freePort(),
+        "bridge.grpc.port", "0", "bridge.http.port", "0", "bridge.admin.port", "0", "topology.admin.port", "0",
+        "alerting.admin.port", "0", "topology.window", "5s", "topology.grace", "2s", "topology.idle.close", "2s"));
+    // The exchange API fails half its calls 5 s out of every 20: more than the default rule's 10 %.
+    AllInOne.Options options = new AllInOne.Options(dir.resolve("data"), null, true, 40,
+        new DemoTraffic.Incidents(Duration.ofSeconds(20), Duration.ofSeconds(5)));
+    Path rules = Files.writeString(dir.resolve("tracestream-alerts.rules.yml"), PrometheusRules.export(
+        RuleSet.parse(new String(AlertingConfig.class.getResourceAsStream("default-rules.yaml").readAllBytes(),
+            StandardCharsets.UTF_8), "default-rules.yaml"), "tracestream", Duration.ofMinutes(1)));
 
-    try (Bridge bridge = Bridge.start(BridgeConfig.from(Settings.of(bridgeSettings)));
-        TopologyApp topology = TopologyApp.start(TopologyConfig.from(Settings.of(topologySettings)));
-        DemoTraffic demo = DemoTraffic.start("http://127.0.0.1:" + bridge.grpcPort(), 40,
-            new DemoTraffic.Incidents(Duration.ofSeconds(20), Duration.ofSeconds(5)));
+    try (AllInOne all = AllInOne.start(Settings.of(settings), options, Duration.ofSeconds(90));
         PrometheusServer prometheus = PrometheusServer.start(dir.resolve("prometheus"), """
             global:
               scrape_interval: 1s
+              evaluation_interval: 1s
+            rule_files: ['%s']
             scrape_configs:
               - job_name: tracestream-bridge
                 static_configs: [{targets: ['127.0.0.1:%d']}]
               - job_name: tracestream-topology
                 static_configs: [{targets: ['127.0.0.1:%d']}]
-            """.formatted(bridge.adminPort(), topology.adminPort()))) {
+              - job_name: tracestream-alerting
+                static_configs: [{targets: ['127.0.0.1:%d']}]
+            """.formatted(rules, all.bridgeAdminPort(), all.topologyAdminPort(), all.alertingAdminPort()))) {
 
       // Given a few closed windows of every kind, scraped
       Await.until(Duration.ofSeconds(90), "failed calls over edges in Prometheus", () -> hasData(prometheus,
           "rate(traces_service_graph_request_failed_total[1m]) > 0"));
+      Await.until(Duration.ofSeconds(60), "an exported rule pending or firing in Prometheus", () -> hasData(prometheus,
+          "ALERTS"));
 
       // Then every panel's query returns data (waiting while the slowest series fill in)
       List<String> empty = new ArrayList<>();
@@ -117,6 +120,12 @@ class DashboardQueriesIT {
         assertThat(answer.path("status").asText()).as(jaeger).isEqualTo("success");
         assertThat(answer.path("data").path("result")).as("Jaeger Monitor query: " + jaeger).isNotEmpty();
       }
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
     }
   }
 

@@ -20,7 +20,7 @@ class DashboardsTest {
   @Test
   void theSixDashboardsAreShipped() {
     assertThat(Dashboards.files()).extracting(p -> p.getFileName().toString()).contains("service-overview.json",
-        "operation.json", "trace-sla.json", "service-graph.json", "pipeline-health.json");
+        "operation.json", "trace-sla.json", "service-graph.json", "alerts.json", "pipeline-health.json");
   }
 
   @Test

@@ -33,12 +33,12 @@ import org.slf4j.LoggerFactory;
  * the bridge. Parts start in dependency order and stop in the reverse one (demo and
  * bridge first, so no span is taken in that cannot be written; the broker last).
  */
-final class AllInOne implements AutoCloseable {
+public final class AllInOne implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AllInOne.class);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   /** What to start. */
-  record Options(Path dataDir, String externalKafka, boolean demo, double demoTracesPerSecond,
+  public record Options(Path dataDir, String externalKafka, boolean demo, double demoTracesPerSecond,
       DemoTraffic.Incidents incidents) {}
 
   /**
@@ -67,7 +67,7 @@ final class AllInOne implements AutoCloseable {
    * gives the defaults of the state directories and the broker's log dir) and waits until each
    * answers ready, or throws after {@code readyTimeout}.
    */
-  static AllInOne start(Settings settings, Options options, Duration readyTimeout) throws Exception {
+  public static AllInOne start(Settings settings, Options options, Duration readyTimeout) throws Exception {
     AllInOne all = new AllInOne();
     try {
       all.startParts(settings, options, readyTimeout);
@@ -146,32 +146,32 @@ final class AllInOne implements AutoCloseable {
     throw new IllegalStateException(part + " not ready after " + timeout.toSeconds() + " s (" + ready + ")");
   }
 
-  int bridgeGrpcPort() {
+  public int bridgeGrpcPort() {
     return bridge.grpcPort();
   }
 
-  int bridgeHttpPort() {
+  public int bridgeHttpPort() {
     return bridge.httpPort();
   }
 
-  int bridgeAdminPort() {
+  public int bridgeAdminPort() {
     return bridge.adminPort();
   }
 
-  int topologyAdminPort() {
+  public int topologyAdminPort() {
     return topology.adminPort();
   }
 
-  int alertingAdminPort() {
+  public int alertingAdminPort() {
     return alerting.adminPort();
   }
 
-  String bootstrapServers() {
+  public String bootstrapServers() {
     return bootstrapServers;
   }
 
   /** The URLs to use and the settings a service needs, printed once every part is ready. */
-  void printWelcome(PrintStream out, Duration startedIn, Options options) {
+  public void printWelcome(PrintStream out, Duration startedIn, Options options) {
     Path rulesFile = alertingRules;
     String topologyUrl = "http://127.0.0.1:" + topology.adminPort();
     out.printf("""
