@@ -121,6 +121,8 @@ config() { # config SOURCE NAME
   fi
 }
 for f in "$here"/etc/*.properties "$here"/etc/*.env; do config "$f" "$(basename "$f")"; done
+# the default alert rules (alerting.rules.file), kept once you edit them
+config "$here/../alerting/src/main/resources/io/tracestream/alerting/default-rules.yaml" alert-rules.yaml
 for i in $(seq 2 "$instances"); do
   tmp="$(mktemp)"
   printf '# tracestream-topology@%s.service: what differs from the other instances on this host\nTRACESTREAM_TOPOLOGY_ADMIN_PORT=%s\n' \

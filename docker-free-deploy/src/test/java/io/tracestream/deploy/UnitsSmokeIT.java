@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * operator would, in the env files. The local Kafka is the kafka unit itself. A span sent by the OTel
  * SDK to the bridge must come out on the topology's /metrics, and SIGTERM must end every process with
  * an exit code its unit counts as success. Not run as the tracestream user, and without the sandbox
- * (that needs systemd as PID 1). tracestream-alerting waits for the alerting subcommand (issue 5).
+ * (that needs systemd as PID 1).
  */
 class UnitsSmokeIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -57,12 +57,13 @@ class UnitsSmokeIT {
     Path jar = Path.of(System.getProperty("tracestream.jar", "../launcher/target/tracestream.jar")).toAbsolutePath();
     assertThat(jar).as("the launcher's shaded jar (mvn package)").isRegularFile();
     Path root = dir.resolve("root");
-    Staging.install(root, jar);
+    Staging.install(root, jar, "--with-alerting");
     int kafka = freePort();
     int controller = freePort();
     int grpc = freePort();
     int bridgeAdmin = freePort();
     int topologyAdmin = freePort();
+    int alertingAdmin = freePort();
     String bootstrap = "127.0.0.1:" + kafka;
     appendEnv(root, "kafka.env", "TRACESTREAM_KAFKA_SERVER_LISTENERS=PLAINTEXT://" + bootstrap + ",CONTROLLER://127.0.0.1:" + controller,
         "TRACESTREAM_KAFKA_SERVER_GROUP_INITIAL_REBALANCE_DELAY_MS=0");
@@ -73,8 +74,13 @@ class UnitsSmokeIT {
     appendEnv(root, "topology.env", "TRACESTREAM_KAFKA_BOOTSTRAP_SERVERS=" + bootstrap,
         "TRACESTREAM_TOPOLOGY_ADMIN_PORT=" + topologyAdmin, "TRACESTREAM_TOPOLOGY_WINDOW=10s",
         "TRACESTREAM_TOPOLOGY_GRACE=1s", "TRACESTREAM_TOPOLOGY_IDLE_CLOSE=2s", "TRACESTREAM_KAFKA_COMMIT_INTERVAL_MS=200");
+    appendEnv(root, "alerting.env", "TRACESTREAM_KAFKA_BOOTSTRAP_SERVERS=" + bootstrap,
+        "TRACESTREAM_ALERTING_ADMIN_PORT=" + alertingAdmin,
+        // the properties name /etc/tracestream/alert-rules.yaml; here it is inside the staging root
+        "TRACESTREAM_ALERTING_RULES_FILE=" + root.resolve("etc/tracestream/alert-rules.yaml"),
+        "TRACESTREAM_ALERTING_ALERTMANAGER_URL=");
 
-    // Given the three units started in their After= order
+    // Given the four units started in their After= order
     start(UnitCommand.of(root, "tracestream-kafka.service", null));
     await(Duration.ofSeconds(60), "Kafka on " + bootstrap, () -> accepts(kafka));
     assertThat(root.resolve("var/lib/tracestream/kafka/logs/meta.properties")).as("formatted on first start").isRegularFile();
@@ -82,6 +88,9 @@ class UnitsSmokeIT {
     start(UnitCommand.of(root, "tracestream-topology@.service", "1"));
     await(Duration.ofSeconds(60), "bridge ready", () -> status(bridgeAdmin, "/health/ready") == 200);
     await(Duration.ofSeconds(90), "topology ready", () -> status(topologyAdmin, "/health/ready") == 200);
+    start(UnitCommand.of(root, "tracestream-alerting.service", null));
+    await(Duration.ofSeconds(90), "alerting ready, with the default rules", () -> status(alertingAdmin, "/health/ready") == 200);
+    assertThat(body(alertingAdmin, "/metrics")).containsPattern("(?m)^tracestream_alerting_rules(\\{[^}]*})? 4(\\.0)?$");
     assertThat(tree(root.resolve("var/lib/tracestream/topology-1/tmp"))).as("RocksDB's JNI library in java.io.tmpdir")
         .anyMatch(f -> f.contains("rocksdbjni"));
 
