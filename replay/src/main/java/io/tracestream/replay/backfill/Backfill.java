@@ -29,6 +29,7 @@ import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -349,6 +350,8 @@ public final class Backfill implements AutoCloseable {
   /** Stops the topology; its topics and state stay until the next run of the same name (or {@code --delete}). */
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    // Leave the group, so that a rerun right after finds it empty and can delete it.
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
   }
 }
