@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar tracestream.jar <subcommand>}: one jar, a subcommand per part. */
 @Command(name = "tracestream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "OpenTelemetry spans to Kafka, RED metrics, trace SLAs, dependency edges and alerts.",
-    subcommands = {BridgeCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {BridgeCommand.class, TopologyCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a configuration error, which names the key. */
   static final int CONFIG_ERROR = 2;
