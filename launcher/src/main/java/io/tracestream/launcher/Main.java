@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tracestream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "OpenTelemetry spans to Kafka, RED metrics, trace SLAs, dependency edges and alerts.",
     subcommands = {AllInOneCommand.class, BridgeCommand.class, TopologyCommand.class, AlertingCommand.class,
-        RulesCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
+        RulesCommand.class, ReplayCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a configuration error, which names the key. */
   static final int CONFIG_ERROR = 2;

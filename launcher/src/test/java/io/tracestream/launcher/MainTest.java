@@ -137,4 +137,38 @@ class MainTest {
     assertThat(code).isEqualTo(Main.CONFIG_ERROR);
     assertThat(err.toString()).contains("alerting.alertmanager.resend.interval: must be at most 1m");
   }
+
+  @Test
+  void replayNeedsInputOrATopicRange() {
+    assertThat(run("replay")).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("name files, directories or - (stdin)");
+  }
+
+  @Test
+  void replayRefusesRateAndSpeedTogether() {
+    assertThat(run("replay", "--rate", "100", "--speed", "2", "spans.jsonl")).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("--rate: give --rate or --speed, not both");
+  }
+
+  @Test
+  void replayOfATopicRangeNeedsABackfillAndAnIsoStart() {
+    assertThat(run("replay", "--from-topic", "--start", "yesterday", "--end", "2026-11-03T10:00:00Z"))
+        .isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("--start: expected an ISO-8601 instant");
+    assertThat(run("replay", "--from-topic", "--start", "2026-11-03T09:00:00Z", "--end", "2026-11-03T10:00:00Z"))
+        .isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("--from-topic: replays topic.spans into a backfill run");
+  }
+
+  @Test
+  void aMisspelledReplayKeyFailsAtStartNamingTheKey() {
+    assertThat(run("replay", "--set", "replay.backfil.partitions=2", "spans.jsonl")).isEqualTo(Main.CONFIG_ERROR);
+    assertThat(err.toString()).contains("replay.backfil.partitions: unknown key");
+  }
+
+  @Test
+  void replayHelpListsItsOptions() {
+    assertThat(run("replay", "--help")).isZero();
+    assertThat(out.toString()).contains("--backfill", "--from-topic", "--rate", "--speed", "--strict", "--remote-write");
+  }
 }

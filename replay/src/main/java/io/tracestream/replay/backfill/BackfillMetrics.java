@@ -1,0 +1,41 @@
+package io.tracestream.replay.backfill;
+
+import io.tracestream.topology.TopologyMetrics;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What a backfill's topology counts beside its results (late, dropped, DLQ ...), for the replay's summary. */
+final class BackfillMetrics implements TopologyMetrics {
+  private final ConcurrentMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
+
+  private void add(String name, long n) {
+    counts.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(n);
+  }
+
+  /** Non-zero counts by name, sorted. */
+  Map<String, Long> counts() {
+    Map<String, Long> out = new TreeMap<>();
+    counts.forEach((k, v) -> {
+      if (v.get() != 0) {
+        out.put(k, v.get());
+      }
+    });
+    return out;
+  }
+
+  @Override public void poisonRecord() { add("records to the DLQ", 1); }
+  @Override public void lateSpans(String service, long count) { add("late spans (not in any window)", count); }
+  @Override public void overflowSpans(String service, long count) { add("spans folded into __overflow__", count); }
+  @Override public void clampedSpans(long count) { add("spans clamped to wall clock + max future skew", count); }
+  @Override public void droppedSpans(String reason, long count) { add("spans left out of trace assembly (" + reason + ")", count); }
+  @Override public void lateTraceSpans(long count) { add("spans for an already completed trace", count); }
+  @Override public void lateTraces(String rootService, long count) { add("late trace summaries (not in any window)", count); }
+  @Override public void overflowTraces(String rootService, long count) { add("traces folded into __overflow__", count); }
+  @Override public void tracesCompleted(long count) { add("traces completed", count); }
+  @Override public void lateEdges(String client, long count) { add("late edges (not in any window)", count); }
+  @Override public void overflowEdges(String client, long count) { add("edges folded into __overflow__", count); }
+  @Override public void unpairedSpans(String reason, long count) { add("spans in no edge (" + reason + ")", count); }
+}
