@@ -7,22 +7,16 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
+import io.tracestream.kafka.Topics;
 import io.tracestream.alerting.notify.Notifier;
 import io.tracestream.alerting.state.AlertStatus;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -43,7 +37,10 @@ public final class AlertingApp implements AutoCloseable {
   private final AdminServer admin;
 
   private AlertingApp(AlertingConfig config) throws IOException {
-    ensureTopics(config);
+    // missing topics are created like the topology creates its own (partitions of topic.spans)
+    List<String> topics = new ArrayList<>(AlertingTopology.inputTopics(config));
+    topics.add(config.alertsTopic());
+    Topics.ensure(config.kafka(), config.spansTopic(), topics);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -95,42 +92,6 @@ public final class AlertingApp implements AutoCloseable {
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.putAll(config.kafka());
     return props;
-  }
-
-  /**
-   * Missing topics are created like the topology creates its own: with the partitions of
-   * {@code topic.spans} (6 if it does not exist) and replication min(3, brokers).
-   */
-  private static void ensureTopics(AlertingConfig config) {
-    Map<String, Object> adminConfig = new HashMap<>(config.kafka());
-    adminConfig.keySet().retainAll(AdminClientConfig.configNames());
-    try (Admin admin = Admin.create(adminConfig)) {
-      Set<String> existing = admin.listTopics().names().get();
-      int nodes = admin.describeCluster().nodes().get().size();
-      short replication = (short) Math.min(3, Math.max(1, nodes));
-      int partitions = existing.contains(config.spansTopic())
-          ? admin.describeTopics(List.of(config.spansTopic())).allTopicNames().get()
-              .get(config.spansTopic()).partitions().size()
-          : 6;
-      List<NewTopic> missing = new ArrayList<>();
-      List<String> needed = new ArrayList<>(AlertingTopology.inputTopics(config));
-      needed.add(config.alertsTopic());
-      for (String topic : needed) {
-        if (!existing.contains(topic)) {
-          missing.add(new NewTopic(topic, partitions, replication));
-        }
-      }
-      if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get();
-        LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while checking topics", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot check or create topics at " + config.kafka().get("bootstrap.servers")
-          + ": " + e.getCause().getMessage(), e.getCause());
-    }
   }
 
   @Override

@@ -14,13 +14,12 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.tracestream.config.Settings;
 import io.tracestream.replay.source.OtlpJson;
-import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
+import io.tracestream.testkit.PrometheusServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -46,7 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
  * over that past interval at their window ends.
  */
 class PrometheusHistoryIT {
-  private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long WINDOW_MS = 10_000;
@@ -57,13 +55,12 @@ class PrometheusHistoryIT {
   @TempDir
   Path dir;
 
-  private Process prometheus;
+  private PrometheusServer prometheus;
 
   @AfterEach
-  void stopPrometheus() throws InterruptedException {
+  void stopPrometheus() {
     if (prometheus != null) {
-      prometheus.destroy();
-      prometheus.waitFor();
+      prometheus.close();
     }
   }
 
@@ -147,37 +144,13 @@ class PrometheusHistoryIT {
   }
 
   private int startPrometheus() throws IOException {
-    assertThat(Files.isExecutable(PROMETHEUS))
-        .as("this test needs the prometheus binary at " + PROMETHEUS + " (Debian package prometheus; .ci/run installs it)")
-        .isTrue();
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    Path config = Files.writeString(dir.resolve("prometheus.yml"), """
+    prometheus = PrometheusServer.start(dir.resolve("prometheus"), """
         global:
           scrape_interval: 1m
         storage:
           tsdb:
             out_of_order_time_window: 1d
-        """);
-    prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
-        "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port,
-        "--web.enable-remote-write-receiver")
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("prometheus.log").toFile())
-        .start();
-    Await.until(Duration.ofSeconds(60), "Prometheus ready on port " + port, () -> {
-      try {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (IOException e) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
-    return port;
+        """, "--web.enable-remote-write-receiver");
+    return prometheus.url().getPort();
   }
 }

@@ -8,21 +8,14 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
+import io.tracestream.kafka.Topics;
 import io.tracestream.topology.exporter.WindowMetricsExporter;
 import io.tracestream.topology.query.QueryApi;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -45,7 +38,9 @@ public final class TopologyApp implements AutoCloseable {
   private final AdminServer admin;
 
   private TopologyApp(TopologyConfig config) throws IOException {
-    int partitions = ensureTopics(config);
+    // output topics are created like the input's (partitions, replication) when missing
+    int partitions = Topics.ensure(config.kafka(), config.spansTopic(), List.of(config.spansTopic(),
+        config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(), config.traceMetricsTopic(), config.edgesTopic()));
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -115,39 +110,6 @@ public final class TopologyApp implements AutoCloseable {
     props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
     props.putAll(config.kafka());
     return props;
-  }
-
-  /** Output topics are created like the input's (partitions, replication) when missing; returns the input's partitions. */
-  private static int ensureTopics(TopologyConfig config) {
-    Map<String, Object> adminConfig = new HashMap<>(config.kafka());
-    adminConfig.keySet().retainAll(AdminClientConfig.configNames());
-    try (Admin admin = Admin.create(adminConfig)) {
-      Set<String> existing = admin.listTopics().names().get();
-      int nodes = admin.describeCluster().nodes().get().size();
-      short replication = (short) Math.min(3, Math.max(1, nodes));
-      int partitions = existing.contains(config.spansTopic())
-          ? admin.describeTopics(List.of(config.spansTopic())).allTopicNames().get()
-              .get(config.spansTopic()).partitions().size()
-          : 6;
-      List<NewTopic> missing = new ArrayList<>();
-      for (String topic : List.of(config.spansTopic(), config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(),
-          config.traceMetricsTopic(), config.edgesTopic())) {
-        if (!existing.contains(topic)) {
-          missing.add(new NewTopic(topic, partitions, replication));
-        }
-      }
-      if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get();
-        LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
-      }
-      return partitions;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while checking topics", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot check or create topics at " + config.kafka().get("bootstrap.servers")
-          + ": " + e.getCause().getMessage(), e.getCause());
-    }
   }
 
   @Override
