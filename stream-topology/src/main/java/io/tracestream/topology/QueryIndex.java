@@ -4,9 +4,14 @@ import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.query.QueryStores;
 import io.tracestream.topology.traces.TraceSummary;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualFixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -19,21 +24,33 @@ import org.apache.kafka.streams.state.WindowStore;
 final class QueryIndex {
   private QueryIndex() {}
 
-  /** Summaries by trace id (retention {@code topology.query.traces.retention}) and last-seen time per service. */
+  /**
+   * Summaries by trace id (retention {@code topology.query.traces.retention}) and last-seen time per
+   * service; a service not seen for {@code servicesRetention} (event time: before the newest trace end
+   * here minus the retention) is forgotten, checked once a minute.
+   */
   static final class Traces extends ContextualFixedKeyProcessor<String, TraceSummary, TraceSummary> {
+    private final long servicesRetentionMs;
     private WindowStore<String, TraceSummary> summaries;
     private KeyValueStore<String, Long> services;
+    private long newest = Long.MIN_VALUE;
+
+    Traces(Duration servicesRetention) {
+      this.servicesRetentionMs = servicesRetention.toMillis();
+    }
 
     @Override
     public void init(FixedKeyProcessorContext<String, TraceSummary> context) {
       super.init(context);
       summaries = context.getStateStore(QueryStores.TRACE_SUMMARIES);
       services = context.getStateStore(QueryStores.SERVICES);
+      context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME, wallMs -> forgetOldServices());
     }
 
     @Override
     public void process(FixedKeyRecord<String, TraceSummary> record) {
       summaries.put(record.key(), record.value(), record.timestamp());
+      newest = Math.max(newest, record.timestamp());
       for (String service : record.value().services()) {
         Long seen = services.get(service);
         if (seen == null || seen < record.timestamp()) {
@@ -41,6 +58,21 @@ final class QueryIndex {
         }
       }
       context().forward(record);
+    }
+
+    private void forgetOldServices() {
+      if (newest == Long.MIN_VALUE) {
+        return; // nothing seen since the start: no clock to judge by
+      }
+      List<String> old = new ArrayList<>();
+      try (KeyValueIterator<String, Long> it = services.all()) {
+        it.forEachRemaining(entry -> {
+          if (entry.value < newest - servicesRetentionMs) {
+            old.add(entry.key);
+          }
+        });
+      }
+      old.forEach(services::delete);
     }
   }
 

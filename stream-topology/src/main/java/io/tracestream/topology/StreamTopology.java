@@ -153,7 +153,7 @@ public final class StreamTopology implements Supplier<Topology> {
             Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE);
     KStream<String, TraceSummary> summaries = completed
         .mapValues(CompletedTrace::summary, Named.as("trace-summaries"))
-        .processValues(QueryIndex.Traces::new, Named.as("trace-query-index"), QueryStores.TRACE_SUMMARIES,
+        .processValues(() -> new QueryIndex.Traces(config.queryRetention()), Named.as("trace-query-index"), QueryStores.TRACE_SUMMARIES,
             QueryStores.SERVICES);
     summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
 

@@ -17,6 +17,7 @@ import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.query.QueryStores;
 import io.tracestream.topology.traces.TraceSummary;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -157,6 +158,28 @@ class EdgesTopologyTest {
   }
 
   @Test
+  void aServiceNotSeenForTheQueryRetentionIsForgotten() {
+    topology.close();
+    topology = new TopologyFixture(stateDir.resolve("short"), "topology.query.retention=1m");
+    trade(51, 10_000, false, false);
+    tick(100_000);
+    tick(600_000); // ten minutes later only the clock service sends
+
+    topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+    assertThat(services()).contains("clock").doesNotContain("backend", "execution");
+  }
+
+  private Set<String> services() {
+    KeyValueStore<String, Long> services = topology.driver.getKeyValueStore(QueryStores.SERVICES);
+    Set<String> names = new TreeSet<>();
+    try (KeyValueIterator<String, Long> it = services.all()) {
+      it.forEachRemaining(kv -> names.add(kv.key));
+    }
+    return names;
+  }
+
+  @Test
   void queryStoresHoldTheSummariesServicesAndDependencyLinks() {
     trade(41, 10_000, false, false);
     closeFirstWindow();
@@ -165,12 +188,7 @@ class EdgesTopologyTest {
     try (WindowStoreIterator<TraceSummary> it = summaries.fetch(traceId(41), Instant.EPOCH, T0.plusSeconds(3600))) {
       assertThat(it.next().value.rootService()).isEqualTo("backend");
     }
-    KeyValueStore<String, Long> services = topology.driver.getKeyValueStore(QueryStores.SERVICES);
-    Set<String> names = new TreeSet<>();
-    try (KeyValueIterator<String, Long> it = services.all()) {
-      it.forEachRemaining(kv -> names.add(kv.key));
-    }
-    assertThat(names).contains("backend", "ai-engine", "execution", "risk-safety");
+    assertThat(services()).contains("backend", "ai-engine", "execution", "risk-safety");
     WindowStore<EdgeKey, Long> links = topology.driver.getWindowStore(QueryStores.DEPENDENCY_LINKS);
     Map<EdgeKey, Long> calls = new HashMap<>();
     try (var it = links.fetchAll(T0, T0.plusSeconds(60))) {
