@@ -48,7 +48,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * OTLP over TLS with bearer tokens, mTLS, CORS and the admin port over mTLS, with the real OTel SDK
@@ -61,8 +60,6 @@ class OtlpSecurityIT {
   static final String TOKEN = "s3cret-token-0123456789abcdef";
   static final String ORIGIN = "https://app.example.com";
 
-  @TempDir
-  static Path dir;
   static TestCertificates certs;
   /** TLS + bearer token + CORS on OTLP; mTLS on the admin port. */
   static Bridge tokenBridge;
@@ -73,7 +70,7 @@ class OtlpSecurityIT {
 
   @BeforeAll
   static void start() throws Exception {
-    certs = TestCertificates.create(dir);
+    certs = TestCertificates.shared();
     KAFKA.createTopics(2, "sec-token", "sec-mtls");
     trusting = HttpClient.newBuilder().sslContext(context(null, null)).build();
     withClientCert = HttpClient.newBuilder().sslContext(context(certs.clientCertPem(), certs.clientKeyPem())).build();

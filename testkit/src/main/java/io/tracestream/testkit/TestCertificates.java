@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A throw-away PKI for TLS tests, made with the JDK's {@code keytool} at test time (nothing checked in):
  * a CA, a server certificate for 127.0.0.1/localhost and a client certificate, both signed by the CA, and
- * a second, unrelated CA with a client certificate that must be refused. PEM files (PKCS#8 keys) and
+ * a self-signed client certificate that must be refused. PEM files (PKCS#8 keys) and
  * PKCS12 stores (password {@link #PASSWORD}) for Kafka.
  */
 public final class TestCertificates {
@@ -30,14 +30,35 @@ public final class TestCertificates {
     this.dir = dir;
   }
 
+  private static TestCertificates shared;
+
+  /**
+   * One set per JVM, in a temporary directory removed at exit: keytool runs take seconds, and the
+   * certificates carry no state between tests.
+   */
+  public static synchronized TestCertificates shared() throws Exception {
+    if (shared == null) {
+      Path dir = Files.createTempDirectory("tracestream-certs");
+      shared = create(dir);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (var files = Files.list(dir)) {
+          files.forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+          // best effort
+        }
+        dir.toFile().delete();
+      }));
+    }
+    return shared;
+  }
+
   /** Creates every file in {@code dir}; takes a few seconds (several keytool runs). */
   public static TestCertificates create(Path dir) throws Exception {
     TestCertificates certs = new TestCertificates(dir);
     certs.ca("ca");
-    certs.ca("rogue-ca");
     certs.signed("server", "ca", "CN=localhost", "SAN=ip:127.0.0.1,dns:localhost", "EKU=serverAuth,clientAuth");
     certs.signed("client", "ca", "CN=test-client", null, "EKU=clientAuth");
-    certs.signed("rogue", "rogue-ca", "CN=rogue-client", null, "EKU=clientAuth");
+    certs.selfSigned("rogue", "CN=rogue-client");
     return certs;
   }
 
@@ -60,6 +81,26 @@ public final class TestCertificates {
         "-file", dir.resolve(name + ".pem").toString());
   }
 
+  private void selfSigned(String name, String dname) throws Exception {
+    keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname,
+        "-validity", "2", "-keystore", store(name), "-storepass", PASSWORD, "-storetype", "PKCS12");
+    keytool("-exportcert", "-rfc", "-alias", name, "-keystore", store(name), "-storepass", PASSWORD,
+        "-file", dir.resolve(name + ".pem").toString());
+    writeKey(name);
+  }
+
+  private Key writeKey(String name) throws Exception {
+    KeyStore own = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(Path.of(store(name)))) {
+      own.load(in, PASSWORD.toCharArray());
+    }
+    Key key = own.getKey(name, PASSWORD.toCharArray());
+    Files.writeString(dir.resolve(name + ".key"), "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n");
+    return key;
+  }
+
   private void signed(String name, String ca, String dname, String san, String eku) throws Exception {
     keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname,
         "-validity", "2", "-keystore", store(name), "-storepass", PASSWORD, "-storetype", "PKCS12");
@@ -73,14 +114,7 @@ public final class TestCertificates {
     }
     keytool(gencert.toArray(new String[0]));
 
-    KeyStore own = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(Path.of(store(name)))) {
-      own.load(in, PASSWORD.toCharArray());
-    }
-    Key key = own.getKey(name, PASSWORD.toCharArray());
-    Files.writeString(dir.resolve(name + ".key"), "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
-        + "\n-----END PRIVATE KEY-----\n");
+    Key key = writeKey(name);
 
     CertificateFactory x509 = CertificateFactory.getInstance("X.509");
     Certificate leaf;
@@ -114,6 +148,7 @@ public final class TestCertificates {
   private void keytool(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC")); // a short-lived JVM
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] output = process.getInputStream().readAllBytes();
