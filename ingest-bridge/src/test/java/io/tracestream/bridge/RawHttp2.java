@@ -20,6 +20,7 @@ final class RawHttp2 implements AutoCloseable {
   static final int HEADERS = 1;
   static final int RST_STREAM = 3;
   static final int SETTINGS = 4;
+  static final int PING = 6;
   static final int GOAWAY = 7;
   static final int SETTINGS_MAX_CONCURRENT_STREAMS = 3;
   static final int REFUSED_STREAM = 0x7;
@@ -40,6 +41,7 @@ final class RawHttp2 implements AutoCloseable {
   final CountDownLatch serverSettings = new CountDownLatch(1);
   final CountDownLatch goAway = new CountDownLatch(1);
   final CountDownLatch closed = new CountDownLatch(1);
+  private final java.util.concurrent.Semaphore pingAcks = new java.util.concurrent.Semaphore(0);
 
   RawHttp2(int port) throws IOException {
     socket = new Socket("127.0.0.1", port);
@@ -71,6 +73,29 @@ final class RawHttp2 implements AutoCloseable {
 
   void reset(int stream, int errorCode) throws IOException {
     frame(RST_STREAM, 0, stream, int32(errorCode));
+  }
+
+  /**
+   * Sends a PING and waits for its ACK: the server handles a connection's frames in order, so once the
+   * ACK is back it has handled everything sent before. False when the connection closed instead.
+   */
+  boolean ping() throws InterruptedException {
+    try {
+      frame(PING, 0, 0, new byte[8]);
+      out.flush();
+    } catch (IOException e) {
+      return false;
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (pingAcks.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+      if (closed.getCount() == 0) {
+        return false;
+      }
+    }
+    throw new AssertionError("neither a PING ACK nor a closed connection within 10 s");
   }
 
   void flush() throws IOException {
@@ -112,6 +137,9 @@ final class RawHttp2 implements AutoCloseable {
         received.add(new Frame(type, flags, stream, payload));
         if (type == SETTINGS && (flags & 1) == 0) {
           serverSettings.countDown();
+        }
+        if (type == PING && (flags & 1) != 0) {
+          pingAcks.release();
         }
         if (type == GOAWAY) {
           goAway.countDown();
