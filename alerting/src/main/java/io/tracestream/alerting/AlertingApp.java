@@ -56,10 +56,10 @@ public final class AlertingApp implements AutoCloseable {
     streamsMetrics.bindTo(registry);
     streams.start();
     // The generator URL names the admin port, which is known only once bound (port 0 in tests).
-    admin = new AdminServer(config.bind(), config.adminPort(), registry::scrape, this::ready,
+    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), registry::scrape, this::ready,
         "the evaluator is not running or the notifier has not caught up");
     String generatorUrl = config.generatorUrl()
-        .orElse("http://" + config.bind() + ":" + admin.port() + "/api/alerts");
+        .orElse(admin.scheme() + "://" + config.bind() + ":" + admin.port() + "/api/alerts");
     notifier = new Notifier(config, generatorUrl, metrics, Clock.systemUTC());
     for (AlertStatus status : List.of(AlertStatus.PENDING, AlertStatus.FIRING)) {
       Gauge.builder("tracestream.alerting.alerts", notifier.view(), v -> v.count(status))

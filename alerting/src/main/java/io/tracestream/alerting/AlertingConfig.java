@@ -5,6 +5,7 @@ import io.tracestream.alerting.rules.RuleSet;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
+import io.tracestream.tls.TlsConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -35,9 +36,10 @@ public record AlertingConfig(
     Duration pageMaxAge,
     Duration settle,
     Duration deliveryTimeout,
-    Duration retryFor) {
+    Duration retryFor,
+    java.util.Optional<TlsConfig> adminTls) {
 
-  public static final List<ConfigKey> KEYS = List.of(
+  public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and the notifier's consumer as is"),
       new ConfigKey("topic.spans", "otlp_spans", "only read for its partition count, when an input topic has to be created"),
       new ConfigKey("topic.span-metrics", "tracestream.span-metrics", "input: span window results"),
@@ -57,7 +59,9 @@ public record AlertingConfig(
       new ConfigKey("alerting.page.max.age", "1h", "transitions of windows older than this (a replay) are recorded but not paged"),
       new ConfigKey("alerting.window.settle", "5s", "wall-clock time without more input for a window after which it is evaluated"),
       new ConfigKey("alerting.delivery.timeout", "10s", "HTTP timeout of one delivery"),
-      new ConfigKey("alerting.delivery.retry.for", "10m", "a failing delivery is retried with backoff this long, then given up and counted"));
+      new ConfigKey("alerting.delivery.retry.for", "10m", "a failing delivery is retried with backoff this long, then given up and counted")),
+      TlsConfig.keys("alerting.admin", "the admin port"))
+      .flatMap(List::stream).toList();
 
   public static AlertingConfig from(Settings settings) {
     settings.requireKnown("alerting.", KEYS);
@@ -97,7 +101,8 @@ public record AlertingConfig(
         settings.duration("alerting.page.max.age", Duration.ofHours(1)),
         settings.duration("alerting.window.settle", Duration.ofSeconds(5)),
         settings.duration("alerting.delivery.timeout", Duration.ofSeconds(10)),
-        settings.duration("alerting.delivery.retry.for", Duration.ofMinutes(10)));
+        settings.duration("alerting.delivery.retry.for", Duration.ofMinutes(10)),
+        TlsConfig.from(settings, "alerting.admin"));
   }
 
   private static Optional<URI> url(Settings settings, String key) {

@@ -3,11 +3,13 @@ package io.tracestream.bridge;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
+import io.tracestream.tls.TlsConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** The bridge's settings, validated at start; every key is documented in ingest-bridge/README.md. */
 public record BridgeConfig(
@@ -26,9 +28,14 @@ public record BridgeConfig(
     int httpThreads,
     Optional<URI> forwardEndpoint,
     int forwardQueue,
-    Duration forwardTimeout) {
+    Duration forwardTimeout,
+    Optional<TlsConfig> tls,
+    Optional<TlsConfig> adminTls,
+    Optional<BearerAuth> auth,
+    List<String> corsOrigins,
+    GrpcLimits grpcLimits) {
 
-  public static final List<ConfigKey> KEYS = List.of(
+  public static final List<ConfigKey> KEYS = Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to the producer as is"),
       new ConfigKey("topic.spans", "otlp_spans", "topic the spans are written to, keyed by trace id"),
       new ConfigKey("bridge.bind", "127.0.0.1", "address the OTLP and admin ports bind to"),
@@ -44,7 +51,19 @@ public record BridgeConfig(
       new ConfigKey("bridge.http.threads", "32", "threads serving OTLP/HTTP requests"),
       new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
       new ConfigKey("bridge.forward.queue", "1000", "requests waiting to be forwarded; past it they are dropped and counted"),
-      new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"));
+      new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"),
+      new ConfigKey(BearerAuth.TOKEN_KEY, null, "bearer token OTLP clients must send (Authorization: Bearer ...); unset and no tokens file: no authentication. Never logged"),
+      new ConfigKey(BearerAuth.FILE_KEY, null, "file of accepted bearer tokens, one a line (# comments); with bridge.auth.bearer.token both are accepted"),
+      new ConfigKey("bridge.cors.allowed.origins", null, "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no CORS headers"),
+      new ConfigKey("bridge.grpc.max.concurrent.calls", "100", "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
+      new ConfigKey("bridge.grpc.max.rst.frames", "200", "RST_STREAM frames a client may send per bridge.grpc.rst.window before its connection is closed (rapid reset)"),
+      new ConfigKey("bridge.grpc.rst.window", "10s", "window of bridge.grpc.max.rst.frames"),
+      new ConfigKey("bridge.grpc.max.connection.idle", "5m", "a gRPC connection without calls this long is closed"),
+      new ConfigKey("bridge.grpc.max.connection.age", "30m", "a gRPC connection is closed gracefully (GOAWAY) after this long, so clients rebalance"),
+      new ConfigKey("bridge.grpc.permit.keepalive.time", "30s", "clients pinging more often than this are disconnected")),
+      TlsConfig.keys("bridge", "the OTLP ports (gRPC and HTTP)"),
+      TlsConfig.keys("bridge.admin", "the admin port"))
+      .flatMap(List::stream).toList();
 
   public static BridgeConfig from(Settings settings) {
     settings.requireKnown("bridge.", KEYS);
@@ -65,7 +84,37 @@ public record BridgeConfig(
         settings.integer("bridge.http.threads", 32, 1, 1024),
         settings.optional("bridge.forward.otlp.endpoint").map(v -> endpoint("bridge.forward.otlp.endpoint", v)),
         settings.integer("bridge.forward.queue", 1000, 1, 1_000_000),
-        settings.duration("bridge.forward.timeout", Duration.ofSeconds(5)));
+        settings.duration("bridge.forward.timeout", Duration.ofSeconds(5)),
+        TlsConfig.from(settings, "bridge"),
+        TlsConfig.from(settings, "bridge.admin"),
+        BearerAuth.from(settings),
+        origins(settings.optional("bridge.cors.allowed.origins")),
+        new GrpcLimits(
+            settings.integer("bridge.grpc.max.concurrent.calls", 100, 1, 100_000),
+            settings.integer("bridge.grpc.max.rst.frames", 200, 1, 1_000_000),
+            settings.duration("bridge.grpc.rst.window", Duration.ofSeconds(10)),
+            settings.duration("bridge.grpc.max.connection.idle", Duration.ofMinutes(5)),
+            settings.duration("bridge.grpc.max.connection.age", Duration.ofMinutes(30)),
+            settings.duration("bridge.grpc.permit.keepalive.time", Duration.ofSeconds(30))));
+  }
+
+  private static List<String> origins(Optional<String> raw) {
+    if (raw.isEmpty()) {
+      return List.of();
+    }
+    List<String> origins = new java.util.ArrayList<>();
+    for (String origin : raw.get().split(",")) {
+      String o = origin.strip();
+      if (o.isEmpty()) {
+        continue;
+      }
+      if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+        throw new ConfigException("bridge.cors.allowed.origins",
+            "expected origins such as https://app.example.com (scheme://host[:port], no path) or *, got '" + o + "'");
+      }
+      origins.add(o);
+    }
+    return List.copyOf(origins);
   }
 
   private static String nonEmpty(Settings settings, String key, String defaultValue) {

@@ -10,7 +10,17 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.tracestream.tls.TlsConfig;
+import java.util.Optional;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -58,22 +68,69 @@ final class GrpcReceiver implements AutoCloseable {
 
   private final Server server;
 
-  GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, SpanIngest ingest,
-      BridgeMetrics metrics) throws IOException {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, Optional<TlsConfig> tls,
+      Optional<BearerAuth> auth, GrpcLimits limits, SpanIngest ingest, BridgeMetrics metrics) throws IOException {
     ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
         .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(BODY, OtlpGrpcBytes.MARSHALLER).build(), ServerCalls.asyncUnaryCall(
             (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
         .maxInboundMessageSize(maxRequestBytes)
-        .addStreamTracerFactory(new TooLargeCounter(metrics))
-        .addService(service)
+        .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
+        .maxRstFramesPerWindow(limits.maxRstFrames(), (int) Math.max(1, limits.rstWindow().toSeconds()))
+        .maxConnectionIdle(limits.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS)
+        .maxConnectionAge(limits.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
+        .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
+        .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+        .addStreamTracerFactory(new TooLargeCounter(metrics));
+    if (tls.isPresent()) {
+      builder.sslContext(sslContext(tls.get()));
+    }
+    server = builder
+        .addService(auth.isPresent() ? ServerInterceptors.intercept(service, new Authenticate(auth.get(), metrics)) : service)
         .build()
         .start();
   }
 
   int port() {
     return server.getPort();
+  }
+
+  private static SslContext sslContext(TlsConfig tls) throws IOException {
+    SslContextBuilder ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(tls.keyManagers()))
+        .protocols(TlsConfig.PROTOCOLS);
+    if (tls.mutual()) {
+      ssl.trustManager(tls.clientTrust()).clientAuth(ClientAuth.REQUIRE);
+    }
+    return ssl.build();
+  }
+
+  /**
+   * Refuses a call without a valid bearer token with UNAUTHENTICATED before its message is read; OTLP
+   * clients do not retry that code (https://opentelemetry.io/docs/specs/otlp/#failures).
+   */
+  private static final class Authenticate implements ServerInterceptor {
+    private final BearerAuth auth;
+    private final BridgeMetrics metrics;
+
+    Authenticate(BearerAuth auth, BridgeMetrics metrics) {
+      this.auth = auth;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      if (auth.allows(headers.get(AUTHORIZATION))) {
+        return next.startCall(call, headers);
+      }
+      metrics.request(Transport.GRPC, Outcome.UNAUTHENTICATED);
+      call.close(Status.UNAUTHENTICATED.withDescription("missing or invalid bearer token"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
   }
 
   private static void export(Body body, StreamObserver<byte[]> response, SpanIngest ingest, Duration retryAfter,

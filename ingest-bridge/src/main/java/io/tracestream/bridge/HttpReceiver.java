@@ -4,6 +4,10 @@ import com.google.protobuf.Message;
 import com.google.rpc.Code;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
+import io.tracestream.tls.TlsConfig;
+import java.util.List;
+import java.util.Optional;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.tracestream.span.OtlpCodec;
 import io.tracestream.span.OtlpDecodeException;
@@ -28,6 +32,7 @@ import java.util.zip.GZIPInputStream;
 final class HttpReceiver implements AutoCloseable {
   static final String PROTOBUF = "application/x-protobuf";
   static final String JSON = "application/json";
+  static final String CORS_HEADERS = "Content-Type, Content-Encoding, Authorization";
 
   private final HttpServer server;
   private final ExecutorService threads;
@@ -36,8 +41,13 @@ final class HttpReceiver implements AutoCloseable {
   private final SpanIngest ingest;
   private final BridgeMetrics metrics;
 
-  HttpReceiver(String bind, int port, int threads, int maxRequestBytes, Duration retryAfter, SpanIngest ingest,
-      BridgeMetrics metrics) throws IOException {
+  private final Optional<BearerAuth> auth;
+  private final List<String> corsOrigins;
+
+  HttpReceiver(String bind, int port, int threads, int maxRequestBytes, Duration retryAfter, Optional<TlsConfig> tls,
+      Optional<BearerAuth> auth, List<String> corsOrigins, SpanIngest ingest, BridgeMetrics metrics) throws IOException {
+    this.auth = auth;
+    this.corsOrigins = corsOrigins;
     this.maxRequestBytes = maxRequestBytes;
     this.retryAfterSeconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     this.ingest = ingest;
@@ -47,7 +57,14 @@ final class HttpReceiver implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (tls.isPresent()) {
+      HttpsServer https = HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(tls.get().httpsConfigurator());
+      server = https;
+    } else {
+      server = HttpServer.create(address, 0);
+    }
     server.setExecutor(this.threads);
     server.createContext("/v1/traces", this::handle);
     server.start();
@@ -61,6 +78,25 @@ final class HttpReceiver implements AutoCloseable {
     try (exchange) {
       if (!"/v1/traces".equals(exchange.getRequestURI().getPath())) {
         error(exchange, 404, JSON, Code.NOT_FOUND, "not found; OTLP traces go to POST /v1/traces", null);
+        return;
+      }
+      String origin = allowedOrigin(exchange.getRequestHeaders().getFirst("Origin"));
+      if (origin != null) {
+        exchange.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
+        exchange.getResponseHeaders().set("Vary", "Origin");
+        if ("OPTIONS".equals(exchange.getRequestMethod())) { // CORS preflight: carries no credentials
+          exchange.getResponseHeaders().set("Access-Control-Allow-Methods", "POST");
+          exchange.getResponseHeaders().set("Access-Control-Allow-Headers", CORS_HEADERS);
+          exchange.getResponseHeaders().set("Access-Control-Max-Age", "600");
+          exchange.sendResponseHeaders(204, -1);
+          return;
+        }
+      }
+      if (auth.isPresent() && !auth.get().allows(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        error(exchange, 401, PROTOBUF.equals(type) ? PROTOBUF : JSON, Code.UNAUTHENTICATED,
+            "missing or invalid bearer token", Outcome.UNAUTHENTICATED);
         return;
       }
       if (!"POST".equals(exchange.getRequestMethod())) {
@@ -111,6 +147,22 @@ final class HttpReceiver implements AutoCloseable {
         error(exchange, 503, type, Code.UNAVAILABLE, unavailable.message(), Outcome.UNAVAILABLE);
       }
     }
+  }
+
+  /** The origin to echo when it is one of the configured ones, else null (no CORS headers at all). */
+  private String allowedOrigin(String origin) {
+    if (origin == null || corsOrigins.isEmpty()) {
+      return null;
+    }
+    if (corsOrigins.contains("*")) {
+      return origin;
+    }
+    for (String allowed : corsOrigins) {
+      if (allowed.equalsIgnoreCase(origin)) {
+        return origin;
+      }
+    }
+    return null;
   }
 
   /** The body, or null when it is longer than the limit; reads at most limit + 1 bytes. */

@@ -15,7 +15,9 @@ public enum Outcome {
   /** 405 */
   METHOD_NOT_ALLOWED,
   /** undecodable body: 400 / INVALID_ARGUMENT */
-  BAD_REQUEST;
+  BAD_REQUEST,
+  /** no or a wrong bearer token: 401 / UNAUTHENTICATED */
+  UNAUTHENTICATED;
 
   public String tag() {
     return name().toLowerCase(java.util.Locale.ROOT);

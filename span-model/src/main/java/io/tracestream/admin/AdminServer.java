@@ -3,10 +3,13 @@ package io.tracestream.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
+import io.tracestream.tls.TlsConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -20,6 +23,7 @@ public final class AdminServer implements AutoCloseable {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final HttpServer server;
+  private final String scheme;
   /**
    * Several threads, not the server's one default thread: a query handler may wait on another
    * instance's admin port while that instance asks this one, and neither may block the other.
@@ -32,7 +36,21 @@ public final class AdminServer implements AutoCloseable {
 
   public AdminServer(String bind, int port, Supplier<String> metrics, BooleanSupplier ready, String notReadyReason)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    this(bind, port, Optional.empty(), metrics, ready, notReadyReason);
+  }
+
+  /** @param tls https (and mTLS when it has client CAs) instead of http */
+  public AdminServer(String bind, int port, Optional<TlsConfig> tls, Supplier<String> metrics, BooleanSupplier ready,
+      String notReadyReason) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (tls.isPresent()) {
+      HttpsServer https = HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(tls.get().httpsConfigurator());
+      server = https;
+    } else {
+      server = HttpServer.create(address, 0);
+    }
+    scheme = tls.isPresent() ? "https" : "http";
     server.setExecutor(executor);
     server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
     server.createContext("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
@@ -52,6 +70,11 @@ public final class AdminServer implements AutoCloseable {
   public AdminServer json(String path, Supplier<String> body) {
     server.createContext(path, ex -> send(ex, 200, "application/json", body.get()));
     return this;
+  }
+
+  /** {@code http} or {@code https}. */
+  public String scheme() {
+    return scheme;
   }
 
   public int port() {

@@ -48,7 +48,7 @@ public final class TopologyApp implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     // The admin port is bound first: with port 0 its number is known only then, and Kafka Streams
     // tells the other instances where to forward queries (application.server) from its start.
-    admin = new AdminServer(config.bind(), config.adminPort(), this::scrape, this::ready,
+    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), this::scrape, this::ready,
         "Kafka Streams is not running or an exporter has not caught up");
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
     streams = new KafkaStreams(new StreamTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC()).get(),
@@ -68,7 +68,8 @@ public final class TopologyApp implements AutoCloseable {
         WindowMetricsExporter.edges(config.kafka(), config.edgesTopic(),
             config.applicationId() + "-edge-exporter"));
     admin.route("/api/", new QueryApi(streams, self, config.spansTopic(),
-        config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC()));
+        config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC(),
+        config.adminTls().map(tls -> tls.clientContext(config.peerCa()))));
     streams.start();
     LOG.info("topology {} reading {}, writing {}, {}, {} and {}; admin and query API on {}:{}", config.applicationId(),
         config.spansTopic(), config.spanMetricsTopic(), config.traceMetricsTopic(), config.tracesTopic(),

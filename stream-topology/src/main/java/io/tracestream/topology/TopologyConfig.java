@@ -3,6 +3,10 @@ package io.tracestream.topology;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
+import io.tracestream.tls.Pem;
+import io.tracestream.tls.TlsConfig;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +37,12 @@ public record TopologyConfig(
     Duration queryTracesRetention,
     Path stateDir,
     int streamThreads,
-    Duration staleAfter) {
+    Duration staleAfter,
+    Optional<TlsConfig> adminTls,
+    /** CAs trusted when forwarding queries to other instances over https; empty without admin TLS */
+    List<X509Certificate> peerCa) {
 
-  public static final List<ConfigKey> KEYS = List.of(
+  public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and its clients as is"),
       new ConfigKey("topic.spans", "otlp_spans", "input: OTLP spans, keyed by trace id or with a null key"),
       new ConfigKey("topic.span-metrics", "tracestream.span-metrics", "output: one final result per series and closed window"),
@@ -59,7 +66,10 @@ public record TopologyConfig(
       new ConfigKey("topology.query.traces.retention", "1h", "how long /api/traces/{id} finds a completed trace's summary"),
       new ConfigKey("topology.state.dir", "./data/streams", "Kafka Streams state (RocksDB)"),
       new ConfigKey("topology.stream.threads", "1", "Kafka Streams threads in this instance"),
-      new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"));
+      new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"),
+      new ConfigKey("topology.admin.tls.peer.ca", "topology.admin.tls.client.ca, else topology.admin.tls.cert", "PEM CA certificates trusted when a query is forwarded to another instance's https admin port; the instance presents its own topology.admin.tls.cert to it")),
+      TlsConfig.keys("topology.admin", "the admin and query API port"))
+      .flatMap(List::stream).toList();
 
   public static TopologyConfig from(Settings settings) {
     settings.requireKnown("topology.", KEYS);
@@ -82,6 +92,10 @@ public record TopologyConfig(
     if (advertised.equals("0.0.0.0") || advertised.equals("::") || advertised.isBlank()) {
       throw new ConfigException("topology.advertised.host", "must name this host as other instances reach it"
           + " (topology.bind is the wildcard " + bind + ")");
+    }
+    Optional<TlsConfig> adminTls = TlsConfig.from(settings, "topology.admin");
+    if (adminTls.isEmpty() && settings.optional("topology.admin.tls.peer.ca").isPresent()) {
+      throw new ConfigException("topology.admin.tls.peer.ca", "needs topology.admin.tls.cert and topology.admin.tls.key");
     }
     return new TopologyConfig(
         settings.kafkaClientProperties(),
@@ -107,6 +121,11 @@ public record TopologyConfig(
         tracesRetention,
         Path.of(settings.string("topology.state.dir", "./data/streams")),
         settings.integer("topology.stream.threads", 1, 1, 64),
-        settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5)));
+        settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5)),
+        adminTls,
+        adminTls.map(tls -> settings.optional("topology.admin.tls.peer.ca")
+            .map(ca -> Pem.certificates("topology.admin.tls.peer.ca", Path.of(ca)))
+            .orElse(tls.clientCa().orElse(tls.chain())))
+            .orElse(List.of()));
   }
 }

@@ -12,6 +12,7 @@ import io.tracestream.config.Settings;
 import io.tracestream.span.TraceIds;
 import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
+import io.tracestream.testkit.TestCertificates;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,8 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two topology instances sharing one application id on a real broker: either answers the query API
- * for every partition (forwarding to the owner), and when one stops the survivor takes its
- * partitions, restores their stores from the changelogs, and still answers for all traces.
+ * for every partition (forwarding to the owner, over https with client certificates, as their admin
+ * ports require mTLS), and when one stops the survivor takes its partitions, restores their stores
+ * from the changelogs, and still answers for all traces.
  */
 class QueryApiIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -55,13 +57,40 @@ class QueryApiIT {
 
   @TempDir
   Path stateDir;
+  static TestCertificates certs;
+  static HttpClient mtls;
+  /** Instances whose admin port is https with mTLS. */
+  private static final java.util.Set<TopologyApp> TLS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  @org.junit.jupiter.api.BeforeAll
+  static void certificates() throws Exception {
+    certs = TestCertificates.shared();
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", io.tracestream.tls.Pem.certificates("ca", certs.caPem()).get(0));
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    var client = io.tracestream.tls.TlsConfig.from(Settings.of(Map.of("c.tls.cert", certs.clientCertPem().toString(),
+        "c.tls.key", certs.clientKeyPem().toString())), "c").orElseThrow();
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(client.keyManagers().getKeyManagers(), tmf.getTrustManagers(), null);
+    mtls = HttpClient.newBuilder().sslContext(context).build();
+  }
 
   @Test
   void eitherInstanceAnswersForAllPartitionsAndTheSurvivorStillDoesWhenOneStops() throws Exception {
     KAFKA.createTopics(4, SPANS);
     TopologyApp first = TopologyApp.start(config("a"));
     TopologyApp second = TopologyApp.start(config("b"));
+    TLS.add(first);
+    TLS.add(second);
     try {
+      HttpClient noCertificate = HttpClient.newBuilder().sslContext(certsTrustOnly()).build();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> noCertificate.send(HttpRequest.newBuilder(
+          URI.create("https://127.0.0.1:" + first.adminPort() + "/api/services")).build(), HttpResponse.BodyHandlers.ofString()))
+          .as("a client without a certificate").isInstanceOf(java.io.IOException.class);
+
       // Given both instances own partitions of the spans topic
       Await.until(Duration.ofSeconds(60), "two group members, each with partitions", this::bothOwnPartitions);
 
@@ -170,8 +199,25 @@ class QueryApiIT {
     return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
   }
 
+  /** Settings of an instance whose admin port and query forwarding use mTLS. */
   private TopologyConfig config(String instance) {
-    return TopologyConfig.from(Settings.of(settings(instance)));
+    Map<String, String> settings = settings(instance);
+    settings.put("topology.admin.tls.cert", certs.serverCertPem().toString());
+    settings.put("topology.admin.tls.key", certs.serverKeyPem().toString());
+    settings.put("topology.admin.tls.client.ca", certs.caPem().toString());
+    return TopologyConfig.from(Settings.of(settings));
+  }
+
+  private static javax.net.ssl.SSLContext certsTrustOnly() throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", io.tracestream.tls.Pem.certificates("ca", certs.caPem()).get(0));
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
   }
 
   private Map<String, String> settings(String instance) {
@@ -214,7 +260,9 @@ class QueryApiIT {
 
   private static HttpResponse<String> send(TopologyApp app, String path) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.adminPort() + path)).build(),
+      boolean tls = TLS.contains(app);
+      return (tls ? mtls : HTTP).send(HttpRequest.newBuilder(
+          URI.create((tls ? "https" : "http") + "://127.0.0.1:" + app.adminPort() + path)).build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(e);

@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -66,7 +67,8 @@ public final class QueryApi implements HttpHandler {
   private final String edgesSourceTopic;
   private final int partitions;
   private final Clock clock;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http;
+  private final String scheme;
 
   /**
    * @param self this instance's {@code application.server}, as other instances see it
@@ -76,6 +78,16 @@ public final class QueryApi implements HttpHandler {
    */
   public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
       int partitions, Clock clock) {
+    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, Optional.empty());
+  }
+
+  /** @param tls when present, other instances are called over https with this context (trust and own cert) */
+  public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
+      int partitions, Clock clock, Optional<SSLContext> tls) {
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    tls.ifPresent(client::sslContext);
+    this.http = client.build();
+    this.scheme = tls.isPresent() ? "https" : "http";
     this.streams = streams;
     this.stores = new QueryStores(streams);
     this.self = self;
@@ -230,7 +242,7 @@ public final class QueryApi implements HttpHandler {
 
   /** The {@code data} of another instance's answer; null for a 404 when {@code notFoundIsNull}. */
   private JsonNode forward(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
-    URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
+    URI uri = URI.create(scheme + "://" + host.host() + ":" + host.port() + pathAndQuery);
     try {
       HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray());
