@@ -135,6 +135,7 @@ public final class EndToEndBench {
     settings.put("topology.window", options.window().toSeconds() + "s");
     settings.put("topology.grace", options.grace().toSeconds() + "s");
     settings.put("topology.trace.idle", options.traceIdle().toSeconds() + "s");
+    settings.put("topology.trace.max.age", Math.max(300, options.traceIdle().toSeconds()) + "s");
     settings.put("topology.admin.port", "0");
     settings.put("topology.state.dir", stateDir.resolve(applicationId).toString());
     return TopologyConfig.from(Settings.of(settings));
@@ -229,6 +230,12 @@ public final class EndToEndBench {
       System.gc();
       long heapAfterFullGc = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
       double late = TopologyBench.scrape(app.adminPort(), "tracestream_late_spans_total");
+      // Every input record is one whole trace (LiveRequest gives each send its own trace ids), and every
+      // completed trace one summary; what is left are the traces trace assembly holds open.
+      long traces = lag.sample()[0];
+      long completed = TopologyBench.readAll(broker.bootstrap(), config.tracesTopic(), value -> { });
+      System.out.printf("end to end: %,d traces in, %,d completed, %,d open at the end%n", traces, completed,
+          traces - completed);
       long half = (measureFromWall + measureUntilWall) / 2;
       return new EndToEndReport.Run(load,
           (committedAt[1] - committedAt[0]) * spansPerRecord / (options.duration().toNanos() / 1e9),
@@ -237,7 +244,7 @@ public final class EndToEndBench {
           ThreadCpu.minus(cpuAt.get("until"), cpuAt.get("from")),
           memory.maxAfterGc(measureFromWall, half), memory.maxAfterGc(half, measureUntilWall),
           heapBeforeFullGc, heapAfterFullGc, MemoryWatch.procStatus("VmRSS"), MemoryWatch.procStatus("VmHWM"),
-          (long) late, jfr == null ? null : JfrSummary.summarize(jfr, cpu::component));
+          (long) late, traces - completed, jfr == null ? null : JfrSummary.summarize(jfr, cpu::component));
     } finally {
       sampler.shutdownNow();
     }

@@ -45,7 +45,7 @@ public final class ResultsMarkdown {
         + " on the same machine, broker and data.\n\n## Machine\n\n| | |\n| --- | --- |\n");
     Report.setting(md, "cores (nproc)", Integer.toString(Runtime.getRuntime().availableProcessors()));
     Report.setting(md, "CPU", procField("/proc/cpuinfo", "model name"));
-    Report.setting(md, "RAM", procField("/proc/meminfo", "MemTotal"));
+    Report.setting(md, "RAM", ram());
     Report.setting(md, "OS", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     Report.setting(md, "JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     if (args.length >= 4) {
@@ -60,6 +60,11 @@ public final class ResultsMarkdown {
     Path e2e = results.resolve("e2e.md");
     if (Files.exists(e2e)) {
       md.append("## End to end\n\n").append(demote(Files.readString(e2e))).append('\n');
+    }
+    Path open = results.resolve("e2e-open-traces.md");
+    if (Files.exists(open)) {
+      md.append("## End to end with every trace held open (heap for 100k open traces)\n\n")
+          .append(demote(Files.readString(open))).append('\n');
     }
     Path jmh = results.resolve("jmh.json");
     if (Files.exists(jmh)) {
@@ -83,6 +88,15 @@ public final class ResultsMarkdown {
 
   private static String demote(String markdown) {
     return markdown.replaceAll("(?m)^# .*\\n\\n", "").replaceAll("(?m)^## ", "### ");
+  }
+
+  private static String ram() {
+    String total = procField("/proc/meminfo", "MemTotal");
+    try {
+      return String.format(Locale.ROOT, "%.1f GiB", Long.parseLong(total.replace("kB", "").trim()) / 1024.0 / 1024.0);
+    } catch (NumberFormatException e) {
+      return total;
+    }
   }
 
   private static String procField(String file, String field) {

@@ -157,7 +157,7 @@ public final class TopologyBench {
   }
 
   /** Reads a topic from the start to its end offsets (read_committed: the last stable offsets); returns the count. */
-  private static long readAll(String bootstrap, String topic, java.util.function.Consumer<byte[]> value) {
+  static long readAll(String bootstrap, String topic, java.util.function.Consumer<byte[]> value) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
