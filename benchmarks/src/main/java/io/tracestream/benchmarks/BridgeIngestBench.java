@@ -105,7 +105,7 @@ public final class BridgeIngestBench {
   }
 
   /** The bridge answers UNAVAILABLE until its first Kafka health check passes; start the clock after it. */
-  private static void awaitReady(int adminPort) throws Exception {
+  static void awaitReady(int adminPort) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health/ready")).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

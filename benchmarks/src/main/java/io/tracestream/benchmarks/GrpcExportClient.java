@@ -3,6 +3,9 @@ package io.tracestream.benchmarks;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.tracestream.bridge.OtlpGrpcBytes;
@@ -17,10 +20,16 @@ import java.util.concurrent.TimeUnit;
 final class GrpcExportClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final Duration deadline;
+  private final NioEventLoopGroup events;
 
   GrpcExportClient(String host, int port, Duration deadline) {
+    // Its own event loop, so that its threads (bench-grpc-client-*) are not counted as the bridge's,
+    // whose gRPC server threads would otherwise be shared with the client in the same JVM.
+    this.events = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-grpc-client", true));
     this.channel = NettyChannelBuilder.forAddress(host, port)
         .usePlaintext()
+        .eventLoopGroup(events)
+        .channelType(NioSocketChannel.class)
         .directExecutor() // the callback only completes a future; the load loop hops to its own thread
         .build();
     this.deadline = deadline;
@@ -55,5 +64,6 @@ final class GrpcExportClient implements AutoCloseable {
     if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
       channel.shutdownNow();
     }
+    events.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

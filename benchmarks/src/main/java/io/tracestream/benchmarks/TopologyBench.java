@@ -157,7 +157,7 @@ public final class TopologyBench {
   }
 
   /** Reads a topic from the start to its end offsets (read_committed: the last stable offsets); returns the count. */
-  private static long readAll(String bootstrap, String topic, java.util.function.Consumer<byte[]> value) {
+  static long readAll(String bootstrap, String topic, java.util.function.Consumer<byte[]> value) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -246,12 +246,12 @@ public final class TopologyBench {
     return true;
   }
 
-  private static long offset(Map<TopicPartition, OffsetAndMetadata> committed, TopicPartition partition) {
+  static long offset(Map<TopicPartition, OffsetAndMetadata> committed, TopicPartition partition) {
     OffsetAndMetadata offset = committed.get(partition);
     return offset == null ? 0 : offset.offset();
   }
 
-  private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+  static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
     int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
     Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
     for (int p = 0; p < partitions; p++) {
@@ -270,7 +270,7 @@ public final class TopologyBench {
   }
 
   /** The sum of a Prometheus family's samples on the admin port's /metrics. */
-  private static double scrape(int adminPort, String family) throws Exception {
+  static double scrape(int adminPort, String family) throws Exception {
     String text = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
@@ -280,7 +280,7 @@ public final class TopologyBench {
         .sum();
   }
 
-  private static void deleteRecursively(Path dir) throws Exception {
+  static void deleteRecursively(Path dir) throws Exception {
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
