@@ -58,9 +58,7 @@ final class EdgeSeries implements WindowSeries<Edge, EdgeKey, EdgeWindowResult> 
     return side == null ? null : side.result(windowStart, windowEnd);
   }
 
-  @Override public void countLate(TopologyMetrics metrics, String client) { metrics.lateEdges(client, 1); }
-
-  @Override public void countOverflow(TopologyMetrics metrics, String client) { metrics.overflowEdges(client, 1); }
+  @Override public WindowedInput input() { return WindowedInput.EDGES; }
 
   @Override
   public List<String> parts(EdgeKey key) {

@@ -31,45 +31,22 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   }
 
   @Override
-  public void lateSpans(String service, long count) {
-    tagged("tracestream.late.spans", "service_name", service,
-        "spans that arrived after their window closed (end + grace); not in any window result").increment(count);
+  public void late(WindowedInput input, String service, long count) {
+    tagged("tracestream.late." + input.plural(), input.serviceTag(), service,
+        input.plural() + " that arrived after their window closed (end + grace); not in any window result").increment(count);
   }
 
   @Override
-  public void overflowSpans(String service, long count) {
-    tagged("tracestream.overflow.spans", "service_name", service,
-        "spans of operations past topology.max.operations.per.service, counted in span_name=\"__overflow__\"").increment(count);
-  }
-
-  @Override
-  public void lateTraces(String rootService, long count) {
-    tagged("tracestream.late.traces", "root_service", rootService,
-        "trace summaries that arrived after their trace-metrics window closed (end + grace); not in any window").increment(count);
-  }
-
-  @Override
-  public void overflowTraces(String rootService, long count) {
-    tagged("tracestream.overflow.traces", "root_service", rootService,
-        "traces of root operations past topology.max.operations.per.service, counted in root_operation=\"__overflow__\"").increment(count);
+  public void overflow(WindowedInput input, String service, long count) {
+    tagged("tracestream.overflow." + input.plural(), input.serviceTag(), service,
+        input.plural() + " past topology.max.operations.per.service for their " + input.serviceTag() + ", counted under "
+            + input.operationTag() + "=\"__overflow__\"").increment(count);
   }
 
   @Override
   public void droppedSpans(String reason, long count) {
     tagged("tracestream.dropped.spans", "reason", reason,
         "spans left out of trace assembly, by reason (they still count in span metrics)").increment(count);
-  }
-
-  @Override
-  public void lateEdges(String client, long count) {
-    tagged("tracestream.late.edges", "client", client,
-        "dependency edges of traces that completed after their edge window closed (end + grace); not in any window").increment(count);
-  }
-
-  @Override
-  public void overflowEdges(String client, long count) {
-    tagged("tracestream.overflow.edges", "client", client,
-        "edges to servers past topology.max.operations.per.service for their client, counted in server=\"__overflow__\"").increment(count);
   }
 
   @Override

@@ -27,9 +27,7 @@ final class SpanSeries extends LatencySeries<SpanSample, SeriesKey> {
 
   @Override boolean error(SpanSample span) { return span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE; }
 
-  @Override public void countLate(TopologyMetrics metrics, String service) { metrics.lateSpans(service, 1); }
-
-  @Override public void countOverflow(TopologyMetrics metrics, String service) { metrics.overflowSpans(service, 1); }
+  @Override public WindowedInput input() { return WindowedInput.SPANS; }
 
   @Override
   public List<String> parts(SeriesKey key) {

@@ -30,9 +30,7 @@ final class TraceSeries extends LatencySeries<TraceSummary, TraceSeriesKey> {
 
   @Override boolean error(TraceSummary trace) { return trace.error(); }
 
-  @Override public void countLate(TopologyMetrics metrics, String service) { metrics.lateTraces(service, 1); }
-
-  @Override public void countOverflow(TopologyMetrics metrics, String service) { metrics.overflowTraces(service, 1); }
+  @Override public WindowedInput input() { return WindowedInput.TRACES; }
 
   @Override
   public List<String> parts(TraceSeriesKey key) {

@@ -84,7 +84,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     long start = timestamp - Math.floorMod(timestamp, size);
     if (clock.time() != EventClock.NONE && start + size + grace <= clock.time()) {
       clock.observe(timestamp);
-      series.countLate(metrics, service);
+      metrics.late(series.input(), service, 1);
       return;
     }
     Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input))));
@@ -123,7 +123,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     Long admitted = state.get(countKey);
     long n = admitted == null ? 0 : admitted;
     if (n >= maxOperations) {
-      series.countOverflow(metrics, service);
+      metrics.overflow(series.input(), service, 1);
       return SeriesKey.OVERFLOW_OPERATION;
     }
     state.put(opKey, 1L);

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * What a {@link WindowProcessor} needs to know of one kind of input: the series an input belongs to,
  * the service its cardinality guard counts under, what a window of the series accumulates and its
- * final result, where its late and overflowing inputs are counted, and how its series keys are written
+ * final result, what its late and overflowing inputs are counted as, and how its series keys are written
  * into window-store keys.
  *
  * @param <V> the input record's value
@@ -32,9 +32,8 @@ interface WindowSeries<V, K, R> {
   /** The final result of a window's stored state. */
   R result(byte[] window, long windowStart, long windowEnd);
 
-  void countLate(TopologyMetrics metrics, String service);
-
-  void countOverflow(TopologyMetrics metrics, String service);
+  /** What the late and overflowing inputs are counted as. */
+  WindowedInput input();
 
   /** The key's dimensions, in a fixed order; {@link #fromParts} reads them back. */
   List<String> parts(K key);

@@ -106,7 +106,7 @@ class StreamTopologyTest {
     send("checkout", span("GET /cart", Span.SpanKind.SPAN_KIND_SERVER, false, 95_000, 10));
 
     assertThat(results.readValuesToList()).singleElement().satisfies(r -> assertThat(r.count()).isEqualTo(2));
-    assertThat(metrics.get("late.checkout")).isZero();
+    assertThat(metrics.get("late.spans.checkout")).isZero();
   }
 
   @Test
@@ -123,7 +123,7 @@ class StreamTopologyTest {
       assertThat(r.windowStart()).isEqualTo(T0.toEpochMilli() + 60_000);
       assertThat(r.count()).isEqualTo(1);
     });
-    assertThat(metrics.get("late.checkout")).isEqualTo(1);
+    assertThat(metrics.get("late.spans.checkout")).isEqualTo(1);
   }
 
   @Test
@@ -174,7 +174,7 @@ class StreamTopologyTest {
     results.readKeyValuesToList().stream().filter(kv -> kv.key.service().equals("search"))
         .forEach(kv -> counts.put(kv.key.operation(), kv.value.count()));
     assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("GET /a", 2L, "GET /b", 1L, "__overflow__", 2L));
-    assertThat(metrics.get("overflow.search")).isEqualTo(2);
+    assertThat(metrics.get("overflow.spans.search")).isEqualTo(2);
   }
 
   @Test

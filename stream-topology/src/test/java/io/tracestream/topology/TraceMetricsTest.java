@@ -118,7 +118,7 @@ class TraceMetricsTest {
     trace(32, "POST /checkout", 20_000, 100, false);
     tick(200_000);
 
-    assertThat(topology.metrics.get("lateTraces.frontend")).isEqualTo(1);
+    assertThat(topology.metrics.get("late.traces.frontend")).isEqualTo(1);
     assertThat(results()).as("no second result for the closed window").isEmpty();
   }
 
@@ -132,6 +132,6 @@ class TraceMetricsTest {
     closeFirstWindow();
 
     assertThat(results()).containsOnlyKeys(CHECKOUT, new TraceSeriesKey("frontend", "__overflow__"));
-    assertThat(topology.metrics.get("overflowTraces.frontend")).isEqualTo(1);
+    assertThat(topology.metrics.get("overflow.traces.frontend")).isEqualTo(1);
   }
 }

@@ -1,6 +1,7 @@
 package io.tracestream.replay.backfill;
 
 import io.tracestream.topology.TopologyMetrics;
+import io.tracestream.topology.WindowedInput;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,15 +28,11 @@ final class BackfillMetrics implements TopologyMetrics {
   }
 
   @Override public void poisonRecord() { add("records to the DLQ", 1); }
-  @Override public void lateSpans(String service, long count) { add("late spans (not in any window)", count); }
-  @Override public void overflowSpans(String service, long count) { add("spans folded into __overflow__", count); }
+  @Override public void late(WindowedInput input, String service, long count) { add("late " + input.plural() + " (not in any window)", count); }
+  @Override public void overflow(WindowedInput input, String service, long count) { add(input.plural() + " folded into __overflow__", count); }
   @Override public void clampedSpans(long count) { add("spans clamped to wall clock + max future skew", count); }
   @Override public void droppedSpans(String reason, long count) { add("spans left out of trace assembly (" + reason + ")", count); }
   @Override public void lateTraceSpans(long count) { add("spans for an already completed trace", count); }
-  @Override public void lateTraces(String rootService, long count) { add("late trace summaries (not in any window)", count); }
-  @Override public void overflowTraces(String rootService, long count) { add("traces folded into __overflow__", count); }
   @Override public void tracesCompleted(long count) { add("traces completed", count); }
-  @Override public void lateEdges(String client, long count) { add("late edges (not in any window)", count); }
-  @Override public void overflowEdges(String client, long count) { add("edges folded into __overflow__", count); }
   @Override public void unpairedSpans(String reason, long count) { add("spans in no edge (" + reason + ")", count); }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The Prometheus view of committed dependency-edge window results, free of Kafka and thread-safe: the
@@ -43,27 +44,23 @@ final class EdgeMetricsState extends WindowState<EdgeKey, EdgeWindowResult, Edge
     for (Map.Entry<EdgeKey, Series> e : series.entrySet()) {
       text.sample(FAILED, e.getValue().errors, labels(e.getKey()));
     }
-    writeHistograms(text, CLIENT, "client", series);
-    writeHistograms(text, SERVER, "server", series);
+    writeHistograms(text, CLIENT, "client", s -> s.client, series);
+    writeHistograms(text, SERVER, "server", s -> s.server, series);
   }
 
-  private static void writeHistograms(PrometheusText text, String name, String side, Map<EdgeKey, Series> series)
-      throws IOException {
-    boolean any = series.values().stream().anyMatch(s -> side(s, side).count() > 0);
+  private static void writeHistograms(PrometheusText text, String name, String side, Function<Series, Histogram> of,
+      Map<EdgeKey, Series> series) throws IOException {
+    boolean any = series.values().stream().anyMatch(s -> of.apply(s).count() > 0);
     if (!any) {
       return;
     }
     text.family(name, "histogram", "Duration of the " + side + " spans of calls over an edge, in seconds.");
     for (Map.Entry<EdgeKey, Series> e : series.entrySet()) {
-      Histogram h = side(e.getValue(), side);
+      Histogram h = of.apply(e.getValue());
       if (h.count() > 0) {
         h.write(text, name, 1000, labels(e.getKey()));
       }
     }
-  }
-
-  private static Histogram side(Series s, String side) {
-    return side.equals("client") ? s.client : s.server;
   }
 
   private static String[] labels(EdgeKey key) {
