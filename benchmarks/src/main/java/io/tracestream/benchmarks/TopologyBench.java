@@ -237,7 +237,7 @@ public final class TopologyBench {
    */
   private static boolean repartitionDrained(Admin admin, Map<TopicPartition, OffsetAndMetadata> committed,
       String applicationId) throws Exception {
-    String repartition = applicationId + "-span-samples-by-service-repartition";
+    String repartition = applicationId + "-span-partials-by-service-repartition";
     for (Map.Entry<TopicPartition, Long> end : endOffsets(admin, repartition).entrySet()) {
       if (end.getValue() - offset(committed, end.getKey()) > 1) {
         return false;

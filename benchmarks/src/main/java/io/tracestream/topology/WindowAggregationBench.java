@@ -35,6 +35,7 @@ public class WindowAggregationBench {
   private final SpanSample[] samples = new SpanSample[SPANS];
   private byte[] window;
   private WindowAccumulator accumulator;
+  private SpanPartial partial;
 
   @Setup
   public void setUp() {
@@ -44,29 +45,44 @@ public class WindowAggregationBench {
       samples[i] = new SpanSample("checkout", "GET /cart", 2, random.nextInt(100) < 3 ? 2 : 0, nanos);
     }
     // a window that has seen a few thousand spans already, as most writes find it
-    window = null;
+    accumulator = WindowAccumulator.empty();
     for (int i = 0; i < 4; i++) {
       for (SpanSample s : samples) {
-        window = series.add(window, s);
+        SpanPartial.add(accumulator, s);
       }
     }
-    accumulator = WindowAccumulator.fromBytes(window);
+    window = accumulator.toBytes();
+    WindowAccumulator spans = WindowAccumulator.empty();
+    for (SpanSample s : samples) {
+      SpanPartial.add(spans, s);
+    }
+    partial = new SpanPartial("checkout", "GET /cart", 2, 0, spans);
   }
 
+  /** The window step per span without pre-aggregation: the stored bytes read, one span added, written back. */
   @Benchmark
   public byte[] readAddWrite() {
     byte[] w = window;
     for (SpanSample s : samples) {
-      w = series.add(w, s);
+      WindowAccumulator a = WindowAccumulator.fromBytes(w);
+      SpanPartial.add(a, s);
+      w = a.toBytes();
     }
     return w;
   }
 
+  /** What the pre-aggregator does per span: an add on the heap. */
   @Benchmark
   public WindowAccumulator addOnly() {
     for (SpanSample s : samples) {
-      accumulator.add(s.durationNanos() / 1e6, s.status() == 2);
+      SpanPartial.add(accumulator, s);
     }
     return accumulator;
+  }
+
+  /** The window task's step for a partial of {@value #SPANS} spans, per span: read, merge, write. */
+  @Benchmark
+  public byte[] mergePartial() {
+    return series.add(window, partial);
   }
 }

@@ -3,10 +3,14 @@ package io.tracestream.topology;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.WindowResult;
 import java.util.List;
 
-/** Span metrics: a series per (service, span name, span kind, status code), duration of the span. */
-final class SpanSeries extends LatencySeries<SpanSample, SeriesKey> {
+/**
+ * Span metrics: a series per (service, span name, span kind, status code), duration of the span. The
+ * inputs are partial windows summed in the input tasks ({@link SpanPreAggregator}), merged here.
+ */
+final class SpanSeries implements WindowSeries<SpanPartial, SeriesKey, WindowResult> {
   static final String WINDOWS_STORE = "span-metrics-windows";
   static final String STATE_STORE = "span-metrics-state";
 
@@ -14,18 +18,31 @@ final class SpanSeries extends LatencySeries<SpanSample, SeriesKey> {
 
   @Override public String stateStore() { return STATE_STORE; }
 
-  @Override public String service(SpanSample span) { return span.service(); }
+  @Override public String service(SpanPartial spans) { return spans.service(); }
 
-  @Override public String operation(SpanSample span) { return span.operation(); }
+  @Override public String operation(SpanPartial spans) { return spans.operation(); }
+
+  @Override public long count(SpanPartial spans) { return spans.window().count(); }
 
   @Override
-  public SeriesKey series(SpanSample span, String admittedOperation) {
-    return new SeriesKey(span.service(), admittedOperation, kindName(span.kind()), statusName(span.status()));
+  public SeriesKey series(SpanPartial spans, String admittedOperation) {
+    return new SeriesKey(spans.service(), admittedOperation, kindName(spans.kind()), statusName(spans.status()));
   }
 
-  @Override double durationMs(SpanSample span) { return span.durationNanos() / 1e6; }
+  @Override
+  public byte[] add(byte[] window, SpanPartial spans) {
+    if (window == null) {
+      return spans.window().toBytes();
+    }
+    WindowAccumulator accumulator = WindowAccumulator.fromBytes(window);
+    accumulator.merge(spans.window());
+    return accumulator.toBytes();
+  }
 
-  @Override boolean error(SpanSample span) { return span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE; }
+  @Override
+  public WindowResult result(byte[] window, long windowStart, long windowEnd) {
+    return WindowAccumulator.fromBytes(window).result(windowStart, windowEnd);
+  }
 
   @Override public WindowedInput input() { return WindowedInput.SPANS; }
 

@@ -35,7 +35,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * otlp_spans ─ decode ─┬─ poison ─────────────────────────────────────────────▶ tracestream.dlq
- *                      ├─ samples ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
+ *                      ├─ samples ─ partial windows ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
  *                      ├─ spans of a trace, keyed by its id ───────────┐
  *                      └─ spans of a null-key record ─ repartition by trace id ─┴─ assembly
  *                                        completed traces ─┬─ summaries ─ query index ───────────▶ tracestream.traces
@@ -47,7 +47,7 @@ import org.apache.kafka.streams.state.Stores;
  * since renaming one loses its state on upgrade.
  */
 public final class StreamTopology implements Supplier<Topology> {
-  static final String REPARTITION = "span-samples-by-service";
+  static final String REPARTITION = "span-partials-by-service";
   static final String TRACE_REPARTITION = "spans-by-trace";
   static final String TRACE_SUMMARY_REPARTITION = "trace-summaries-by-root-service";
   static final String EDGE_REPARTITION = "edges-by-client";
@@ -107,6 +107,7 @@ public final class StreamTopology implements Supplier<Topology> {
           Stores.persistentKeyValueStore(series.stateStore()), Serdes.String(), Serdes.Long())
           .withCachingEnabled());
     }
+    builder.addStateStore(SpanPreAggregator.storeBuilder());
     for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
@@ -135,7 +136,9 @@ public final class StreamTopology implements Supplier<Topology> {
 
     branches.get("decoded-samples")
         .mapValues(value -> (SpanSample) value, Named.as("samples"))
-        .repartition(Repartitioned.with(Serdes.ByteArray(), SpanSample.SERDE).withName(REPARTITION))
+        .process(() -> new SpanPreAggregator(config.window(), config.preaggregateInterval()),
+            Named.as("span-preaggregation"), SpanPreAggregator.STORE)
+        .repartition(Repartitioned.with(Serdes.ByteArray(), SpanPartial.SERDE).withName(REPARTITION))
         .process(() -> windows(SPANS), Named.as("span-windows"), SpanSeries.WINDOWS_STORE, SpanSeries.STATE_STORE)
         .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink")
             .withStreamPartitioner(StreamTopology::byService));

@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * One open window of one series: error count, exact histogram buckets, and the sketch bins (which
- * hold count, sum, min and max). Read, updated and written back for every span, so its bytes are
- * plain arrays; the DDSketch is built only when the window closes.
+ * hold count, sum, min and max). Its bytes are plain arrays, cheap to write and read as a partial
+ * window travels from the input tasks to the window task; the DDSketch is built only when the window
+ * closes.
  */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
@@ -38,6 +39,19 @@ final class WindowAccumulator {
     }
     buckets[LatencyBuckets.index(ms)]++;
     bins.add(ms);
+  }
+
+  /** Adds everything {@code other} accumulated, as if its inputs had been added here. */
+  void merge(WindowAccumulator other) {
+    errors += other.errors;
+    for (int i = 0; i < BUCKETS; i++) {
+      buckets[i] += other.buckets[i];
+    }
+    bins.merge(other.bins);
+  }
+
+  long errors() {
+    return errors;
   }
 
   long count() {

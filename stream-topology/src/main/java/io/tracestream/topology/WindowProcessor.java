@@ -84,10 +84,10 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     long start = timestamp - Math.floorMod(timestamp, size);
     if (clock.time() != EventClock.NONE && start + size + grace <= clock.time()) {
       clock.observe(timestamp);
-      metrics.late(series.input(), service, 1);
+      metrics.late(series.input(), service, series.count(input));
       return;
     }
-    Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input))));
+    Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input), series.count(input))));
     windows.put(key, series.add(windows.get(key), input));
     if (clock.observe(timestamp)) {
       closeWindows();
@@ -114,7 +114,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
   }
 
   /** The operation as given, or the overflow name once the service has its limit of distinct names. */
-  private String admit(String service, String operation) {
+  private String admit(String service, String operation, long inputs) {
     String opKey = OPERATION_PREFIX + service + '\u0000' + operation;
     if (state.get(opKey) != null) {
       return operation;
@@ -123,7 +123,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     Long admitted = state.get(countKey);
     long n = admitted == null ? 0 : admitted;
     if (n >= maxOperations) {
-      metrics.overflow(series.input(), service, 1);
+      metrics.overflow(series.input(), service, inputs);
       return SeriesKey.OVERFLOW_OPERATION;
     }
     state.put(opKey, 1L);

@@ -26,6 +26,11 @@ interface WindowSeries<V, K, R> {
   /** The series of {@code input}, with the operation the cardinality guard admitted for it. */
   K series(V input, String admittedOperation);
 
+  /** How many inputs (spans, traces, edges) {@code input} stands for, as late and overflowing inputs are counted. */
+  default long count(V input) {
+    return 1;
+  }
+
   /** The stored state of a window ({@code null} for a new window) with {@code input} added. */
   byte[] add(byte[] window, V input);
 

@@ -60,6 +60,9 @@ final class TopologyFixture implements AutoCloseable {
     values.put("topology.window", "1m");
     values.put("topology.grace", "30s");
     values.put("topology.idle.close", "1m");
+    // each span's sample goes on alone, so a window result follows its input at once; the tests of
+    // pre-aggregation set an interval and advance the wall clock
+    values.put("topology.preaggregate.interval", "0s");
     for (String o : overrides) {
       values.put(o.substring(0, o.indexOf('=')), o.substring(o.indexOf('=') + 1));
     }

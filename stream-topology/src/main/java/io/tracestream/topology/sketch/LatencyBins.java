@@ -60,6 +60,44 @@ public final class LatencyBins {
     }
   }
 
+  /**
+   * Adds every value {@code other} holds, as if they had been added here one by one (the same bins,
+   * counts, sum, min and max; past the bin limit the lowest bins collapse as {@link #add} collapses them).
+   */
+  public void merge(LatencyBins other) {
+    if (other.count == 0) {
+      return;
+    }
+    count += other.count;
+    sum += other.sum;
+    min = Math.min(min, other.min);
+    max = Math.max(max, other.max);
+    zeroCount += other.zeroCount;
+    if (other.counts.length == 0) {
+      return;
+    }
+    if (counts.length == 0) {
+      offset = other.offset;
+      counts = other.counts.clone();
+      return;
+    }
+    // Widen once to the union of both ranges (the highest bin grown last, so collapsing keeps the top)
+    int lowest = Math.min(offset, other.offset);
+    int highest = Math.max(offset + counts.length - 1, other.offset + other.counts.length - 1);
+    if (lowest < offset) {
+      grow(lowest);
+    }
+    if (highest >= offset + counts.length) {
+      grow(highest);
+    }
+    for (int i = 0; i < other.counts.length; i++) {
+      if (other.counts[i] > 0) {
+        int slot = Math.max(other.offset + i, offset) - offset;
+        counts[slot] = (int) Math.min(Integer.MAX_VALUE, (long) counts[slot] + other.counts[i]);
+      }
+    }
+  }
+
   /** Widens the array to hold {@code index}; past the bin limit the lowest bins collapse into one. */
   private int grow(int index) {
     int low = Math.min(offset, index);
