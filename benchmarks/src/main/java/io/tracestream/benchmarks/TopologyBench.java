@@ -47,7 +47,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>Options, as {@code --name value} or {@code -Dbench.name=value}: {@code spans} to load (2,500,000),
  * {@code partitions} (6), {@code spread} seconds of event time the spans cover (300), {@code window} (1m),
- * {@code grace} (30s), {@code out} Markdown file ({@code benchmarks/results/topology.md}). The broker is
+ * {@code grace} (30s), {@code preaggregate} ({@code topology.preaggregate.interval}, 1s), {@code out} Markdown file ({@code benchmarks/results/topology.md}). The broker is
  * {@code KAFKA_BOOTSTRAP_SERVERS} when set, else a KRaft broker started in this JVM.
  */
 public final class TopologyBench {
@@ -190,6 +190,7 @@ public final class TopologyBench {
         "topology.application.id", applicationId,
         "topology.window", options.window(),
         "topology.grace", options.grace(),
+        "topology.preaggregate.interval", options.preaggregate(),
         "topology.admin.port", "0",
         "topology.state.dir", stateDir.toString())));
     try (Admin admin = broker.admin()) {
@@ -319,15 +320,18 @@ public final class TopologyBench {
     }
   }
 
-  record Options(int spans, int partitions, Duration spread, String window, String grace, String out) {
+  record Options(int spans, int partitions, Duration spread, String window, String grace, String preaggregate,
+      String out) {
     static Options parse(String[] args) {
-      BenchArgs given = BenchArgs.parse(args, List.of("spans", "partitions", "spread", "window", "grace", "out"));
+      BenchArgs given = BenchArgs.parse(args, List.of("spans", "partitions", "spread", "window", "grace", "preaggregate",
+          "out"));
       return new Options(
           given.number("spans", 2_500_000, 1),
           given.number("partitions", 6, 1),
           Duration.ofSeconds(given.number("spread", 300, 1)),
           given.value("window", "1m"),
           given.value("grace", "30s"),
+          given.value("preaggregate", "1s"),
           given.value("out", "benchmarks/results/topology.md"));
     }
   }
