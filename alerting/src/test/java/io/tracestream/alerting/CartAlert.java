@@ -60,7 +60,12 @@ final class CartAlert {
   }
 
   static String alertId(String name) {
-    return rule(name) + "{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}";
+    return seriesOf(rule(name));
+  }
+
+  /** The alert id of rule {@code ruleName} on the cart series (a rule grouping by all its signal's labels). */
+  static String seriesOf(String ruleName) {
+    return ruleName + "{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}";
   }
 
   /** Settings of test {@code name}: topics {@code name.span-metrics} and {@code name.alerts}, its own rule file and state. */
@@ -141,12 +146,5 @@ final class CartAlert {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
-  }
-
-  /** Settings as a copy, for a variant. */
-  static Map<String, String> with(Map<String, String> settings, String key, String value) {
-    Map<String, String> copy = new HashMap<>(settings);
-    copy.put(key, value);
-    return copy;
   }
 }
