@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
+import io.tracestream.testkit.TopicReader;
 import io.tracestream.topology.model.SeriesKey;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +27,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -166,6 +172,103 @@ class AlertingIT {
       String alertId = alertId(name);
       assertThat(keys).containsExactly(alertId + "@" + t0 + ":firing", alertId + "@" + t0 + ":resolved");
       assertThat(notified(amNotifications.received(), rule(name))).containsExactly("firing", "resolved");
+    }
+  }
+
+  /**
+   * The window between a receiver's 2xx and the notifier's commit (docs/RELIABILITY.md): each kill lands
+   * in it because the receiver's answer is held until the process is dead; the receiver has taken the
+   * transition, and the notifier, still waiting for the answer, cannot have committed.
+   */
+  @Test
+  void aKillBetweenAReceiversAnswerAndTheCommitPagesOnceInAlertmanagerAndRepeatsTheKeyToTheWebhook() throws Exception {
+    String name = "it-commit-kill";
+    String spans = name + ".span-metrics";
+    String alerts = name + ".alerts";
+    KAFKA.createTopics(2, spans, alerts);
+    long t0 = recentWindow();
+    String firing = alertId(name) + "@" + t0 + ":firing";
+    String resolved = alertId(name) + "@" + t0 + ":resolved";
+    try (ForwardingProxy proxy = new ForwardingProxy(alertmanager.url());
+        Hooks webhook = new Hooks();
+        KafkaProducer<byte[], byte[]> producer = producer()) {
+      // Alertmanager first, then the webhook: the notifier delivers in the order of its receivers
+      Map<String, String> settings = CartAlert.settings(name, dir, KAFKA.bootstrapServers(), proxy.url(), webhook.url(), "1m");
+
+      // Given: the first process is killed once Alertmanager has answered 2xx to the firing alert
+      Process first = startProcess(settings, "commit-first");
+      proxy.beforeNextAnswer(() -> kill(first));
+      breach(producer, spans, t0);
+      breach(producer, spans, t0 + MINUTE);
+      Await.until(TIMEOUT, "the first process to be killed in Alertmanager's answer", () -> !first.isAlive());
+      assertThat(proxy.firingPosts(rule(name))).as("Alertmanager's answers to the firing alert").containsExactly(200);
+      Await.until(TIMEOUT, "Alertmanager to hold the alert", () -> alertmanager.active(rule(name)).size() == 1);
+      assertThat(webhook.received()).as("webhook deliveries before the first kill").isEmpty();
+      ConsumerRecord<String, byte[]> record = transition(alerts, firing);
+      OffsetAndMetadata afterFirst = committed(name, record);
+      assertThat(afterFirst == null ? 0 : afterFirst.offset()).as("notifier's committed offset after the first kill")
+          .isLessThanOrEqualTo(record.offset());
+      assertThat(afterFirst == null ? "" : afterFirst.metadata()).doesNotContain("alertmanager");
+
+      // When: a second process sends it to Alertmanager again and is killed in the webhook's answer
+      AtomicReference<Process> second = new AtomicReference<>();
+      webhook.beforeNextAnswer(() -> kill(second.get()));
+      second.set(startProcess(settings, "commit-second"));
+      Await.until(TIMEOUT, "the second process to be killed in the webhook's answer", () -> !second.get().isAlive());
+      assertThat(proxy.firingPosts(rule(name))).as("Alertmanager's answers to the firing alert").containsExactly(200, 200);
+      OffsetAndMetadata afterSecond = committed(name, record);
+      assertThat(afterSecond.offset()).as("notifier's committed offset after the second kill").isEqualTo(record.offset());
+      assertThat(afterSecond.metadata()).isEqualTo("delivered=alertmanager");
+
+      // And: a third process delivers what is left, then the resolve
+      Process third = startProcess(settings, "commit-third");
+      try {
+        Await.until(TIMEOUT, "the webhook to get the firing transition again", () -> webhook.received().size() == 2);
+        fine(producer, spans, t0 + 2 * MINUTE);
+        Await.until(TIMEOUT, "the webhook to get the resolved transition", () -> webhook.received().size() == 3);
+        Await.until(TIMEOUT, "Alertmanager to notify the resolved alert",
+            () -> notified(amNotifications.received(), rule(name)).contains("resolved"));
+        Await.until(TIMEOUT, "the notifier to commit past the resolve", () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
+      } finally {
+        kill(third);
+      }
+
+      // Then: Alertmanager paged the firing once although it was given it twice (group_interval 1s, repeat_interval 1h)
+      assertThat(notified(amNotifications.received(), rule(name))).as("Alertmanager's notifications")
+          .containsExactly("firing", "resolved");
+      // and the webhook's repeat is the same transition under the same key, which a receiver drops
+      List<JsonNode> hooks = webhook.received();
+      assertThat(hooks).extracting(n -> n.path("idempotencyKey").asText()).containsExactly(firing, firing, resolved);
+      assertThat(hooks.get(1)).as("the repeated delivery").isEqualTo(hooks.get(0));
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no commit, no goodbye to the group. */
+  private static void kill(Process process) {
+    process.destroyForcibly();
+    try {
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("killed process exited").isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The record of the transition with this idempotency key on the alerts topic. */
+  private static ConsumerRecord<String, byte[]> transition(String topic, String idempotencyKey) {
+    return TopicReader.readUntil(KAFKA.bootstrapServers(), topic, TIMEOUT, records -> records.stream()
+        .anyMatch(r -> key(r).equals(idempotencyKey))).stream().filter(r -> key(r).equals(idempotencyKey))
+        .findFirst().orElseThrow();
+  }
+
+  private static String key(ConsumerRecord<String, byte[]> record) {
+    return AlertingTopology.TRANSITION.fromBytes(record.value()).idempotencyKey();
+  }
+
+  /** The notifier group's committed offset of the record's partition; null if none. */
+  private static OffsetAndMetadata committed(String name, ConsumerRecord<String, byte[]> record) throws Exception {
+    try (Admin admin = KAFKA.admin()) {
+      return admin.listConsumerGroupOffsets(name + "-notifier").partitionsToOffsetAndMetadata().get()
+          .get(new TopicPartition(record.topic(), record.partition()));
     }
   }
 
