@@ -1,5 +1,12 @@
 package io.tracestream.alerting;
 
+import static io.tracestream.alerting.CartAlert.alertId;
+import static io.tracestream.alerting.CartAlert.breach;
+import static io.tracestream.alerting.CartAlert.fine;
+import static io.tracestream.alerting.CartAlert.notified;
+import static io.tracestream.alerting.CartAlert.recentWindow;
+import static io.tracestream.alerting.CartAlert.rule;
+import static io.tracestream.alerting.CartAlert.send;
 import static io.tracestream.alerting.Results.MINUTE;
 import static io.tracestream.alerting.Results.window;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,9 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
-import io.tracestream.topology.model.JsonSerde;
+import io.tracestream.testkit.TopicReader;
 import io.tracestream.topology.model.SeriesKey;
-import io.tracestream.topology.model.WindowResult;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,20 +23,16 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,27 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The alerting app on a real broker with a real Alertmanager. */
 class AlertingIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
-  private static final String RULES = """
-      rules:
-        - name: %s
-          signal: span_latency
-          quantile: 0.99
-          match: {service: checkout, operation: GET /cart}
-          operator: ">"
-          threshold: 500ms
-          for: 2m
-          severity: page
-          annotations:
-            summary: "p99 of {{service}} {{operation}} is {{value}} (threshold {{threshold}})"
-        - name: old-%s
-          signal: span_latency
-          quantile: 0.99
-          match: {operation: GET /old}
-          operator: ">"
-          threshold: 500ms
-      """;
-  private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
-  private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
 
   @RegisterExtension
   static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -89,62 +70,11 @@ class AlertingIT {
   }
 
   private static Map<String, String> settings(String name, String webhookUrl, String resend) throws Exception {
-    Path rules = dir.resolve(name + ".rules.yaml");
-    Files.writeString(rules, RULES.formatted(rule(name), name));
-    Map<String, String> s = new HashMap<>();
-    s.put("kafka.bootstrap.servers", KAFKA.bootstrapServers());
-    s.put("topic.span-metrics", name + ".span-metrics");
-    s.put("topic.alerts", name + ".alerts");
-    s.put("alerting.rules.file", rules.toString());
-    s.put("alerting.application.id", name);
-    s.put("alerting.state.dir", dir.resolve(name + "-state").toString());
-    s.put("alerting.admin.port", "0");
-    s.put("alerting.alertmanager.url", alertmanager.url());
-    s.put("alerting.webhook.url", webhookUrl);
-    s.put("alerting.alertmanager.resend.interval", resend);
-    s.put("alerting.window.settle", "1s");
-    s.put("kafka.commit.interval.ms", "100");
-    // a killed instance's group membership ends after this, not the default 45 s
-    s.put("kafka.session.timeout.ms", "6000");
-    s.put("kafka.heartbeat.interval.ms", "1000");
-    return s;
-  }
-
-  /** One rule name per test: Alertmanager keys alerts by labels, the tests share it. */
-  private static String rule(String name) {
-    return "cart-p99-" + name;
-  }
-
-  /** p99 over 500ms: 95 spans of 10ms that are fine and 5 of 900ms that fail, in the window at {@code start}. */
-  private static void breach(KafkaProducer<byte[], byte[]> producer, String topic, long start) {
-    send(producer, topic, CART_OK, window(start, 95, 0, 10));
-    send(producer, topic, CART_ERROR, window(start, 5, 5, 900));
-  }
-
-  private static void fine(KafkaProducer<byte[], byte[]> producer, String topic, long start) {
-    send(producer, topic, CART_OK, window(start, 100, 0, 10));
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, SeriesKey key, WindowResult value) {
-    // all series of a service in one partition, as the topology writes them
-    producer.send(new ProducerRecord<>(topic, 0, JsonSerde.of(SeriesKey.class).toBytes(key),
-        JsonSerde.of(WindowResult.class).toBytes(value)));
-    producer.flush();
+    return CartAlert.settings(name, dir, KAFKA.bootstrapServers(), alertmanager.url(), webhookUrl, resend);
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {
-    return new KafkaProducer<>(KAFKA.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  /** Windows a few minutes ago: recent enough to be paged. */
-  private static long recentWindow() {
-    return (System.currentTimeMillis() / MINUTE - 10) * MINUTE;
-  }
-
-  private static List<String> statuses(List<JsonNode> notifications, String alertname) {
-    return notifications.stream()
-        .filter(n -> n.path("groupLabels").path("alertname").asText().equals(alertname))
-        .map(n -> n.path("status").asText()).toList();
+    return CartAlert.producer(KAFKA.clientProperties());
   }
 
   @Test
@@ -177,14 +107,14 @@ class AlertingIT {
       String current = get(app.adminPort(), "/api/alerts");
       assertThat(current).contains("\"status\":\"FIRING\"", "\"rule\":\"" + rule(name) + "\"");
       Await.until(TIMEOUT, "Alertmanager to notify the firing alert",
-          () -> statuses(amNotifications.received(), rule(name)).contains("firing"));
+          () -> notified(amNotifications.received(), rule(name)).contains("firing"));
 
       // When: the next window is fine
       fine(producer, name + ".span-metrics", t0 + 2 * MINUTE);
 
       // Then: the alert resolves in Alertmanager
       Await.until(TIMEOUT, "Alertmanager to notify the resolved alert",
-          () -> statuses(amNotifications.received(), rule(name)).contains("resolved"));
+          () -> notified(amNotifications.received(), rule(name)).contains("resolved"));
       assertThat(alertmanager.active(rule(name))).isEmpty();
       assertThat(get(app.adminPort(), "/api/alerts")).doesNotContain("\"rule\":\"" + rule(name) + "\"")
           .contains("\"rule\":\"old-" + name + "\"", "\"page\":false"); // the replay's alert, never paged
@@ -217,7 +147,7 @@ class AlertingIT {
         breach(producer, spans, t0 + MINUTE);
         Await.until(TIMEOUT, "the webhook to get the firing transition", () -> webhook.received().size() == 1);
         Await.until(TIMEOUT, "Alertmanager to list the alert active", () -> alertmanager.active(rule(name)).size() == 1);
-        Await.until(TIMEOUT, "the notifier to commit past the firing transition", () -> notifierCaughtUp(name));
+        Await.until(TIMEOUT, "the notifier to commit past the firing transition", () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
         // a window that keeps it firing, evaluated right before the kill
         breach(producer, spans, t0 + 2 * MINUTE);
       } finally {
@@ -231,7 +161,7 @@ class AlertingIT {
         Await.until(TIMEOUT, "the webhook to get the resolved transition",
             () -> webhook.received().stream().anyMatch(n -> n.path("status").asText().equals("resolved")));
         Await.until(TIMEOUT, "Alertmanager to notify the resolved alert",
-            () -> statuses(amNotifications.received(), rule(name)).contains("resolved"));
+            () -> notified(amNotifications.received(), rule(name)).contains("resolved"));
       } finally {
         second.destroyForcibly();
         second.waitFor(30, TimeUnit.SECONDS);
@@ -239,35 +169,111 @@ class AlertingIT {
 
       // Transitions of one alert are delivered in order, so a repeated firing would have come before the resolve.
       List<String> keys = webhook.received().stream().map(n -> n.path("idempotencyKey").asText()).toList();
-      String alertId = rule(name) + "{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}";
+      String alertId = alertId(name);
       assertThat(keys).containsExactly(alertId + "@" + t0 + ":firing", alertId + "@" + t0 + ":resolved");
-      assertThat(statuses(amNotifications.received(), rule(name))).containsExactly("firing", "resolved");
+      assertThat(notified(amNotifications.received(), rule(name))).containsExactly("firing", "resolved");
+    }
+  }
+
+  /**
+   * The window between a receiver's 2xx and the notifier's commit (docs/RELIABILITY.md): each kill lands
+   * in it because the receiver's answer is held until the process is dead; the receiver has taken the
+   * transition, and the notifier, still waiting for the answer, cannot have committed.
+   */
+  @Test
+  void aKillBetweenAReceiversAnswerAndTheCommitPagesOnceInAlertmanagerAndRepeatsTheKeyToTheWebhook() throws Exception {
+    String name = "it-commit-kill";
+    String spans = name + ".span-metrics";
+    String alerts = name + ".alerts";
+    KAFKA.createTopics(2, spans, alerts);
+    long t0 = recentWindow();
+    String firing = alertId(name) + "@" + t0 + ":firing";
+    String resolved = alertId(name) + "@" + t0 + ":resolved";
+    try (ForwardingProxy proxy = new ForwardingProxy(alertmanager.url());
+        Hooks webhook = new Hooks();
+        KafkaProducer<byte[], byte[]> producer = producer()) {
+      // Alertmanager first, then the webhook: the notifier delivers in the order of its receivers
+      Map<String, String> settings = CartAlert.settings(name, dir, KAFKA.bootstrapServers(), proxy.url(), webhook.url(), "1m");
+
+      // Given: the first process is killed once Alertmanager has answered 2xx to the firing alert
+      Process first = startProcess(settings, "commit-first");
+      proxy.beforeNextAnswer(() -> kill(first));
+      breach(producer, spans, t0);
+      breach(producer, spans, t0 + MINUTE);
+      Await.until(TIMEOUT, "the first process to be killed in Alertmanager's answer", () -> !first.isAlive());
+      assertThat(proxy.firingPosts(rule(name))).as("Alertmanager's answers to the firing alert").containsExactly(200);
+      Await.until(TIMEOUT, "Alertmanager to hold the alert", () -> alertmanager.active(rule(name)).size() == 1);
+      assertThat(webhook.received()).as("webhook deliveries before the first kill").isEmpty();
+      ConsumerRecord<String, byte[]> record = transition(alerts, firing);
+      OffsetAndMetadata afterFirst = committed(name, record);
+      assertThat(afterFirst == null ? 0 : afterFirst.offset()).as("notifier's committed offset after the first kill")
+          .isLessThanOrEqualTo(record.offset());
+      assertThat(afterFirst == null ? "" : afterFirst.metadata()).doesNotContain("alertmanager");
+
+      // When: a second process sends it to Alertmanager again and is killed in the webhook's answer
+      AtomicReference<Process> second = new AtomicReference<>();
+      webhook.beforeNextAnswer(() -> kill(second.get()));
+      second.set(startProcess(settings, "commit-second"));
+      Await.until(TIMEOUT, "the second process to be killed in the webhook's answer", () -> !second.get().isAlive());
+      assertThat(proxy.firingPosts(rule(name))).as("Alertmanager's answers to the firing alert").containsExactly(200, 200);
+      OffsetAndMetadata afterSecond = committed(name, record);
+      assertThat(afterSecond.offset()).as("notifier's committed offset after the second kill").isEqualTo(record.offset());
+      assertThat(afterSecond.metadata()).isEqualTo("delivered=alertmanager");
+
+      // And: a third process delivers what is left, then the resolve
+      Process third = startProcess(settings, "commit-third");
+      try {
+        Await.until(TIMEOUT, "the webhook to get the firing transition again", () -> webhook.received().size() == 2);
+        fine(producer, spans, t0 + 2 * MINUTE);
+        Await.until(TIMEOUT, "the webhook to get the resolved transition", () -> webhook.received().size() == 3);
+        Await.until(TIMEOUT, "Alertmanager to notify the resolved alert",
+            () -> notified(amNotifications.received(), rule(name)).contains("resolved"));
+        Await.until(TIMEOUT, "the notifier to commit past the resolve", () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
+      } finally {
+        kill(third);
+      }
+
+      // Then: Alertmanager paged the firing once although it was given it twice (group_interval 1s, repeat_interval 1h)
+      assertThat(notified(amNotifications.received(), rule(name))).as("Alertmanager's notifications")
+          .containsExactly("firing", "resolved");
+      // and the webhook's repeat is the same transition under the same key, which a receiver drops
+      List<JsonNode> hooks = webhook.received();
+      assertThat(hooks).extracting(n -> n.path("idempotencyKey").asText()).containsExactly(firing, firing, resolved);
+      assertThat(hooks.get(1)).as("the repeated delivery").isEqualTo(hooks.get(0));
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no commit, no goodbye to the group. */
+  private static void kill(Process process) {
+    process.destroyForcibly();
+    try {
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("killed process exited").isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The record of the transition with this idempotency key on the alerts topic. */
+  private static ConsumerRecord<String, byte[]> transition(String topic, String idempotencyKey) {
+    return TopicReader.readUntil(KAFKA.bootstrapServers(), topic, TIMEOUT, records -> records.stream()
+        .anyMatch(r -> key(r).equals(idempotencyKey))).stream().filter(r -> key(r).equals(idempotencyKey))
+        .findFirst().orElseThrow();
+  }
+
+  private static String key(ConsumerRecord<String, byte[]> record) {
+    return AlertingTopology.TRANSITION.fromBytes(record.value()).idempotencyKey();
+  }
+
+  /** The notifier group's committed offset of the record's partition; null if none. */
+  private static OffsetAndMetadata committed(String name, ConsumerRecord<String, byte[]> record) throws Exception {
+    try (Admin admin = KAFKA.admin()) {
+      return admin.listConsumerGroupOffsets(name + "-notifier").partitionsToOffsetAndMetadata().get()
+          .get(new TopicPartition(record.topic(), record.partition()));
     }
   }
 
   private static Process startProcess(Map<String, String> settings, String name) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), AlertingProcess.class.getName()));
-    settings.forEach((k, v) -> command.add(k + "=" + v));
-    return new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("alerting-" + name + ".log").toFile()).start();
-  }
-
-  /** The notifier group has committed every committed record of the alerts topic. */
-  private static boolean notifierCaughtUp(String name) {
-    try (Admin admin = KAFKA.admin()) {
-      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(name + "-notifier")
-          .partitionsToOffsetAndMetadata().get();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (int p = 0; p < 2; p++) {
-        latest.put(new TopicPartition(name + ".alerts", p), OffsetSpec.latest());
-      }
-      var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-      return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
-          || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset()));
-    } catch (Exception e) {
-      return false;
-    }
+    return AlertingProcess.start(settings, dir.resolve("alerting-" + name + ".log"));
   }
 
   private static String get(int port, String path) {

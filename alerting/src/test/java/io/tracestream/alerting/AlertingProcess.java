@@ -1,11 +1,15 @@
 package io.tracestream.alerting;
 
 import io.tracestream.config.Settings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-/** The alerting app as a process of its own, for the test that kills it: {@code key=value} arguments. */
+/** The alerting app as a process of its own, for the tests that kill it: {@code key=value} arguments. */
 public final class AlertingProcess {
   private AlertingProcess() {}
 
@@ -17,5 +21,13 @@ public final class AlertingProcess {
     }
     AlertingApp.start(AlertingConfig.from(Settings.of(settings)));
     new CountDownLatch(1).await(); // until killed
+  }
+
+  /** Starts the app in a child JVM on the test's class path, its output to {@code log}. */
+  static Process start(Map<String, String> settings, Path log) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), AlertingProcess.class.getName()));
+    settings.forEach((k, v) -> command.add(k + "=" + v));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 }

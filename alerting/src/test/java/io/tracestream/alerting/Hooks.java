@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A JDK HTTP server in the test that records every JSON body POSTed to it that it answered 200. */
 final class Hooks implements AutoCloseable {
@@ -16,6 +17,8 @@ final class Hooks implements AutoCloseable {
 
   private final HttpServer server;
   private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+  private final List<Long> receivedAt = new CopyOnWriteArrayList<>();
+  private final AtomicReference<Runnable> beforeNextAnswer = new AtomicReference<>();
 
   private final AtomicInteger failuresLeft;
 
@@ -35,7 +38,14 @@ final class Hooks implements AutoCloseable {
           return;
         }
         received.add(JSON.readTree(body));
+        receivedAt.add(System.nanoTime());
+        Runnable action = beforeNextAnswer.getAndSet(null);
+        if (action != null) {
+          action.run();
+        }
         exchange.sendResponseHeaders(200, -1);
+      } catch (IOException e) {
+        // the sender is gone (a test killed it before the answer)
       }
     });
     server.start();
@@ -47,6 +57,16 @@ final class Hooks implements AutoCloseable {
 
   List<JsonNode> received() {
     return List.copyOf(received);
+  }
+
+  /** Runs {@code action} once, after the next body is recorded and before it is answered. */
+  void beforeNextAnswer(Runnable action) {
+    beforeNextAnswer.set(action);
+  }
+
+  /** Nanoseconds from {@code nanoTime} to the first body received at or after it; -1 if none. */
+  long firstReceivedAfter(long nanoTime) {
+    return receivedAt.stream().filter(t -> t >= nanoTime).mapToLong(t -> t - nanoTime).min().orElse(-1);
   }
 
   @Override

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -255,9 +256,28 @@ public final class Notifier implements AutoCloseable {
     }
   }
 
+  /**
+   * Commits synchronously, and keeps trying while the commit times out or fails retriably (the broker
+   * or the group coordinator is away): the committed offset is the delivery log, so nothing after this
+   * transition may be delivered before it is recorded; and giving up would skip the rest of the poll,
+   * whose records the consumer's position is already past, until the next restart.
+   */
   private void commit(int partition, long offset, String metadata) {
-    consumer.commitSync(Map.of(new TopicPartition(topic, partition), new OffsetAndMetadata(offset, metadata)));
-    lastCommitted.put(partition, offset);
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        Map.of(new TopicPartition(topic, partition), new OffsetAndMetadata(offset, metadata));
+    while (true) {
+      try {
+        consumer.commitSync(offsets);
+        lastCommitted.put(partition, offset);
+        return;
+      } catch (RetriableException e) {
+        if (closed) {
+          throw e;
+        }
+        LOG.warn("notifier: committing offset {} of {}-{} failed, retrying: {}", offset, topic, partition, e.toString());
+        LockSupport.parkNanos(POLL.toNanos());
+      }
+    }
   }
 
   private void resend() {
