@@ -54,9 +54,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * figures go to {@code target/reliability/bad-input-heap.md}, and with {@code -Dreliability.write=true}
  * to the doc.
  *
- * <p>Why 224 MiB: the heaviest inputs hold about 32-40 MiB each while in flight: a body over
- * {@code bridge.max.request.bytes} (16 MiB by default) is read whole, in 8 KiB chunks then copied into
- * one array, so twice the limit; the 100,000-span request (5 MiB) takes twice its bytes while read, about
+ * <p>Why 224 MiB: the heaviest inputs hold about 32-40 MiB each while in flight: a gzip bomb or a chunked
+ * body over {@code bridge.max.request.bytes} (16 MiB by default) is read up to the limit, in 8 KiB chunks
+ * then copied into one array, so twice the limit; the 100,000-span request (5 MiB) takes twice its bytes while read, about
  * five times once decoded, and once more as Kafka records. {@value #DEFAULT_CLIENTS} bad clients can hold
  * four of them at once, on top of the ~40 MiB a full GC leaves of the bridge itself: about 200 MiB, and
  * 224 MiB is the smallest multiple of 32 MiB above it. Measured below it: 128 MiB ran out of memory;
@@ -193,6 +193,7 @@ class BadInputHeapIT {
         new BadInput("HTTP gzip bomb, 64 MiB of zeros in " + (bomb.length >> 10) + " KiB", "413",
             (b, c) -> post(b, PROTOBUF, bomb, true)),
         new BadInput("HTTP body 64 KiB over the limit", "413", (b, c) -> post(b, PROTOBUF, overLimit, false)),
+        new BadInput("HTTP chunked body 64 KiB over the limit", "413", (b, c) -> postChunked(b, overLimit)),
         new BadInput("HTTP 100,000 spans in one request (" + (hundredThousand.length >> 20) + " MiB)", "200",
             (b, c) -> post(b, PROTOBUF, hundredThousand, false)),
         new BadInput("HTTP 1 MB attribute value", "200 partial 1", (b, c) -> post(b, PROTOBUF, oneMegabyteAttribute, false)),
@@ -248,6 +249,14 @@ class BadInputHeapIT {
       }
     }
     return Integer.toString(response.statusCode());
+  }
+
+  /** Without Content-Length (Transfer-Encoding: chunked), so the bridge cannot refuse it by its declared length. */
+  private static String postChunked(BridgeProcess bridge, byte[] body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.httpPort() + "/v1/traces"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+        .header("Content-Type", PROTOBUF).timeout(Duration.ofMinutes(2)).build();
+    return Integer.toString(HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
   }
 
   private static String export(ManagedChannel channel, byte[] message, boolean gzip) {
