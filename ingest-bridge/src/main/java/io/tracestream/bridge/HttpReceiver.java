@@ -120,7 +120,9 @@ final class HttpReceiver implements AutoCloseable {
       }
       byte[] body;
       try {
-        body = readLimited(gzip ? new GZIPInputStream(exchange.getRequestBody(), 8192) : exchange.getRequestBody());
+        body = gzip ? readLimited(new GZIPInputStream(exchange.getRequestBody(), 8192))
+            : declaredLength(exchange) > maxRequestBytes ? drainLimited(exchange.getRequestBody())
+            : readLimited(exchange.getRequestBody());
       } catch (IOException e) {
         error(exchange, 400, type, Code.INVALID_ARGUMENT,
             (gzip ? "invalid gzip body: " : "cannot read body: ") + e.getMessage(), Outcome.BAD_REQUEST);
@@ -169,6 +171,31 @@ final class HttpReceiver implements AutoCloseable {
   private byte[] readLimited(InputStream in) throws IOException {
     byte[] body = in.readNBytes(maxRequestBytes + 1);
     return body.length > maxRequestBytes ? null : body;
+  }
+
+  /**
+   * Null, for a body whose Content-Length is over the limit: it is read as far as {@link #readLimited}
+   * would (so the client gets the 413 as before, on a connection still usable) but not kept, where
+   * keeping it would hold twice the limit on the heap per request.
+   */
+  private byte[] drainLimited(InputStream in) throws IOException {
+    byte[] chunk = new byte[8192];
+    long left = maxRequestBytes + 1L;
+    int n;
+    while (left > 0 && (n = in.read(chunk, 0, (int) Math.min(chunk.length, left))) > 0) {
+      left -= n;
+    }
+    return null;
+  }
+
+  /** The Content-Length header's value, or -1 when there is none or it is not a number (chunked bodies). */
+  private static long declaredLength(HttpExchange exchange) {
+    String header = exchange.getRequestHeaders().getFirst("Content-Length");
+    try {
+      return header == null ? -1 : Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static IngestResult await(java.util.concurrent.CompletableFuture<IngestResult> future) {

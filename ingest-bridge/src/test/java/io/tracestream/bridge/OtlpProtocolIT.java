@@ -157,6 +157,27 @@ class OtlpProtocolIT {
   }
 
   @Test
+  void bodyOverTheLimitGets413WhetherItsLengthIsDeclaredOrChunked() throws Exception {
+    byte[] body = new byte[(1 << 20) + 4096];
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.httpPort() + "/v1/traces"))
+        .header("Content-Type", PROTOBUF);
+
+    HttpResponse<byte[]> declared = TestBridges.HTTP.send(request.copy()
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> chunked = TestBridges.HTTP.send(request.copy()
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+
+    for (HttpResponse<byte[]> response : List.of(declared, chunked)) {
+      assertThat(response.statusCode()).isEqualTo(413);
+      assertThat(com.google.rpc.Status.parseFrom(response.body()).getMessage())
+          .isEqualTo("request body is larger than 1048576 bytes");
+    }
+    assertThat(TestBridges.post(bridge, PROTOBUF, new SpanGenerator(12).request(1, 1, 1).toByteArray()).statusCode())
+        .as("a request after them").isEqualTo(200);
+  }
+
+  @Test
   void oversizedGrpcMessageGetsResourceExhaustedEvenWhenGzipped() {
     ExportTraceServiceRequest big = bigRequest(2 << 20);
     var stub = TraceServiceGrpc.newBlockingStub(channel).withCompression("gzip");
