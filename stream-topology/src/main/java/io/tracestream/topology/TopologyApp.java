@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopologyApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+  /** Kafka Streams' commit.interval.ms unless kafka.commit.interval.ms is set. */
+  static final int COMMIT_INTERVAL_MS = 500;
 
   private final PrometheusMeterRegistry registry;
   private final KafkaStreams streams;
@@ -109,6 +111,9 @@ public final class TopologyApp implements AutoCloseable {
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    // Exactly-once commits every 100 ms by default: a tenth of the stream thread went to commits, and
+    // every commit rewrites the open span partials; 500 ms adds at most 0.4 s to a result's delay.
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     props.putAll(config.kafka());
     return props;
   }
