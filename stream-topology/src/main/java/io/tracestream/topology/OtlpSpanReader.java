@@ -46,11 +46,18 @@ import java.util.Map;
  *   <li>invalid UTF-8 in any {@code string} field (proto3 strings), read or skipped;
  *   <li>more than 100 levels of nested messages and groups, the runtime's default recursion limit.
  * </ul>
- * Which message types and string fields exist comes from the generated code's descriptors, so a new
- * {@code opentelemetry-proto} version with new fields is walked as its parser would walk it. The one
- * thing not rebuilt is packed repeated scalars, which the trace schema does not have (checked when
- * the class loads). Unknown length-delimited fields are skipped unchecked, as parseFrom keeps them as
- * bytes. {@code OtlpSpanReaderTest} holds both paths to the same results on random and fuzz inputs.
+ * Varints are read with the method the generated code uses for that field ({@code readRawVarint32}
+ * for uint32 and enums, {@code readRawVarint64} for int64, bool and unknown fields), since the
+ * runtime's methods do not all reject the same malformed varints.
+ *
+ * <p>Which message types and string fields exist comes from the generated code's descriptors, so a new
+ * {@code opentelemetry-proto} version with new fields is walked as its parser would walk it. Not
+ * rebuilt: packed repeated scalars and groups, which the trace schema does not have (checked when the
+ * class loads, which fails if a new version brings them). Unknown length-delimited fields are skipped
+ * unchecked, as parseFrom keeps them as bytes. The one difference left is which error is reported when
+ * a record has several (the resource of a {@code ResourceSpans} is read before its spans, wherever it
+ * is): both reject the record, the message may differ. {@code SpanDecoderEquivalenceTest} holds the
+ * reader to parseFrom on realistic, random, reordered, corrupted and fuzz-corpus records.
  */
 final class OtlpSpanReader {
   /** {@code CodedInputStream}'s default recursion limit, which parseFrom applies. */
