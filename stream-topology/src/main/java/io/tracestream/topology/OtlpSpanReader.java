@@ -20,8 +20,10 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.topology.traces.TraceSpan;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +108,7 @@ final class OtlpSpanReader {
 
   private static final byte[] SERVICE_NAME = utf8("service.name");
   private static final String[] KEPT_KEYS = TraceSpan.ATTRIBUTE_KEYS.toArray(String[]::new);
-  private static final byte[][] KEPT_KEY_BYTES = java.util.Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
+  private static final byte[][] KEPT_KEY_BYTES = Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
   private static final byte[] HEX = utf8("0123456789abcdef");
 
   private final byte[] buf;
@@ -139,13 +141,13 @@ final class OtlpSpanReader {
       reader.readRequest();
     } catch (InvalidProtocolBufferException e) {
       throw e;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new InvalidProtocolBufferException(e); // not thrown when reading an array; declared by CodedInputStream
     }
     return reader.spans;
   }
 
-  private void readRequest() throws java.io.IOException {
+  private void readRequest() throws IOException {
     for (int tag; (tag = in.readTag()) != 0; ) {
       if (tag == REQUEST_RESOURCE_SPANS) {
         readResourceSpans(0);
@@ -156,7 +158,7 @@ final class OtlpSpanReader {
   }
 
   /** {@code depth}: the nesting depth of the message holding this field, as for every read below. */
-  private void readResourceSpans(int depth) throws java.io.IOException {
+  private void readResourceSpans(int depth) throws IOException {
     int length = in.readRawVarint32();
     checkDepth(depth);
     int start = position();
@@ -192,7 +194,7 @@ final class OtlpSpanReader {
   }
 
   /** The first non-empty string {@code service.name}, cut; {@code service} when already found. */
-  private String readResource(int depth, String service) throws java.io.IOException {
+  private String readResource(int depth, String service) throws IOException {
     int limit = enter(depth);
     for (int tag; (tag = in.readTag()) != 0; ) {
       if (tag == RESOURCE_ATTRIBUTES) {
@@ -208,7 +210,7 @@ final class OtlpSpanReader {
     return service;
   }
 
-  private void readScopeSpans(int depth, String service) throws java.io.IOException {
+  private void readScopeSpans(int depth, String service) throws IOException {
     int limit = enter(depth);
     for (int tag; (tag = in.readTag()) != 0; ) {
       if (tag == SS_SPANS) {
@@ -220,7 +222,7 @@ final class OtlpSpanReader {
     in.popLimit(limit);
   }
 
-  private void readSpan(int depth, String service) throws java.io.IOException {
+  private void readSpan(int depth, String service) throws IOException {
     int limit = enter(depth);
     int traceIdOffset = 0, traceIdLength = 0, spanIdOffset = 0, spanIdLength = 0;
     int parentOffset = 0, parentLength = 0, nameOffset = 0, nameLength = 0;
@@ -278,7 +280,7 @@ final class OtlpSpanReader {
         validIds, attributes == null ? Map.of() : attributes, links == null ? List.of() : links));
   }
 
-  private TraceSpan.LinkRef readLink(int depth) throws java.io.IOException {
+  private TraceSpan.LinkRef readLink(int depth) throws IOException {
     int limit = enter(depth);
     int traceIdOffset = 0, traceIdLength = 0, spanIdOffset = 0, spanIdLength = 0;
     for (int tag; (tag = in.readTag()) != 0; ) {
@@ -297,7 +299,7 @@ final class OtlpSpanReader {
   }
 
   /** Status is a singular message: a second occurrence merges into the first, so {@code code} carries over. */
-  private int readStatus(int depth, int code) throws java.io.IOException {
+  private int readStatus(int depth, int code) throws IOException {
     int limit = enter(depth);
     for (int tag; (tag = in.readTag()) != 0; ) {
       if (tag == STATUS_CODE) {
@@ -314,7 +316,7 @@ final class OtlpSpanReader {
    * Reads a KeyValue into {@link #keyOffset} ... {@link #valueLength}. Its value is a singular message
    * (occurrences merge) holding a oneof (the last member read decides the case).
    */
-  private void readKeyValue(int depth) throws java.io.IOException {
+  private void readKeyValue(int depth) throws IOException {
     int limit = enter(depth);
     keyOffset = 0;
     keyLength = 0;
@@ -333,7 +335,7 @@ final class OtlpSpanReader {
     in.popLimit(limit);
   }
 
-  private void readAnyValue(int depth) throws java.io.IOException {
+  private void readAnyValue(int depth) throws IOException {
     int limit = enter(depth);
     for (int tag; (tag = in.readTag()) != 0; ) {
       switch (tag) {
@@ -361,7 +363,7 @@ final class OtlpSpanReader {
   }
 
   /** A field of a message of type {@code shape} that the topology does not use: checked as parseFrom checks it. */
-  private void skipField(Shape shape, int tag, int depth) throws java.io.IOException {
+  private void skipField(Shape shape, int tag, int depth) throws IOException {
     int field = tag >>> 3;
     int wireType = tag & 7;
     if (field < shape.kinds.length) {
@@ -397,7 +399,7 @@ final class OtlpSpanReader {
   }
 
   /** A field the schema does not declare with this wire type: parseFrom keeps it among the unknown fields. */
-  private void skipUnknown(int tag, int depth) throws java.io.IOException {
+  private void skipUnknown(int tag, int depth) throws IOException {
     switch (tag & 7) {
       case WIRETYPE_START_GROUP -> {
         checkDepth(depth);
@@ -416,7 +418,7 @@ final class OtlpSpanReader {
   }
 
   /** Reads a message's length and limits the input to it, as {@code CodedInputStream.readMessage} does. */
-  private int enter(int depth) throws java.io.IOException {
+  private int enter(int depth) throws IOException {
     int length = in.readRawVarint32();
     checkDepth(depth);
     return in.pushLimit(length);
@@ -438,14 +440,14 @@ final class OtlpSpanReader {
   }
 
   /** Skips {@code length} bytes (throwing if they are not all there) and returns where they start. */
-  private int skipBytes(int length) throws java.io.IOException {
+  private int skipBytes(int length) throws IOException {
     int offset = position();
     in.skipRawBytes(length);
     return offset;
   }
 
   /** {@link #skipBytes}, then checks the bytes are UTF-8 as protobuf's {@code readStringRequireUtf8} does. */
-  private int skipString(int length, String what) throws java.io.IOException {
+  private int skipString(int length, String what) throws IOException {
     int offset = skipBytes(length);
     for (int i = offset, end = offset + length; i < end; i++) {
       if (buf[i] < 0) {
@@ -467,7 +469,7 @@ final class OtlpSpanReader {
   }
 
   private boolean keyIs(byte[] key) {
-    return keyLength == key.length && java.util.Arrays.equals(buf, keyOffset, keyOffset + keyLength, key, 0, key.length);
+    return keyLength == key.length && Arrays.equals(buf, keyOffset, keyOffset + keyLength, key, 0, key.length);
   }
 
   /** The key of the last KeyValue read when TraceSpan keeps it, else null. */
@@ -497,7 +499,7 @@ final class OtlpSpanReader {
 
   private String traceIdHex(int offset, int length) {
     if (lastTraceId == null || length != lastTraceIdLength
-        || !java.util.Arrays.equals(buf, offset, offset + length, buf, lastTraceIdOffset, lastTraceIdOffset + length)) {
+        || !Arrays.equals(buf, offset, offset + length, buf, lastTraceIdOffset, lastTraceIdOffset + length)) {
       lastTraceId = hex(offset, length);
       lastTraceIdOffset = offset;
       lastTraceIdLength = length;
