@@ -1,12 +1,6 @@
 package io.tracestream.topology;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
-import io.tracestream.span.RejectReason;
 import io.tracestream.topology.traces.TraceSpan;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -26,7 +20,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * end; those from a record not keyed by that trace id are marked for repartitioning by trace id. The end
  * time is clamped to wall-clock time plus the allowed skew, so one span from a clock in the future
  * cannot close every window. An undecodable record becomes a {@link Decoded.Poison} with headers
- * naming the error, for the DLQ.
+ * naming the error, for the DLQ. The record is read once, by {@link OtlpSpanReader}, straight from its
+ * wire format (no protobuf objects), which accepts and rejects what {@code ExportTraceServiceRequest.parseFrom} does.
  */
 final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Decoded> {
   static final String UNKNOWN_SERVICE = "unknown_service";
@@ -45,12 +40,12 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    ExportTraceServiceRequest request;
+    List<WireSpan> spans;
     try {
       if (record.value() == null) {
         throw new InvalidProtocolBufferException("null value (a tombstone), not an OTLP request");
       }
-      request = ExportTraceServiceRequest.parseFrom(record.value());
+      spans = OtlpSpanReader.read(record.value());
     } catch (InvalidProtocolBufferException e) {
       metrics.poisonRecord();
       context().forward(record.withValue((Decoded) new Decoded.Poison(record.value())).withHeaders(poisonHeaders(e)));
@@ -61,28 +56,27 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
     long invalid = 0;
     RecordHeaders none = new RecordHeaders();
     Map<String, TraceBatch> traces = new LinkedHashMap<>();
-    for (ResourceSpans rs : request.getResourceSpansList()) {
-      String service = serviceName(rs);
-      byte[] key = service.getBytes(StandardCharsets.UTF_8);
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        for (Span span : ss.getSpansList()) {
-          long endMs = span.getEndTimeUnixNano() > 0 ? span.getEndTimeUnixNano() / 1_000_000 : record.timestamp();
-          if (endMs > latestAllowed) {
-            endMs = latestAllowed;
-            clamped++;
-          }
-          long duration = Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
-          SpanSample sample = new SpanSample(service, truncate(span.getName()), span.getKindValue(),
-              span.getStatus().getCodeValue(), duration);
-          context().forward(new Record<byte[], Decoded>(key, sample, endMs, none));
-          if (RejectReason.checkIds(span) != null) {
-            invalid++; // measured, but cannot be placed in a trace
-            continue;
-          }
-          TraceSpan traceSpan = TraceSpan.from(span, service);
-          traces.computeIfAbsent(traceSpan.traceId(), id -> new TraceBatch()).add(traceSpan, endMs);
-        }
+    String service = null;
+    byte[] key = null;
+    for (WireSpan span : spans) {
+      if (!span.service().equals(service)) { // spans come grouped by resource
+        service = span.service();
+        key = service.getBytes(StandardCharsets.UTF_8);
       }
+      long endMs = span.endNanos() > 0 ? span.endNanos() / 1_000_000 : record.timestamp();
+      if (endMs > latestAllowed) {
+        endMs = latestAllowed;
+        clamped++;
+      }
+      long duration = Math.max(0, span.endNanos() - span.startNanos());
+      SpanSample sample = new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration);
+      context().forward(new Record<byte[], Decoded>(key, sample, endMs, none));
+      if (!span.validIds()) {
+        invalid++; // measured, but cannot be placed in a trace
+        continue;
+      }
+      TraceSpan traceSpan = span.toTraceSpan();
+      traces.computeIfAbsent(traceSpan.traceId(), id -> new TraceBatch()).add(traceSpan, endMs);
     }
     String recordKey = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     traces.forEach((traceId, batch) -> context().forward(new Record<byte[], Decoded>(
@@ -117,15 +111,6 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
       headers.add("tracestream.source.offset", utf8(Long.toString(m.offset())));
     });
     return headers;
-  }
-
-  static String serviceName(ResourceSpans rs) {
-    for (KeyValue kv : rs.getResource().getAttributesList()) {
-      if ("service.name".equals(kv.getKey()) && !kv.getValue().getStringValue().isEmpty()) {
-        return truncate(kv.getValue().getStringValue());
-      }
-    }
-    return UNKNOWN_SERVICE; // the OTel SDK default when service.name is unset
   }
 
   private static String truncate(String name) {

@@ -49,7 +49,7 @@ public record TraceSpan(
   public static final Set<String> ATTRIBUTE_KEYS = Set.of(PEER_SERVICE, DB_SYSTEM, DB_NAMESPACE, DB_NAME,
       SERVER_ADDRESS, MESSAGING_SYSTEM, MESSAGING_DESTINATION_NAME);
   /** Longer attribute values are cut: they become node names, which are metric labels. */
-  static final int MAX_VALUE_CHARS = 1024;
+  public static final int MAX_VALUE_CHARS = 1024;
 
   /** A span link: the span this one points at, possibly in another trace. */
   public record LinkRef(String traceId, String spanId) {
