@@ -18,29 +18,33 @@ public final class LatencyBins {
   private int[] counts;
   private long zeroCount;
   private long count;
-  private double sum;
+  /**
+   * In whole nanoseconds, so that the sum does not depend on the order values are added or partial
+   * windows merged in (a double sum does, in its last bits): a replay gives the same sums every time.
+   */
+  private long sumNanos;
   private double min;
   private double max;
 
-  private LatencyBins(int offset, int[] counts, long zeroCount, long count, double sum, double min, double max) {
+  private LatencyBins(int offset, int[] counts, long zeroCount, long count, long sumNanos, double min, double max) {
     this.offset = offset;
     this.counts = counts;
     this.zeroCount = zeroCount;
     this.count = count;
-    this.sum = sum;
+    this.sumNanos = sumNanos;
     this.min = min;
     this.max = max;
   }
 
   public static LatencyBins create() {
-    return new LatencyBins(0, new int[0], 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+    return new LatencyBins(0, new int[0], 0, 0, 0L, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
   }
 
   /** Adds one latency, clamped as {@link LatencySketch#add} clamps it. */
   public void add(double millis) {
     double value = LatencySketch.clamp(millis);
     count++;
-    sum += value;
+    sumNanos += Math.round(value * 1e6);
     min = Math.min(min, value);
     max = Math.max(max, value);
     if (value <= LatencySketch.MAPPING.minIndexableValue()) {
@@ -69,7 +73,7 @@ public final class LatencyBins {
       return;
     }
     count += other.count;
-    sum += other.sum;
+    sumNanos += other.sumNanos;
     min = Math.min(min, other.min);
     max = Math.max(max, other.max);
     zeroCount += other.zeroCount;
@@ -119,8 +123,9 @@ public final class LatencyBins {
     return count;
   }
 
+  /** The sum of the values added, in milliseconds. */
   public double sum() {
-    return sum;
+    return sumNanos / 1e6;
   }
 
   public double max() {
@@ -138,13 +143,13 @@ public final class LatencyBins {
     if (zeroCount > 0) {
       sketch.accept(0, zeroCount);
     }
-    return LatencySketch.wrap(DDSketchWithExactSummaryStatistics.of(sketch, count, min, max, sum));
+    return LatencySketch.wrap(DDSketchWithExactSummaryStatistics.of(sketch, count, min, max, sum()));
   }
 
   public byte[] toBytes() {
     ByteBuffer out = ByteBuffer.allocate(HEADER + 4 * counts.length);
     out.putInt(offset).putInt(counts.length).putLong(zeroCount).putLong(count)
-        .putDouble(sum).putDouble(min).putDouble(max);
+        .putDouble(sum()).putDouble(min).putDouble(max); // the sum in ms, as before it was kept in ns
     out.asIntBuffer().put(counts);
     return out.array();
   }
@@ -162,12 +167,12 @@ public final class LatencyBins {
     }
     long zeroCount = in.getLong();
     long count = in.getLong();
-    double sum = in.getDouble();
+    long sumNanos = Math.round(in.getDouble() * 1e6);
     double min = in.getDouble();
     double max = in.getDouble();
     int[] counts = new int[length];
     in.asIntBuffer().get(counts);
-    return new LatencyBins(offset, counts, zeroCount, count, sum, min, max);
+    return new LatencyBins(offset, counts, zeroCount, count, sumNanos, min, max);
   }
 
   @Override

@@ -83,4 +83,29 @@ class LatencyBinsTest {
     assertThatThrownBy(() -> LatencyBins.fromBytes(new byte[60]))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  /** A replay merges partial windows in whatever grouping its timing gave; the bytes must not depend on it. */
+  @Test
+  void mergingPartialsInAnyGroupingGivesTheBytesOfAddingEveryValue() {
+    SplittableRandom random = new SplittableRandom(7);
+    double[] values = new double[5_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = Math.exp(random.nextDouble(-3, 9)) + random.nextDouble(); // 0.05 ms to ~8 s, all digits used
+    }
+    LatencyBins all = LatencyBins.create();
+    for (double v : values) {
+      all.add(v);
+    }
+    for (int grouping : new int[] {1, 7, 333, 5_000}) {
+      LatencyBins merged = LatencyBins.create();
+      for (int from = values.length; from > 0; from -= grouping) { // backwards, in groups
+        LatencyBins partial = LatencyBins.create();
+        for (int i = Math.max(0, from - grouping); i < from; i++) {
+          partial.add(values[i]);
+        }
+        merged.merge(LatencyBins.fromBytes(partial.toBytes()));
+      }
+      assertThat(merged.toBytes()).as("groups of %d", grouping).isEqualTo(all.toBytes());
+    }
+  }
 }
