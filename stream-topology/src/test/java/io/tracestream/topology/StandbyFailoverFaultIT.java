@@ -138,7 +138,8 @@ class StandbyFailoverFaultIT {
       }
       assertThat(JSON.readTree(get(survivorPort, "/api/services").body()).path("data").toString())
           .contains("web", "orders", "stock");
-      assertThat(group.membersOwningInput()).as("members owning input partitions at the end").isEqualTo(1);
+      Await.until(Duration.ofSeconds(30), "the survivor, alone, owning every input partition at the end",
+          () -> group.membersOwningInput() == 1);
       double lateAfterStop = lateSpans(survivor) - lateBefore;
 
       String row = String.format("| %d | %s | %,d | %d | %s | %s | %s | %s | %d | %,d | %,.0f | %.0f |", standbys, stop,
