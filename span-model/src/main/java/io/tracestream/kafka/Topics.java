@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,8 @@ public final class Topics {
 
   /**
    * Creates each of {@code topics} that does not exist, with the partitions of {@code spansTopic} (6
-   * if it does not exist) and replication min(3, brokers), and returns that partition count.
+   * if it does not exist) and replication min(3, brokers), and returns that partition count. A topic
+   * that another instance creates meanwhile (several starting at once) is taken as it is.
    *
    * @param kafka Kafka client properties ({@code kafka.*} keys without the prefix); the admin ones are used
    * @throws IllegalStateException when Kafka cannot be asked, naming the bootstrap servers
@@ -44,11 +47,26 @@ public final class Topics {
           missing.add(new NewTopic(topic, partitions, replication));
         }
       }
-      if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get();
-        LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+      List<String> created = new ArrayList<>();
+      boolean spansRaced = false;
+      for (Map.Entry<String, KafkaFuture<Void>> result : admin.createTopics(missing).values().entrySet()) {
+        try {
+          result.getValue().get();
+          created.add(result.getKey());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+          // created since the listing, by another instance starting at the same time: it exists, as wanted
+          spansRaced |= result.getKey().equals(spansTopic);
+        }
       }
-      return partitions;
+      if (!created.isEmpty()) {
+        LOG.info("created topics {}", created);
+      }
+      return spansRaced
+          ? admin.describeTopics(List.of(spansTopic)).allTopicNames().get().get(spansTopic).partitions().size()
+          : partitions;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);

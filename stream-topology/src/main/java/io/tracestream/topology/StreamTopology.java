@@ -112,8 +112,11 @@ public final class StreamTopology implements Supplier<Topology> {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
     }
+    // Not cached: each summary is written once, so a cache saves no write, and a cached window store's
+    // fetch walks the cache one segment at a time from the lookup's start (1970 for /api/traces/{id}),
+    // which took seconds per trace (TraceLookupTest).
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.TRACE_SUMMARIES,
-        config.queryTracesRetention(), Duration.ofMillis(1), false), Serdes.String(), TRACE_SUMMARY).withCachingEnabled());
+        config.queryTracesRetention(), Duration.ofMillis(1), false), Serdes.String(), TRACE_SUMMARY));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueryStores.SERVICES),
         Serdes.String(), Serdes.Long()).withCachingEnabled());
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.DEPENDENCY_LINKS,

@@ -40,9 +40,13 @@ public final class QueryStores {
 
   /** The summary of a trace, read from the partition that holds it. */
   public Optional<TraceSummary> trace(String traceId, int partition) {
-    ReadOnlyWindowStore<String, TraceSummary> store = streams.store(StoreQueryParameters
+    return trace(streams.store(StoreQueryParameters
         .fromNameAndType(TRACE_SUMMARIES, QueryableStoreTypes.<String, TraceSummary>windowStore())
-        .withPartition(partition));
+        .withPartition(partition)), traceId);
+  }
+
+  /** The summary of a trace in a {@link #TRACE_SUMMARIES} store, looked up over all time. */
+  public static Optional<TraceSummary> trace(ReadOnlyWindowStore<String, TraceSummary> store, String traceId) {
     TraceSummary found = null;
     try (WindowStoreIterator<TraceSummary> it = store.fetch(traceId, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
       while (it.hasNext()) {
