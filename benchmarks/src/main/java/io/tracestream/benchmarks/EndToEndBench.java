@@ -200,6 +200,16 @@ public final class EndToEndBench {
         }
       }, options.warmup().plus(options.duration()).toNanos() - (System.nanoTime() - t0), TimeUnit.NANOSECONDS);
 
+      // Live heap: a full GC at each quarter point (a pause of well under a second, inside the interval)
+      Long[] liveHeap = {-1L, -1L, -1L};
+      for (int q = 1; q <= 3; q++) {
+        int quarter = q;
+        sampler.schedule(() -> {
+          System.gc();
+          liveHeap[quarter - 1] = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        }, options.warmup().plus(options.duration().multipliedBy(quarter).dividedBy(4)).toNanos()
+            - (System.nanoTime() - t0), TimeUnit.NANOSECONDS);
+      }
       ClosedLoop.Result load = ClosedLoop.run("e2e", options.concurrency(), options.warmup(), options.duration(), spans,
           i -> pacer.after(spans[i], () -> client.export(live.get(i).at(nowNanos()))));
       System.out.printf("end to end: bridge accepted %,.0f spans/s; waiting for the topology to drain ...%n",
@@ -244,7 +254,8 @@ public final class EndToEndBench {
           ThreadCpu.minus(cpuAt.get("until"), cpuAt.get("from")),
           memory.maxAfterGc(measureFromWall, half), memory.maxAfterGc(half, measureUntilWall),
           heapBeforeFullGc, heapAfterFullGc, MemoryWatch.procStatus("VmRSS"), MemoryWatch.procStatus("VmHWM"),
-          (long) late, traces - completed, jfr == null ? null : JfrSummary.summarize(jfr, cpu::component));
+          (long) late, traces - completed, List.of(liveHeap),
+          jfr == null ? null : JfrSummary.summarize(jfr, cpu::component));
     } finally {
       sampler.shutdownNow();
     }
