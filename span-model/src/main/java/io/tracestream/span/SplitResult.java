@@ -13,6 +13,16 @@ public record SplitResult(List<TraceRecord> records, int acceptedSpans, Map<Reje
     rejected = rejected.isEmpty() ? Map.of() : new EnumMap<>(rejected);
   }
 
+  /**
+   * Every accepted span as one encoded ExportTraceServiceRequest: the records' values one after the
+   * other, which protobuf reads as one message holding the resource_spans of them all.
+   */
+  public byte[] acceptedRequest() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(records.stream().mapToInt(r -> r.value().length).sum());
+    records.forEach(record -> out.writeBytes(record.value()));
+    return out.toByteArray();
+  }
+
   public int rejectedSpans() {
     return rejected.values().stream().mapToInt(Integer::intValue).sum();
   }
