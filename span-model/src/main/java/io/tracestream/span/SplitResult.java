@@ -1,5 +1,6 @@
 package io.tracestream.span;
 
+import java.io.ByteArrayOutputStream;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ public record SplitResult(List<TraceRecord> records, int acceptedSpans, Map<Reje
    * other, which protobuf reads as one message holding the resource_spans of them all.
    */
   public byte[] acceptedRequest() {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(records.stream().mapToInt(r -> r.value().length).sum());
+    ByteArrayOutputStream out = new ByteArrayOutputStream(records.stream().mapToInt(r -> r.value().length).sum());
     records.forEach(record -> out.writeBytes(record.value()));
     return out.toByteArray();
   }

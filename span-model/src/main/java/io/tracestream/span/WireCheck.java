@@ -67,14 +67,15 @@ final class WireCheck {
    * nesting of the message holding the field (0 for the fields of the root message).
    */
   void field(CodedInputStream in, byte[] body, int tag, int depth) throws IOException {
-    WireCheck message = tag < TAGS ? messages[tag] : null;
+    boolean declared = tag >= 0 && tag < TAGS; // a tag is a varint32: negative for a large field number
+    WireCheck message = declared ? messages[tag] : null;
     if (message != null) {
       int limit = enter(in, depth);
       for (int t = in.readTag(); t != 0; t = in.readTag()) {
         message.field(in, body, t, depth + 1);
       }
       in.popLimit(limit);
-    } else if (tag < TAGS && strings[tag]) {
+    } else if (declared && strings[tag]) {
       int length = in.readRawVarint32();
       int at = in.getTotalBytesRead();
       in.skipRawBytes(length);
