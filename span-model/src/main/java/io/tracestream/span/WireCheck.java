@@ -4,18 +4,18 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnknownFieldSet;
 import com.google.protobuf.UnsafeByteOperations;
-import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Reads the fields of one protobuf message type from the wire, without building objects, and fails
- * exactly where {@code parseFrom} of its generated class would: malformed wire format (CodedInputStream's
- * own checks), a proto3 string that is not UTF-8, nesting deeper than protobuf's recursion limit, or a
- * bad unknown field. A field whose tag is not the declared one (another wire type) is an unknown field,
- * as in generated code. Built from the generated descriptors, so a string or message field that a later
+ * exactly where {@code parseFrom} of its generated class would: each field is read with the
+ * CodedInputStream method the generated parser uses for it (so malformed varints, lengths and groups fail
+ * alike), a proto3 string must be UTF-8, and nesting is limited as protobuf limits it. A field whose tag
+ * is not the declared one (another wire type) is an unknown field, as in generated code. Built from the generated descriptors, so a string or message field that a later
  * opentelemetry-proto adds is checked too.
  *
  * <p>The stream must read the whole array, from index 0, so that its position is an index into it.
@@ -26,8 +26,16 @@ final class WireCheck {
   /** Tags of the OTLP trace schema are below 256 (the largest is Span.flags, field 16). */
   private static final int TAGS = 256;
 
+  // How a declared field is read, as the generated parser reads it; UNKNOWN for any other tag.
+  private static final byte UNKNOWN = 0;
+  private static final byte MESSAGE = 1;
+  private static final byte STRING = 2;
+  private static final byte VARINT32 = 3;
+  private static final byte VARINT64 = 4;
+  private static final byte BYTES_OR_FIXED = 5;
+
+  private final byte[] kinds = new byte[TAGS];
   private final WireCheck[] messages = new WireCheck[TAGS];
-  private final boolean[] strings = new boolean[TAGS];
 
   private WireCheck() {}
 
@@ -48,10 +56,16 @@ final class WireCheck {
         // A packed field's varints would need checking one by one; OTLP traces have none.
         throw new IllegalStateException("field " + field.getFullName() + " is not supported by the wire check");
       }
+      check.kinds[tag] = switch (field.getType()) {
+        case MESSAGE -> MESSAGE;
+        case STRING -> field.needsUtf8Check() ? STRING : BYTES_OR_FIXED;
+        // readRawVarint64 takes a 10-byte varint whose last byte has its continuation bit set; readRawVarint32 refuses it
+        case INT64, UINT64, SINT64, BOOL -> VARINT64;
+        case INT32, UINT32, SINT32, ENUM -> VARINT32;
+        default -> BYTES_OR_FIXED;
+      };
       if (field.getType() == FieldDescriptor.Type.MESSAGE) {
         check.messages[tag] = of(field.getMessageType(), built);
-      } else {
-        check.strings[tag] = field.needsUtf8Check();
       }
     }
     return check;
@@ -67,23 +81,28 @@ final class WireCheck {
    * nesting of the message holding the field (0 for the fields of the root message).
    */
   void field(CodedInputStream in, byte[] body, int tag, int depth) throws IOException {
-    boolean declared = tag >= 0 && tag < TAGS; // a tag is a varint32: negative for a large field number
-    WireCheck message = declared ? messages[tag] : null;
-    if (message != null) {
-      int limit = enter(in, depth);
-      for (int t = in.readTag(); t != 0; t = in.readTag()) {
-        message.field(in, body, t, depth + 1);
+    // A tag is a varint32: negative for a field number of 2^28 or more.
+    switch (tag >= 0 && tag < TAGS ? kinds[tag] : UNKNOWN) {
+      case MESSAGE -> {
+        WireCheck message = messages[tag];
+        int limit = enter(in, depth);
+        for (int t = in.readTag(); t != 0; t = in.readTag()) {
+          message.field(in, body, t, depth + 1);
+        }
+        in.popLimit(limit);
       }
-      in.popLimit(limit);
-    } else if (declared && strings[tag]) {
-      int length = in.readRawVarint32();
-      int at = in.getTotalBytesRead();
-      in.skipRawBytes(length);
-      if (!isUtf8(body, at, length)) {
-        throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
+      case STRING -> {
+        int length = in.readRawVarint32();
+        int at = in.getTotalBytesRead();
+        in.skipRawBytes(length);
+        if (!isUtf8(body, at, length)) {
+          throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
+        }
       }
-    } else {
-      skip(in, tag, depth);
+      case VARINT32 -> in.readRawVarint32();
+      case VARINT64 -> in.readRawVarint64();
+      case BYTES_OR_FIXED -> in.skipField(tag);
+      default -> unknown(in, tag, depth);
     }
   }
 
@@ -100,10 +119,14 @@ final class WireCheck {
     return in.pushLimit(length);
   }
 
-  /** Skips an unknown field; a group in it counts against the recursion limit as in parseFrom. */
-  static void skip(CodedInputStream in, int tag, int depth) throws IOException {
+  /**
+   * Reads an unknown field as parseFrom keeps it, into an UnknownFieldSet: its varints and groups are
+   * read differently from {@link CodedInputStream#skipField}'s. A group counts against the recursion
+   * limit with the messages around it, as in parseFrom.
+   */
+  private static void unknown(CodedInputStream in, int tag, int depth) throws IOException {
     int limit = in.setRecursionLimit(RECURSION_LIMIT - depth);
-    in.skipField(tag); // an end-group tag outside a group fails here
+    UnknownFieldSet.newBuilder().mergeFieldFrom(tag, in); // an end-group tag outside a group fails here
     in.setRecursionLimit(limit);
   }
 

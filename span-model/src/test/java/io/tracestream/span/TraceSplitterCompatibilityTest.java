@@ -25,6 +25,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +108,26 @@ class TraceSplitterCompatibilityTest {
     assertSameSplit(broken, "invalid UTF-8 in the span name");
     assertThatThrownBy(() -> new TraceSplitter(LARGE).split(broken))
         .isInstanceOf(OtlpDecodeException.class).hasMessageStartingWith("invalid OTLP protobuf");
+  }
+
+  @Test
+  void aTenByteVarintWithItsLastContinuationBitSetIsReadAsTheParserReadsIt() throws Exception {
+    // readRawVarint64 (int64, bool, unknown fields) takes it; readRawVarint32 and skipField refuse it.
+    byte[] varint = new byte[10];
+    Arrays.fill(varint, (byte) 0xd9);
+    byte[] span = span(new Random(5), traceId(1)).toByteArray();
+    byte[] unknown = request(concat(span, new byte[] {(byte) 0xa0, 0x06}, varint)); // field 100
+    byte[] int64 = request(concat(span, field(Span.ATTRIBUTES_FIELD_NUMBER, concat(
+        field(KeyValue.KEY_FIELD_NUMBER, new byte[] {'k'}),
+        field(KeyValue.VALUE_FIELD_NUMBER, concat(new byte[] {AnyValue.INT_VALUE_FIELD_NUMBER << 3}, varint))))));
+
+    assertThat(ExportTraceServiceRequest.parseFrom(unknown).getResourceSpansCount()).isEqualTo(1);
+    assertThat(ExportTraceServiceRequest.parseFrom(int64).getResourceSpansCount()).isEqualTo(1);
+    assertSameSplit(unknown, "unknown varint field");
+    assertSameSplit(int64, "int64 attribute value");
+    assertSameSplit(request(concat(span, new byte[] {Span.KIND_FIELD_NUMBER << 3}, varint)), "enum");
+    assertSameSplit(request(concat(span, new byte[] {Span.DROPPED_ATTRIBUTES_COUNT_FIELD_NUMBER << 3}, varint)),
+        "uint32");
   }
 
   @Test
@@ -404,7 +425,7 @@ class TraceSplitterCompatibilityTest {
 
   private static int indexOf(byte[] haystack, byte[] needle) {
     for (int i = 0; i + needle.length <= haystack.length; i++) {
-      if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+      if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
         return i;
       }
     }
