@@ -23,8 +23,8 @@ public final class ResultsMarkdown {
   private static final Map<String, String> MEANING = Map.ofEntries(
       Map.entry("CodecBench.decodeProtobuf", "spans/s: OTLP protobuf decode of a 512-span request"),
       Map.entry("CodecBench.decodeOtlpJson", "spans/s: OTLP/JSON decode (hex ids) of a 512-span request"),
-      Map.entry("CodecBench.splitByTrace", "spans/s: split a decoded request by trace into otlp_spans records"),
-      Map.entry("CodecBench.decodeAndSplit", "spans/s: the bridge's CPU work per request (decode + split)"),
+      Map.entry("CodecBench.splitByTrace", "spans/s: encode a decoded request and split it by trace (JSON, replay)"),
+      Map.entry("CodecBench.decodeAndSplit", "spans/s: the bridge's CPU work per protobuf request (check + split)"),
       Map.entry("DependencyLinkerBench.linkOneTrace", "traces/s: dependency edges of one trace (5-50 spans)"),
       Map.entry("SketchBench.binsInsert", "inserts/s: a latency into a window's bins (per span)"),
       Map.entry("SketchBench.sketchInsert", "inserts/s: a latency into a DDSketch"),

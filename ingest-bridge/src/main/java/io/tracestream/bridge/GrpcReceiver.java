@@ -24,15 +24,14 @@ import java.util.Optional;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.tracestream.span.OtlpCodec;
 import io.tracestream.span.OtlpDecodeException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -142,15 +141,15 @@ final class GrpcReceiver implements AutoCloseable {
       response.onError(body.refusal().asRuntimeException());
       return;
     }
-    ExportTraceServiceRequest request;
+    CompletableFuture<IngestResult> ingested;
     try {
-      request = OtlpCodec.decodeProtobuf(body.bytes());
+      ingested = ingest.ingest(body.bytes(), body.bytes().length, Transport.GRPC);
     } catch (OtlpDecodeException e) {
       metrics.request(Transport.GRPC, Outcome.BAD_REQUEST);
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    ingest.ingest(request, body.bytes().length, Transport.GRPC).thenAccept(result -> {
+    ingested.thenAccept(result -> {
       if (result instanceof IngestResult.Accepted accepted) {
         metrics.request(Transport.GRPC, accepted.outcome());
         response.onNext(accepted.response().toByteArray());

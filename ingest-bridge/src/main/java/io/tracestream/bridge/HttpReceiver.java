@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpsServer;
 import io.tracestream.tls.TlsConfig;
 import java.util.List;
 import java.util.Optional;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.tracestream.span.OtlpCodec;
 import io.tracestream.span.OtlpDecodeException;
 import java.io.IOException;
@@ -18,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -133,14 +133,15 @@ final class HttpReceiver implements AutoCloseable {
             + " bytes" + (gzip ? " after decompression" : ""), Outcome.TOO_LARGE);
         return;
       }
-      ExportTraceServiceRequest request;
+      CompletableFuture<IngestResult> ingested;
       try {
-        request = JSON.equals(type) ? OtlpCodec.decodeJson(body) : OtlpCodec.decodeProtobuf(body);
+        byte[] protobuf = JSON.equals(type) ? OtlpCodec.decodeJson(body).toByteArray() : body;
+        ingested = ingest.ingest(protobuf, body.length, Transport.HTTP);
       } catch (OtlpDecodeException e) {
         error(exchange, 400, type, Code.INVALID_ARGUMENT, e.getMessage(), Outcome.BAD_REQUEST);
         return;
       }
-      IngestResult result = await(ingest.ingest(request, body.length, Transport.HTTP));
+      IngestResult result = await(ingested);
       if (result instanceof IngestResult.Accepted accepted) {
         metrics.request(Transport.HTTP, accepted.outcome());
         respond(exchange, 200, type, accepted.response());
@@ -198,7 +199,7 @@ final class HttpReceiver implements AutoCloseable {
     }
   }
 
-  private static IngestResult await(java.util.concurrent.CompletableFuture<IngestResult> future) {
+  private static IngestResult await(CompletableFuture<IngestResult> future) {
     try {
       return future.get();
     } catch (InterruptedException e) {

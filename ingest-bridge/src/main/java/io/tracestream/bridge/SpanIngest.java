@@ -1,8 +1,8 @@
 package io.tracestream.bridge;
 
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.tracestream.span.OtlpDecodeException;
 import io.tracestream.span.SplitResult;
 import io.tracestream.span.TraceKeyedProducer;
 import io.tracestream.span.TraceSplitter;
@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * The path every decoded request takes, whatever its transport: validate and split by trace, write to
+ * The path every request takes, whatever its transport: validate and split by trace, write to
  * Kafka, and answer only once Kafka has acknowledged every record. When Kafka is unreachable, slow, or
  * the bytes waiting for it exceed the bound, the answer is "unavailable, retry" at once, so memory
  * stays bounded and a retrying client loses nothing.
@@ -42,8 +42,13 @@ final class SpanIngest {
     this.metrics = metrics;
   }
 
-  /** Never completes exceptionally: every failure becomes {@link IngestResult.Unavailable}. */
-  CompletableFuture<IngestResult> ingest(ExportTraceServiceRequest request, int requestBytes, Transport transport) {
+  /**
+   * Takes an encoded ExportTraceServiceRequest ({@code requestBytes}: the size of the body as received).
+   * Throws at once when it does not decode; otherwise the future never completes exceptionally: every
+   * failure becomes {@link IngestResult.Unavailable}.
+   */
+  CompletableFuture<IngestResult> ingest(byte[] request, int requestBytes, Transport transport)
+      throws OtlpDecodeException {
     SplitResult split = splitter.split(request);
     metrics.spansReceived(transport, split.acceptedSpans() + split.rejectedSpans());
     split.rejected().forEach((reason, count) -> metrics.spansRejected(transport, reason, count));
@@ -69,7 +74,7 @@ final class SpanIngest {
             return new IngestResult.Unavailable(describe(error));
           }
           metrics.spansAccepted(transport, split.acceptedSpans());
-          forwarder.offer(splitter.retainAccepted(request, split), split.acceptedSpans());
+          forwarder.offer(split.rejectedSpans() == 0 ? request : split.acceptedRequest(), split.acceptedSpans());
           return new IngestResult.Accepted(response, success);
         });
   }

@@ -1,14 +1,19 @@
 package io.tracestream.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.tracestream.span.OtlpDecodeException;
 import io.tracestream.span.TraceKeyedProducer;
 import io.tracestream.span.TraceSplitter;
 import io.tracestream.testkit.SpanGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,7 +36,7 @@ class SpanIngestTest {
 
   @Test
   void answersOnlyAfterKafkaAcknowledgedEveryRecord() {
-    CompletableFuture<IngestResult> result = ingest.ingest(request, 500, Transport.GRPC);
+    CompletableFuture<IngestResult> result = ingest(ingest, request, 500, Transport.GRPC);
 
     assertThat(kafka.history()).hasSize(3);
     kafka.completeNext();
@@ -46,7 +51,7 @@ class SpanIngestTest {
 
   @Test
   void aFailedRecordMakesTheRequestUnavailableAndNothingIsForwarded() {
-    CompletableFuture<IngestResult> result = ingest.ingest(request, 500, Transport.HTTP);
+    CompletableFuture<IngestResult> result = ingest(ingest, request, 500, Transport.HTTP);
 
     kafka.completeNext();
     kafka.errorNext(new NetworkException("broker gone"));
@@ -61,7 +66,7 @@ class SpanIngestTest {
   void refusesAtOnceWithoutProducingWhileKafkaIsUnreachable() {
     reachable.set(false);
 
-    IngestResult result = ingest.ingest(request, 500, Transport.GRPC).join();
+    IngestResult result = ingest(ingest, request, 500, Transport.GRPC).join();
 
     assertThat(result).isInstanceOfSatisfying(IngestResult.Unavailable.class,
         u -> assertThat(u.message()).contains("Kafka is not reachable"));
@@ -70,16 +75,16 @@ class SpanIngestTest {
 
   @Test
   void refusesWhenTheBytesWaitingForKafkaWouldPassTheBoundAndAcceptsOnceTheyAreAcknowledged() {
-    CompletableFuture<IngestResult> first = ingest.ingest(request, 6_000, Transport.GRPC);
+    CompletableFuture<IngestResult> first = ingest(ingest, request, 6_000, Transport.GRPC);
 
-    IngestResult second = ingest.ingest(request, 6_000, Transport.GRPC).join();
+    IngestResult second = ingest(ingest, request, 6_000, Transport.GRPC).join();
     assertThat(second).isInstanceOf(IngestResult.Unavailable.class);
 
     while (kafka.completeNext()) {
       // acknowledge the first request's records
     }
     assertThat(first.join()).isInstanceOf(IngestResult.Accepted.class);
-    CompletableFuture<IngestResult> third = ingest.ingest(request, 6_000, Transport.GRPC);
+    CompletableFuture<IngestResult> third = ingest(ingest, request, 6_000, Transport.GRPC);
     while (kafka.completeNext()) {
       // acknowledge the third request's records
     }
@@ -88,7 +93,7 @@ class SpanIngestTest {
 
   @Test
   void aRequestLargerThanTheBoundIsStillTakenWhenNothingElseWaits() {
-    CompletableFuture<IngestResult> result = ingest.ingest(request, 50_000, Transport.GRPC);
+    CompletableFuture<IngestResult> result = ingest(ingest, request, 50_000, Transport.GRPC);
     while (kafka.completeNext()) {
       // acknowledge
     }
@@ -103,7 +108,7 @@ class SpanIngestTest {
             .addSpans(valid.toBuilder().setTraceId(ByteString.copyFrom(new byte[16])))))
         .build();
 
-    CompletableFuture<IngestResult> result = ingest.ingest(withBad, 500, Transport.HTTP);
+    CompletableFuture<IngestResult> result = ingest(ingest, withBad, 500, Transport.HTTP);
     while (kafka.completeNext()) {
       // acknowledge
     }
@@ -113,7 +118,8 @@ class SpanIngestTest {
       assertThat(a.response().getPartialSuccess().getRejectedSpans()).isEqualTo(1);
     });
     assertThat(metrics.get("rejected.invalid_trace_id")).isEqualTo(1);
-    assertThat(forwarded).containsExactly(request);
+    assertThat(forwarded).singleElement().satisfies(
+        sent -> assertThat(spans(sent)).containsExactlyInAnyOrderElementsOf(spans(request)));
   }
 
   @Test
@@ -121,17 +127,45 @@ class SpanIngestTest {
     SpanIngest impatient = new SpanIngest(new TraceSplitter(1 << 20), new TraceKeyedProducer(kafka, "spans"),
         reachable::get, 10_000, Duration.ofMillis(1), forwarder(), metrics);
 
-    IngestResult result = impatient.ingest(request, 500, Transport.GRPC).join();
+    IngestResult result = ingest(impatient, request, 500, Transport.GRPC).join();
 
     assertThat(result).isInstanceOfSatisfying(IngestResult.Unavailable.class,
         u -> assertThat(u.message()).contains("did not acknowledge within 1 ms"));
   }
 
+  @Test
+  void anUndecodableBodyIsRefusedBeforeAnythingIsProduced() {
+    byte[] truncated = Arrays.copyOf(request.toByteArray(), 30);
+
+    assertThatThrownBy(() -> ingest.ingest(truncated, truncated.length, Transport.GRPC))
+        .isInstanceOf(OtlpDecodeException.class);
+    assertThat(kafka.history()).isEmpty();
+    assertThat(forwarded).isEmpty();
+  }
+
+  private static CompletableFuture<IngestResult> ingest(SpanIngest ingest, ExportTraceServiceRequest request,
+      int requestBytes, Transport transport) {
+    try {
+      return ingest.ingest(request.toByteArray(), requestBytes, transport);
+    } catch (OtlpDecodeException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static List<Span> spans(ExportTraceServiceRequest request) {
+    return request.getResourceSpansList().stream().flatMap(rs -> rs.getScopeSpansList().stream())
+        .flatMap(ss -> ss.getSpansList().stream()).toList();
+  }
+
   private Forwarder forwarder() {
     return new Forwarder() {
       @Override
-      public void offer(ExportTraceServiceRequest request, int spans) {
-        forwarded.add(request);
+      public void offer(byte[] request, int spans) {
+        try {
+          forwarded.add(ExportTraceServiceRequest.parseFrom(request));
+        } catch (InvalidProtocolBufferException e) {
+          throw new AssertionError(e);
+        }
       }
 
       @Override

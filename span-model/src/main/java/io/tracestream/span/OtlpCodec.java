@@ -35,8 +35,13 @@ public final class OtlpCodec {
     try {
       return ExportTraceServiceRequest.parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
-      throw new OtlpDecodeException("invalid OTLP protobuf: " + e.getMessage(), e);
+      throw invalidProtobuf(e);
     }
+  }
+
+  /** The 400 answer to a body that is not an ExportTraceServiceRequest, whoever found out. */
+  static OtlpDecodeException invalidProtobuf(IOException e) {
+    return new OtlpDecodeException("invalid OTLP protobuf: " + e.getMessage(), e);
   }
 
   public static ExportTraceServiceRequest decodeJson(byte[] body) throws OtlpDecodeException {

@@ -1,5 +1,6 @@
 package io.tracestream.span;
 
+import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.trace.v1.Span;
 
 /** Why the bridge refuses one span while accepting the rest of its request (OTLP partial success). */
@@ -26,13 +27,18 @@ public enum RejectReason {
 
   /** The id checks every span must pass; null when the span is valid. */
   public static RejectReason checkIds(Span span) {
-    if (!TraceIds.isValid(span.getTraceId(), TraceIds.TRACE_ID_BYTES)) {
+    return checkIds(span.getTraceId(), span.getSpanId(), span.getParentSpanId());
+  }
+
+  /** The same checks on the ids as read from the wire (an absent id is empty). */
+  static RejectReason checkIds(ByteString traceId, ByteString spanId, ByteString parentSpanId) {
+    if (!TraceIds.isValid(traceId, TraceIds.TRACE_ID_BYTES)) {
       return INVALID_TRACE_ID;
     }
-    if (!TraceIds.isValid(span.getSpanId(), TraceIds.SPAN_ID_BYTES)) {
+    if (!TraceIds.isValid(spanId, TraceIds.SPAN_ID_BYTES)) {
       return INVALID_SPAN_ID;
     }
-    if (!span.getParentSpanId().isEmpty() && !TraceIds.isValid(span.getParentSpanId(), TraceIds.SPAN_ID_BYTES)) {
+    if (!parentSpanId.isEmpty() && !TraceIds.isValid(parentSpanId, TraceIds.SPAN_ID_BYTES)) {
       return INVALID_PARENT_SPAN_ID;
     }
     return null;

@@ -1,5 +1,6 @@
 package io.tracestream.span;
 
+import java.io.ByteArrayOutputStream;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,16 @@ public record SplitResult(List<TraceRecord> records, int acceptedSpans, Map<Reje
   public SplitResult {
     records = List.copyOf(records);
     rejected = rejected.isEmpty() ? Map.of() : new EnumMap<>(rejected);
+  }
+
+  /**
+   * Every accepted span as one encoded ExportTraceServiceRequest: the records' values one after the
+   * other, which protobuf reads as one message holding the resource_spans of them all.
+   */
+  public byte[] acceptedRequest() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(records.stream().mapToInt(r -> r.value().length).sum());
+    records.forEach(record -> out.writeBytes(record.value()));
+    return out.toByteArray();
   }
 
   public int rejectedSpans() {

@@ -1,12 +1,18 @@
 package io.tracestream.span;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -17,10 +23,32 @@ import java.util.Map;
  * exporter does with {@code partition_traces_by_id}: each record holds one trace's spans with their
  * resource and scope. A trace larger than {@code maxRecordBytes} becomes several records with the same
  * key. Spans with invalid ids are counted by reason and left out; the rest go on.
+ *
+ * <p>The split reads the encoded request and copies each span's bytes into its trace's record; it
+ * decodes only the span ids and checks everything else as {@code parseFrom} would ({@link WireCheck}),
+ * so it refuses exactly the bodies that do not decode. A record holds, per resource and scope, their
+ * fields as received (resource and schema_url; scope and schema_url; unknown fields left out), the
+ * resource or scope written empty when absent, as a decoded and rebuilt record would have them.
  */
 public final class TraceSplitter {
   /** Upper bound of a field's tag plus its length prefix (1-byte tag, 5-byte varint). */
   private static final int FIELD_OVERHEAD = 6;
+
+  private static final WireCheck REQUEST = WireCheck.of(ExportTraceServiceRequest.getDescriptor());
+  private static final WireCheck RESOURCE_SPANS = WireCheck.of(ResourceSpans.getDescriptor());
+  private static final WireCheck SCOPE_SPANS = WireCheck.of(ScopeSpans.getDescriptor());
+  private static final WireCheck SPAN = WireCheck.of(Span.getDescriptor());
+
+  private static final int RESOURCE_SPANS_TAG = lengthDelimited(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER);
+  private static final int RESOURCE_TAG = lengthDelimited(ResourceSpans.RESOURCE_FIELD_NUMBER);
+  private static final int SCOPE_SPANS_TAG = lengthDelimited(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER);
+  private static final int RESOURCE_SCHEMA_URL_TAG = lengthDelimited(ResourceSpans.SCHEMA_URL_FIELD_NUMBER);
+  private static final int SCOPE_TAG = lengthDelimited(ScopeSpans.SCOPE_FIELD_NUMBER);
+  private static final int SPANS_TAG = lengthDelimited(ScopeSpans.SPANS_FIELD_NUMBER);
+  private static final int SCOPE_SCHEMA_URL_TAG = lengthDelimited(ScopeSpans.SCHEMA_URL_FIELD_NUMBER);
+  private static final int TRACE_ID_TAG = lengthDelimited(Span.TRACE_ID_FIELD_NUMBER);
+  private static final int SPAN_ID_TAG = lengthDelimited(Span.SPAN_ID_FIELD_NUMBER);
+  private static final int PARENT_SPAN_ID_TAG = lengthDelimited(Span.PARENT_SPAN_ID_FIELD_NUMBER);
 
   private final int maxRecordBytes;
 
@@ -31,101 +59,255 @@ public final class TraceSplitter {
     this.maxRecordBytes = maxRecordBytes;
   }
 
+  /** Splits an encoded ExportTraceServiceRequest; fails as {@link OtlpCodec#decodeProtobuf} would fail on it. */
+  public SplitResult split(byte[] request) throws OtlpDecodeException {
+    Split split = new Split(request);
+    try {
+      CodedInputStream in = CodedInputStream.newInstance(request);
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == RESOURCE_SPANS_TAG) {
+          split.resourceSpans(in);
+        } else {
+          REQUEST.field(in, request, tag, 0);
+        }
+      }
+    } catch (IOException e) {
+      throw OtlpCodec.invalidProtobuf(e);
+    }
+    return split.result();
+  }
+
+  /** Splits a request decoded already (OTLP/JSON, replay): encoded once, then split as received bytes. */
   public SplitResult split(ExportTraceServiceRequest request) {
-    Map<ByteString, TraceBuffer> traces = new HashMap<>();
-    List<TraceBuffer> order = new ArrayList<>();
-    List<TraceRecord> records = new ArrayList<>();
-    Map<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
-    int accepted = 0;
-    for (ResourceSpans rs : request.getResourceSpansList()) {
-      int rsHeader = -1;
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        int ssHeader = -1;
-        for (Span span : ss.getSpansList()) {
-          RejectReason reason = RejectReason.checkIds(span);
-          if (reason != null) {
-            rejected.merge(reason, 1, Integer::sum);
-            continue;
+    try {
+      return split(request.toByteArray());
+    } catch (OtlpDecodeException e) { // only a request built deeper than protobuf's recursion limit
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private static int lengthDelimited(int fieldNumber) {
+    return WireCheck.tag(fieldNumber, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+  }
+
+  /** Bytes of a length-delimited field with a 1-byte tag (field numbers up to 15). */
+  private static int fieldSize(int contentBytes) {
+    return 1 + CodedOutputStream.computeUInt32SizeNoTag(contentBytes) + contentBytes;
+  }
+
+  /** The state of one {@link #split}. */
+  private final class Split {
+    final byte[] body;
+    final Map<ByteString, TraceBuffer> traces = new HashMap<>();
+    final List<TraceBuffer> order = new ArrayList<>();
+    final List<TraceRecord> records = new ArrayList<>();
+    final Map<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
+    int accepted;
+
+    Split(byte[] body) {
+      this.body = body;
+    }
+
+    /**
+     * Reads one ResourceSpans (nested in the root: depth 0) and places its spans, once its header is
+     * known: the wire may hold the schema_url after the spans.
+     */
+    void resourceSpans(CodedInputStream in) throws IOException {
+      int limit = WireCheck.enter(in, 0);
+      Header header = new Header(RESOURCE_TAG);
+      List<PendingScope> scopes = new ArrayList<>();
+      while (true) {
+        int at = in.getTotalBytesRead();
+        int tag = in.readTag();
+        if (tag == 0) {
+          break;
+        }
+        if (tag == SCOPE_SPANS_TAG) {
+          scopes.add(scopeSpans(in));
+        } else {
+          RESOURCE_SPANS.field(in, body, tag, 1);
+          if (tag == RESOURCE_TAG || tag == RESOURCE_SCHEMA_URL_TAG) {
+            header.add(tag, body, at, in.getTotalBytesRead());
           }
-          if (rsHeader < 0) {
-            rsHeader = headerSize(rs);
-          }
-          if (ssHeader < 0) {
-            ssHeader = headerSize(ss);
-          }
-          int spanBytes = span.getSerializedSize() + FIELD_OVERHEAD;
-          if (spanBytes + rsHeader + ssHeader > maxRecordBytes) {
-            rejected.merge(RejectReason.SPAN_TOO_LARGE, 1, Integer::sum);
-            continue;
-          }
-          TraceBuffer trace = traces.get(span.getTraceId());
-          if (trace == null) {
-            trace = new TraceBuffer(TraceIds.toHex(span.getTraceId()));
-            traces.put(span.getTraceId(), trace);
-            order.add(trace);
-          }
-          if (trace.growth(rs, ss, spanBytes, rsHeader, ssHeader) + trace.bytes > maxRecordBytes) {
-            records.add(trace.flush());
-          }
-          trace.add(rs, ss, span, trace.growth(rs, ss, spanBytes, rsHeader, ssHeader));
-          accepted++;
+        }
+      }
+      in.popLimit(limit);
+      byte[] resource = header.toByteArray();
+      for (PendingScope scope : scopes) {
+        for (PendingSpan span : scope.spans()) {
+          place(resource, scope.header(), span);
         }
       }
     }
-    for (TraceBuffer trace : order) {
-      records.add(trace.flush());
+
+    private PendingScope scopeSpans(CodedInputStream in) throws IOException {
+      int limit = WireCheck.enter(in, 1);
+      Header header = new Header(SCOPE_TAG);
+      List<PendingSpan> spans = new ArrayList<>();
+      while (true) {
+        int at = in.getTotalBytesRead();
+        int tag = in.readTag();
+        if (tag == 0) {
+          break;
+        }
+        if (tag == SPANS_TAG) {
+          PendingSpan span = span(in);
+          if (span != null) {
+            spans.add(span);
+          }
+        } else {
+          SCOPE_SPANS.field(in, body, tag, 2);
+          if (tag == SCOPE_TAG || tag == SCOPE_SCHEMA_URL_TAG) {
+            header.add(tag, body, at, in.getTotalBytesRead());
+          }
+        }
+      }
+      in.popLimit(limit);
+      return new PendingScope(header.toByteArray(), spans);
     }
-    return new SplitResult(records, accepted, rejected);
+
+    /** Reads one span; counts it and returns null when its ids are invalid. */
+    private PendingSpan span(CodedInputStream in) throws IOException {
+      int limit = WireCheck.enter(in, 2);
+      int start = in.getTotalBytesRead();
+      ByteString traceId = ByteString.EMPTY;
+      ByteString spanId = ByteString.EMPTY;
+      ByteString parentSpanId = ByteString.EMPTY;
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == TRACE_ID_TAG) { // the last one counts, as in parseFrom
+          traceId = bytes(in);
+        } else if (tag == SPAN_ID_TAG) {
+          spanId = bytes(in);
+        } else if (tag == PARENT_SPAN_ID_TAG) {
+          parentSpanId = bytes(in);
+        } else {
+          SPAN.field(in, body, tag, 3);
+        }
+      }
+      int length = in.getTotalBytesRead() - start;
+      in.popLimit(limit);
+      RejectReason reason = RejectReason.checkIds(traceId, spanId, parentSpanId);
+      if (reason != null) {
+        rejected.merge(reason, 1, Integer::sum);
+        return null;
+      }
+      return new PendingSpan(traceId, start, length);
+    }
+
+    /** A bytes field's value, as a view of the body. */
+    private ByteString bytes(CodedInputStream in) throws IOException {
+      int length = in.readRawVarint32();
+      int at = in.getTotalBytesRead();
+      in.skipRawBytes(length);
+      return UnsafeByteOperations.unsafeWrap(body, at, length);
+    }
+
+    private void place(byte[] resource, byte[] scope, PendingSpan span) {
+      int spanBytes = fieldSize(span.length());
+      if (spanBytes + FIELD_OVERHEAD + resource.length + FIELD_OVERHEAD + scope.length > maxRecordBytes) {
+        rejected.merge(RejectReason.SPAN_TOO_LARGE, 1, Integer::sum);
+        return;
+      }
+      TraceBuffer trace = traces.get(span.traceId());
+      if (trace == null) {
+        trace = new TraceBuffer(TraceIds.toHex(span.traceId()));
+        traces.put(span.traceId(), trace);
+        order.add(trace);
+      }
+      if (trace.growth(resource, scope, spanBytes) + trace.bytes > maxRecordBytes) {
+        records.add(trace.flush(body));
+      }
+      trace.add(resource, scope, span, trace.growth(resource, scope, spanBytes));
+      accepted++;
+    }
+
+    SplitResult result() {
+      for (TraceBuffer trace : order) {
+        records.add(trace.flush(body));
+      }
+      return new SplitResult(records, accepted, rejected);
+    }
   }
+
+  /** A valid span read from the body: where its encoded bytes are, and its trace. */
+  private record PendingSpan(ByteString traceId, int start, int length) {}
+
+  /** The spans of one ScopeSpans, held until the header of their ResourceSpans is known. */
+  private record PendingScope(byte[] header, List<PendingSpan> spans) {}
 
   /**
-   * The request without the spans {@link #split} would refuse, for the optional forward to Jaeger.
-   * Returns the request itself when nothing is refused.
+   * The fields a record repeats for a ResourceSpans or ScopeSpans: the resource or scope and the
+   * schema_url, as received, in their order.
    */
-  public ExportTraceServiceRequest retainAccepted(ExportTraceServiceRequest request, SplitResult split) {
-    if (split.rejected().isEmpty()) {
-      return request;
+  private static final class Header {
+    private final int messageTag;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+    private boolean hasMessage;
+
+    Header(int messageTag) {
+      this.messageTag = messageTag;
     }
-    ExportTraceServiceRequest.Builder out = ExportTraceServiceRequest.newBuilder();
-    for (ResourceSpans rs : request.getResourceSpansList()) {
-      ResourceSpans.Builder rsb = rs.toBuilder().clearScopeSpans();
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        ScopeSpans.Builder ssb = ss.toBuilder().clearSpans();
-        int limit = maxRecordBytes - headerSize(rs) - headerSize(ss) - FIELD_OVERHEAD;
-        for (Span span : ss.getSpansList()) {
-          if (RejectReason.checkIds(span) == null && span.getSerializedSize() <= limit) {
-            ssb.addSpans(span);
-          }
-        }
-        if (ssb.getSpansCount() > 0) {
-          rsb.addScopeSpans(ssb);
-        }
-      }
-      if (rsb.getScopeSpansCount() > 0) {
-        out.addResourceSpans(rsb);
-      }
+
+    void add(int tag, byte[] body, int from, int to) {
+      hasMessage |= tag == messageTag;
+      bytes.write(body, from, to - from);
     }
-    return out.build();
+
+    byte[] toByteArray() {
+      if (!hasMessage) {
+        bytes.write(messageTag);
+        bytes.write(0);
+      }
+      return bytes.toByteArray();
+    }
   }
 
-  private static int headerSize(ResourceSpans rs) {
-    return FIELD_OVERHEAD + CodedOutputStream.computeMessageSize(1, rs.getResource())
-        + CodedOutputStream.computeStringSize(3, rs.getSchemaUrl());
+  /** One ResourceSpans of a record: its header and its ScopeSpans. */
+  private static final class ResourceGroup {
+    final byte[] header;
+    final List<ScopeGroup> scopes = new ArrayList<>(2);
+
+    ResourceGroup(byte[] header) {
+      this.header = header;
+    }
+
+    int size() {
+      int size = header.length;
+      for (ScopeGroup scope : scopes) {
+        size += fieldSize(scope.size);
+      }
+      return size;
+    }
   }
 
-  private static int headerSize(ScopeSpans ss) {
-    return FIELD_OVERHEAD + CodedOutputStream.computeMessageSize(1, ss.getScope())
-        + CodedOutputStream.computeStringSize(3, ss.getSchemaUrl());
+  /** One ScopeSpans of a record: its header and its spans, as (start, length) pairs in the body. */
+  private static final class ScopeGroup {
+    final byte[] header;
+    int[] spans = new int[16];
+    int ints;
+    int size;
+
+    ScopeGroup(byte[] header) {
+      this.header = header;
+      this.size = header.length;
+    }
+
+    void add(int start, int length) {
+      if (ints == spans.length) {
+        spans = Arrays.copyOf(spans, 2 * ints);
+      }
+      spans[ints++] = start;
+      spans[ints++] = length;
+      size += fieldSize(length);
+    }
   }
 
   /** The spans of one trace gathered so far, grouped under their resource and scope as received. */
   private static final class TraceBuffer {
     final String key;
-    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-    ResourceSpans currentRs;
-    ResourceSpans.Builder rsBuilder;
-    ScopeSpans currentSs;
-    ScopeSpans.Builder ssBuilder;
+    final List<ResourceGroup> resources = new ArrayList<>(2);
+    byte[] currentResource;
+    byte[] currentScope;
     int bytes;
     int spans;
 
@@ -134,53 +316,63 @@ public final class TraceSplitter {
     }
 
     /** Upper bound of the bytes that adding this span adds, including new resource or scope headers. */
-    int growth(ResourceSpans rs, ScopeSpans ss, int spanBytes, int rsHeader, int ssHeader) {
-      if (rs != currentRs) {
-        return spanBytes + rsHeader + ssHeader;
+    int growth(byte[] resource, byte[] scope, int spanBytes) {
+      if (resource != currentResource) {
+        return spanBytes + FIELD_OVERHEAD + resource.length + FIELD_OVERHEAD + scope.length;
       }
-      return ss != currentSs ? spanBytes + ssHeader : spanBytes;
+      return scope != currentScope ? spanBytes + FIELD_OVERHEAD + scope.length : spanBytes;
     }
 
-    void add(ResourceSpans rs, ScopeSpans ss, Span span, int growth) {
-      if (rs != currentRs) {
-        closeResource();
-        currentRs = rs;
-        rsBuilder = ResourceSpans.newBuilder().setResource(rs.getResource()).setSchemaUrl(rs.getSchemaUrl());
+    void add(byte[] resource, byte[] scope, PendingSpan span, int growth) {
+      if (resource != currentResource) {
+        resources.add(new ResourceGroup(resource));
+        currentResource = resource;
+        currentScope = null;
       }
-      if (ss != currentSs) {
-        closeScope();
-        currentSs = ss;
-        ssBuilder = ScopeSpans.newBuilder().setScope(ss.getScope()).setSchemaUrl(ss.getSchemaUrl());
+      List<ScopeGroup> scopes = resources.get(resources.size() - 1).scopes;
+      if (scope != currentScope) {
+        scopes.add(new ScopeGroup(scope));
+        currentScope = scope;
       }
-      ssBuilder.addSpans(span);
+      scopes.get(scopes.size() - 1).add(span.start(), span.length());
       bytes += growth;
       spans++;
     }
 
-    TraceRecord flush() {
-      closeResource();
-      TraceRecord record = new TraceRecord(key, request.build().toByteArray(), spans);
-      request = ExportTraceServiceRequest.newBuilder();
+    TraceRecord flush(byte[] body) {
+      int total = 0;
+      for (ResourceGroup resource : resources) {
+        total += fieldSize(resource.size());
+      }
+      byte[] value = new byte[total];
+      CodedOutputStream out = CodedOutputStream.newInstance(value);
+      try {
+        for (ResourceGroup resource : resources) {
+          out.writeTag(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+          out.writeUInt32NoTag(resource.size());
+          out.writeRawBytes(resource.header);
+          for (ScopeGroup scope : resource.scopes) {
+            out.writeTag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt32NoTag(scope.size);
+            out.writeRawBytes(scope.header);
+            for (int i = 0; i < scope.ints; i += 2) {
+              out.writeTag(ScopeSpans.SPANS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+              out.writeUInt32NoTag(scope.spans[i + 1]);
+              out.writeRawBytes(body, scope.spans[i], scope.spans[i + 1]);
+            }
+          }
+        }
+        out.checkNoSpaceLeft();
+      } catch (IOException e) {
+        throw new IllegalStateException("record of trace " + key + " is not the size computed", e);
+      }
+      TraceRecord record = new TraceRecord(key, value, spans);
+      resources.clear();
+      currentResource = null;
+      currentScope = null;
       bytes = 0;
       spans = 0;
       return record;
-    }
-
-    private void closeScope() {
-      if (ssBuilder != null) {
-        rsBuilder.addScopeSpans(ssBuilder);
-        ssBuilder = null;
-        currentSs = null;
-      }
-    }
-
-    private void closeResource() {
-      closeScope();
-      if (rsBuilder != null) {
-        request.addResourceSpans(rsBuilder);
-        rsBuilder = null;
-        currentRs = null;
-      }
     }
   }
 }

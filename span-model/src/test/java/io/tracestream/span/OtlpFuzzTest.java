@@ -1,6 +1,7 @@
 package io.tracestream.span;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -17,8 +18,9 @@ import java.util.List;
  * and adds any input that fails to that directory (see docs/RELIABILITY.md).
  *
  * <p>The invariants: the decoders fail only with {@link OtlpDecodeException} (never an NPE, a stack or
- * heap overflow, or another unchecked exception), and the splitter puts every valid span into exactly
- * one record keyed by its trace id.
+ * heap overflow, or another unchecked exception), and the splitter, which reads the encoded body
+ * itself, refuses exactly the bodies that do not decode and puts every valid span into exactly one
+ * record keyed by its trace id.
  */
 class OtlpFuzzTest {
   private static final TraceSplitter SPLITTER = new TraceSplitter(4096);
@@ -47,9 +49,11 @@ class OtlpFuzzTest {
     try {
       request = OtlpCodec.decodeProtobuf(body);
     } catch (OtlpDecodeException undecodable) {
+      assertThatThrownBy(() -> SPLITTER.split(body)).as("split of an undecodable body")
+          .isInstanceOf(OtlpDecodeException.class);
       return;
     }
-    SplitResult split = SPLITTER.split(request);
+    SplitResult split = SPLITTER.split(body);
 
     List<Span> valid = new ArrayList<>();
     int total = 0;

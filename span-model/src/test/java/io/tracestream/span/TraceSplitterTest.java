@@ -15,6 +15,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -213,14 +214,7 @@ class TraceSplitterTest {
   }
 
   @Test
-  void retainAcceptedReturnsTheSameRequestWhenNothingIsRejected() {
-    SplitResult result = splitter.split(mixed);
-
-    assertThat(splitter.retainAccepted(mixed, result)).isSameAs(mixed);
-  }
-
-  @Test
-  void retainAcceptedDropsExactlyTheRejectedSpans() {
+  void acceptedRequestHoldsExactlyTheAcceptedSpans() throws Exception {
     Span badTraceId = span(2, 2).toBuilder().setTraceId(ByteString.copyFrom(new byte[16])).build();
     Span badParent = span(1, 4).toBuilder().setParentSpanId(ByteString.copyFrom(new byte[3])).build();
     Span tooLarge = withPayload(span(3, 6), LIMIT);
@@ -232,11 +226,53 @@ class TraceSplitterTest {
             scope("grpc-server", span(2, 5), tooLarge)));
 
     SplitResult result = splitter.split(request);
-    ExportTraceServiceRequest retained = splitter.retainAccepted(request, result);
+    ExportTraceServiceRequest accepted = ExportTraceServiceRequest.parseFrom(result.acceptedRequest());
 
-    assertThat(retained).isEqualTo(filter(request,
-        span -> span != badTraceId && span != badParent && span != tooLarge));
-    assertThat(spanNames(retained)).hasSize(result.acceptedSpans());
+    assertThat(spanNames(accepted)).containsExactlyInAnyOrder("span-1", "span-3", "span-5");
+    assertThat(spanNames(accepted)).hasSize(result.acceptedSpans());
+  }
+
+  @Test
+  void splitsTheEncodedRequestAsTheDecodedOne() throws Exception {
+    SplitResult fromBytes = splitter.split(mixed.toByteArray());
+
+    assertThat(fromBytes.records()).extracting(TraceRecord::traceId)
+        .containsExactlyElementsOf(splitter.split(mixed).records().stream().map(TraceRecord::traceId).toList());
+    assertThat(parse(fromBytes.records().get(0))).isEqualTo(filter(mixed, span -> span.getTraceId().equals(traceId(1))));
+  }
+
+  @Test
+  void aBodyThatIsNotProtobufIsRefusedAsUndecodable() {
+    byte[] truncated = java.util.Arrays.copyOf(mixed.toByteArray(), 40);
+
+    assertThatThrownBy(() -> splitter.split(truncated))
+        .isInstanceOf(OtlpDecodeException.class)
+        .hasMessageStartingWith("invalid OTLP protobuf");
+  }
+
+  @Test
+  void invalidUtf8InAStringOfASpanRefusesTheWholeRequestAsADecodeWould() {
+    Span span = span(1, 1).toBuilder().setStatus(Status.newBuilder().setMessage("ok")).build();
+    byte[] body = request(resource("checkout", scope("http-server", span))).toByteArray();
+    int at = indexOf(body, "ok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    body[at] = (byte) 0xff;
+
+    assertThatThrownBy(() -> splitter.split(body))
+        .isInstanceOf(OtlpDecodeException.class)
+        .hasMessageContaining("UTF-8");
+    assertThatThrownBy(() -> OtlpCodec.decodeProtobuf(body)).isInstanceOf(OtlpDecodeException.class);
+  }
+
+  @Test
+  void recordGetsAnEmptyResourceAndScopeWhenTheRequestHasNone() throws Exception {
+    ExportTraceServiceRequest bare = ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span(1, 1))))
+        .build();
+
+    ExportTraceServiceRequest record = parse(splitter.split(bare).records().get(0));
+
+    assertThat(record.getResourceSpans(0).hasResource()).isTrue();
+    assertThat(record.getResourceSpans(0).getScopeSpans(0).hasScope()).isTrue();
   }
 
   @Test
@@ -349,6 +385,15 @@ class TraceSplitterTest {
         .flatMap(ss -> ss.getSpansList().stream())
         .map(Span::getName)
         .toList();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("not found");
   }
 
   private static ExportTraceServiceRequest parse(TraceRecord record) {
