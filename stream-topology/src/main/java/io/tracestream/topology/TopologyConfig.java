@@ -59,7 +59,7 @@ public record TopologyConfig(
       new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),
       new ConfigKey("topology.max.future.skew", "1m", "a span ending later than wall-clock time plus this is taken as ending then"),
       new ConfigKey("topology.idle.close", "1m", "after this much wall-clock time without spans, event time advances with the wall clock so the last windows close"),
-      new ConfigKey("topology.preaggregate.interval", "1s", "span samples are summed per series and window in the input tasks for this long (wall clock) before they go to the window tasks: one record per series instead of one per span; adds at most this to a result's delay; 0s sends every span on alone"),
+      new ConfigKey("topology.preaggregate.interval", "1s, or a quarter of topology.window if that is shorter", "span samples are summed per series and window in the input tasks for this long (wall clock) before they go to the window tasks: one record per series instead of one per span; adds at most this to a result's delay; 0s sends every span on alone"),
       new ConfigKey("topology.max.operations.per.service", "1000", "distinct span names per service; more are folded into span_name=\"__overflow__\""),
       new ConfigKey("topology.bind", "127.0.0.1", "address the admin port binds to"),
       new ConfigKey("topology.admin.port", "9465", "/metrics, /health/live, /health/ready and the query API /api/..."),
@@ -82,7 +82,7 @@ public record TopologyConfig(
     }
     boolean preaggregateOff = settings.optional("topology.preaggregate.interval").filter(v -> v.matches("0+(ms|s)?")).isPresent();
     Duration preaggregate = preaggregateOff ? Duration.ZERO
-        : settings.duration("topology.preaggregate.interval", Duration.ofSeconds(1));
+        : settings.duration("topology.preaggregate.interval", min(Duration.ofSeconds(1), window.dividedBy(4)));
     if (preaggregate.compareTo(window) >= 0) {
       throw new ConfigException("topology.preaggregate.interval", "must be shorter than topology.window (" + window
           + "), got " + preaggregate);
@@ -137,5 +137,9 @@ public record TopologyConfig(
             .map(ca -> Pem.certificates("topology.admin.tls.peer.ca", Path.of(ca)))
             .orElse(tls.clientCa().orElse(tls.chain())))
             .orElse(List.of()));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 }

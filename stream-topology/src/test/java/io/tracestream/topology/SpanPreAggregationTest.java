@@ -78,6 +78,13 @@ class SpanPreAggregationTest {
   }
 
   @Test
+  void theDefaultIntervalIsAQuarterOfAWindowShorterThanFourSeconds() {
+    assertThat(TopologyConfig.from(Settings.of(Map.of("topology.window", "1s"))).preaggregateInterval())
+        .isEqualTo(Duration.ofMillis(250));
+    assertThat(TopologyConfig.from(Settings.of(Map.of())).preaggregateInterval()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
   void theIntervalMustBeShorterThanTheWindow() {
     assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.window", "10s",
         "topology.preaggregate.interval", "10s"))))
