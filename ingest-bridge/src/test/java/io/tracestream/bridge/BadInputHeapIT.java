@@ -1,5 +1,9 @@
 package io.tracestream.bridge;
 
+import static io.tracestream.bridge.BadBodies.attribute;
+import static io.tracestream.bridge.BadBodies.gzip;
+import static io.tracestream.bridge.BadBodies.nested;
+import static io.tracestream.bridge.BadBodies.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -11,7 +15,6 @@ import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -20,7 +23,6 @@ import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
 import io.tracestream.testkit.ReliabilityReport;
 import io.tracestream.testkit.SpanGenerator;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +44,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -414,34 +415,7 @@ class BadInputHeapIT {
         + spanFields + "}]}]}]}").getBytes(StandardCharsets.UTF_8);
   }
 
-  private static KeyValue attribute(String key, AnyValue value) {
-    return KeyValue.newBuilder().setKey(key).setValue(value).build();
-  }
 
-  /** An array inside an array ... {@code depth} times, around a string. */
-  private static AnyValue nested(int depth) {
-    AnyValue value = AnyValue.newBuilder().setStringValue("leaf").build();
-    for (int i = 0; i < depth; i++) {
-      value = AnyValue.newBuilder().setArrayValue(ArrayValue.newBuilder().addValues(value)).build();
-    }
-    return value;
-  }
 
-  private static void replace(byte[] body, byte[] what, byte[] with) {
-    for (int i = 0; i + what.length <= body.length; i++) {
-      if (java.util.Arrays.equals(body, i, i + what.length, what, 0, what.length)) {
-        System.arraycopy(with, 0, body, i, with.length);
-        return;
-      }
-    }
-    throw new IllegalArgumentException("marker not found");
-  }
 
-  private static byte[] gzip(byte[] raw) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(raw);
-    }
-    return out.toByteArray();
-  }
 }

@@ -1,5 +1,8 @@
 package io.tracestream.bridge;
 
+import static io.tracestream.bridge.BadBodies.attribute;
+import static io.tracestream.bridge.BadBodies.nested;
+import static io.tracestream.bridge.BadBodies.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +15,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -252,28 +254,8 @@ class BadInputIT {
         + "\",\"spanId\":\"0000000000000001\"," + spanFields + "}]}]}]}";
   }
 
-  private static KeyValue attribute(String key, AnyValue value) {
-    return KeyValue.newBuilder().setKey(key).setValue(value).build();
-  }
 
-  /** An array inside an array ... {@code depth} times, around a string. */
-  private static AnyValue nested(int depth) {
-    AnyValue value = AnyValue.newBuilder().setStringValue("leaf").build();
-    for (int i = 0; i < depth; i++) {
-      value = AnyValue.newBuilder().setArrayValue(ArrayValue.newBuilder().addValues(value)).build();
-    }
-    return value;
-  }
 
-  private static void replace(byte[] body, byte[] what, byte[] with) {
-    for (int i = 0; i + what.length <= body.length; i++) {
-      if (java.util.Arrays.equals(body, i, i + what.length, what, 0, what.length)) {
-        System.arraycopy(with, 0, body, i, with.length);
-        return;
-      }
-    }
-    throw new IllegalArgumentException("marker not found");
-  }
 
   private static List<Span> spansOf(long trace, int expected) {
     String key = hex(trace);

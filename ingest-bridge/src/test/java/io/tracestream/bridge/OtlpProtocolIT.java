@@ -1,5 +1,6 @@
 package io.tracestream.bridge;
 
+import static io.tracestream.bridge.BadBodies.gzip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,14 +21,12 @@ import io.tracestream.span.TraceIds;
 import io.tracestream.testkit.KafkaBrokerExtension;
 import io.tracestream.testkit.SpanGenerator;
 import io.tracestream.testkit.TopicReader;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -295,11 +294,4 @@ class OtlpProtocolIT {
     return spans;
   }
 
-  private static byte[] gzip(byte[] raw) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(raw);
-    }
-    return out.toByteArray();
-  }
 }
