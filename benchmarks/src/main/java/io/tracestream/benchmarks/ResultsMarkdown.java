@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Writes {@code benchmarks/RESULTS.md} from the last run's files: the machine, its load while the
  * benchmarks ran, the JMH results ({@code results/jmh.json}), the end-to-end report
- * ({@code results/e2e.md}) and the hand-written analysis ({@code results/notes.md}), which is the one
+ * ({@code results/e2e.md}), the open-traces and 10-minute runs ({@code results/e2e-open-traces.md},
+ * {@code results/e2e-10min.md}) and the hand-written analysis ({@code results/notes.md}), which is the one
  * part a run does not regenerate. Arguments: the output file, then the load averages before, after
  * JMH and after the end-to-end run.
  */
@@ -66,6 +67,11 @@ public final class ResultsMarkdown {
     if (Files.exists(open)) {
       md.append("## End to end with every trace held open (heap for 100k open traces)\n\n")
           .append(demote(Files.readString(open))).append('\n');
+    }
+    Path long10 = results.resolve("e2e-10min.md");
+    if (Files.exists(long10)) {
+      md.append("## End to end for 10 minutes at a sustainable rate (heap growth, freshness)\n\n")
+          .append(demote(Files.readString(long10))).append('\n');
     }
     Path jmh = results.resolve("jmh.json");
     if (Files.exists(jmh)) {
