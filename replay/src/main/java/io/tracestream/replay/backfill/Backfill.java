@@ -89,8 +89,8 @@ public final class Backfill implements AutoCloseable {
 
   /**
    * The topology config of backfill {@code name}: the live settings (window, grace, trace idle ...,
-   * so the backfill's windows are the live ones) with its own application id, prefixed topics and
-   * {@code idleClose}.
+   * so the backfill's windows are the live ones) with its own application id, prefixed topics,
+   * {@code idleClose} and no span pre-aggregation.
    */
   public static TopologyConfig config(String name, Settings settings, Duration idleClose) {
     if (name == null || !NAME.matcher(name).matches()) {
@@ -107,6 +107,9 @@ public final class Backfill implements AutoCloseable {
     values.put("topic.trace-metrics", prefix + live.traceMetricsTopic());
     values.put("topic.edges", prefix + live.edgesTopic());
     values.put("topology.idle.close", idleClose.toMillis() + "ms");
+    // Every span's sample goes on alone: pre-aggregating on the wall clock would make which spans of a
+    // fast replay come late depend on timing, and a backfill must give the same windows every run.
+    values.put("topology.preaggregate.interval", "0s");
     values.put("topology.admin.port", "0");
     return TopologyConfig.from(Settings.of(values));
   }
