@@ -110,8 +110,11 @@ class TopologyKillFaultIT {
       int spans = sent.get();
       // A flush before the topology has worked off the load would make the load's last spans late
       Await.until(Duration.ofSeconds(90), "the topology to consume all its input", TopologyKillFaultIT::caughtUp);
-      // and to forward what it summed of the last spans (topology.preaggregate.interval, 1 s) and consume that
-      Thread.sleep(2_000);
+      // and to forward every span it summed (each partial waits up to topology.preaggregate.interval) to the
+      // window tasks, which then consume it
+      readUpTo(Duration.ofSeconds(60), "eos-fault-" + StreamTopology.REPARTITION + "-repartition",
+          records -> records.stream().mapToLong(r -> SpanPartial.SERDE.deserializer().deserialize("", r.value())
+              .window().count()).sum() >= spans);
       Await.until(Duration.ofSeconds(30), "the window tasks to consume the last partials", TopologyKillFaultIT::caughtUp);
       flush();
 
