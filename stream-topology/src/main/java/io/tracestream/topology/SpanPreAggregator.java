@@ -16,8 +16,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Sums the span samples of an input task per series and window before they go to the by-service
  * repartition topic, so that topic carries one {@link SpanPartial} per series, window and
  * {@code interval} instead of one record per span: the per-span work is an add on the heap. Every
- * {@code interval} of wall-clock time (and whenever {@code maxOpen} partials are open) the partials are
- * forwarded, oldest window first, each stamped with its latest span end, and forgotten.
+ * {@code interval} of wall-clock time, whenever {@code maxOpen} partials are open, and when event time
+ * passes a window's end + grace, the partials are forwarded, oldest window first, each stamped with its
+ * latest span end, and forgotten.
  *
  * <p>After the partials, the task's {@link Progress} follows them to every partition of the topic: its
  * event time (the latest span end it has seen, advancing with the wall clock once it has been idle for
@@ -113,7 +114,20 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
     open.put(series, partial);
     if (open.size() >= MAX_OPEN) {
       flush();
+    } else if (moved && closesAWindow(now, clock.time())) {
+      // event time has just passed a window's end + grace: report now rather than at the next
+      // interval, so the window closes as soon as the last input task gets there
+      flush();
+      progress.send(context(), clock.progress());
     }
+  }
+
+  /** Whether moving event time from {@code before} to {@code after} passes some window's end + grace. */
+  private boolean closesAWindow(long before, long after) {
+    if (before == EventClock.NONE) {
+      return false;
+    }
+    return Math.floorDiv(after - graceMs, windowMs) > Math.floorDiv(before - graceMs, windowMs);
   }
 
   /** Moves event time on if the task is idle, saves it, and reports it after everything sent so far. */
