@@ -41,6 +41,8 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
   /** Flush early past this many open partials, so a burst of distinct series cannot grow the heap. */
   static final int MAX_OPEN = 10_000;
   private static final String EVENT_TIME = "event-time";
+  /** The task's progress as last reported, for {@link RekeyedSpansProgress}. */
+  static final String PROGRESS = "progress";
   private static final byte[] NO_KEY = new byte[0];
 
   private final long windowMs;
@@ -136,6 +138,7 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
     if (clock.time() != EventClock.NONE) {
       saved.put(EVENT_TIME, clock.time());
     }
+    saved.put(PROGRESS, clock.progress());
     progress.send(context(), clock.progress());
   }
 

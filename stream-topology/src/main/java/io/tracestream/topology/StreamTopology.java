@@ -163,9 +163,13 @@ public final class StreamTopology implements Supplier<Topology> {
 
     // Spans of a record keyed by their trace id are already in that trace's partition; the others
     // (a Collector's null key) are re-keyed by trace id through a repartition topic first.
+    // The input task's progress follows them, so assembly waits for every task that may still send some.
     KStream<byte[], TraceSpans> rekeyed = branches.get("decoded-traces-rekey")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-to-rekey"))
-        .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION));
+        .process(() -> new RekeyedSpansProgress(inputPartitions), Named.as("traces-to-rekey-progress"),
+            SpanPreAggregator.PROGRESS_STORE)
+        .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION)
+            .withStreamPartitioner(Progress.partitioner(key -> key)));
     Map<String, KStream<String, CompletedTrace>> assembled = branches.get("decoded-traces")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))

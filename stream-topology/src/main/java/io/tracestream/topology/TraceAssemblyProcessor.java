@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -67,6 +68,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private static final byte COMPLETED = 'C';
   private static final byte REJOIN_EXPIRY = 'R';
   private static final byte EXPIRY = 'E';
+  private static final byte REKEY_PROGRESS = 'P';
   private static final Bytes CLOCK = Bytes.wrap("clock".getBytes(StandardCharsets.UTF_8));
 
   private final long idleMs;
@@ -81,6 +83,8 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private KeyValueStore<Bytes, byte[]> spans;
   private KeyValueStore<Bytes, byte[]> state;
   private EventClock clock;
+  /** Progress of the input tasks that re-key spans of null-key records to this task. */
+  private final UpstreamProgress rekeying = new UpstreamProgress();
 
   TraceAssemblyProcessor(TopologyConfig config, int inputPartitions, TopologyMetrics metrics) {
     this.idleMs = config.traceIdle().toMillis();
@@ -101,6 +105,12 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     byte[] saved = state.get(CLOCK);
     clock = new EventClock(saved == null ? EventClock.NONE : ByteBuffer.wrap(saved).getLong(),
         t -> state.put(CLOCK, ByteBuffer.allocate(8).putLong(t).array()), wallIdleMs);
+    try (KeyValueIterator<Bytes, byte[]> it = state.range(key(REKEY_PROGRESS, ""), key(REKEY_PROGRESS, "\uffff"))) {
+      it.forEachRemaining(entry -> {
+        String[] p = new String(entry.key.get(), 1, entry.key.get().length - 1, StandardCharsets.UTF_8).split("/");
+        rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), ByteBuffer.wrap(entry.value).getLong()));
+      });
+    }
     Duration every = EventClock.punctuationInterval(Math.min(wallIdleMs, idleMs));
     context.schedule(every, PunctuationType.WALL_CLOCK_TIME, wallMs -> {
       clock.punctuate(wallMs);
@@ -111,6 +121,13 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
 
   @Override
   public void process(Record<byte[], TraceSpans> record) {
+    Optional<Progress> report = Progress.of(record.value(), record.headers());
+    if (report.isPresent()) {
+      Progress p = report.get();
+      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()), ByteBuffer.allocate(8).putLong(p.time()).array());
+      rekeying.report(p);
+      return;
+    }
     String traceId = record.value().traceId();
     List<TraceSpan> batch = record.value().spans();
     long timestamp = record.timestamp();
@@ -306,9 +323,12 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     return all;
   }
 
-  /** Event time, held at the first span of any trace held + grace: its results land in a later window. */
+  /**
+   * Event time, held at the first span of any trace held + grace (its results land in a later window),
+   * and at the progress of the input tasks that may still re-key spans to this one.
+   */
   private long progressTime() {
-    long time = clock.progress();
+    long time = Math.min(clock.progress(), rekeying.time()); // NONE is the least, IDLE the greatest
     if (time == Progress.NONE) {
       return time;
     }

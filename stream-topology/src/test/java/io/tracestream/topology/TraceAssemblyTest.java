@@ -148,6 +148,7 @@ class TraceAssemblyTest {
     tick(200_000);
     // the tick's trace, completed last, holds the windows for topology.trace.rejoin (15 s) of wall-clock time
     topology.advanceWallClock(Duration.ofSeconds(16));
+    topology.settle();
     var edges = topology.edges.readKeyValuesToList().stream()
         .filter(kv -> kv.key.client().equals("frontend")).toList();
     assertThat(edges).singleElement().satisfies(kv -> {
