@@ -52,10 +52,14 @@ public record TopologyConfig(
       new ConfigKey("topic.traces", "tracestream.traces", "output: one summary per completed trace, keyed by trace id"),
       new ConfigKey("topic.trace-metrics", "tracestream.trace-metrics", "output: one final result per (root service, root operation) and closed window"),
       new ConfigKey("topic.edges", "tracestream.edges", "output: one final result per dependency edge (client, server, connection type) and closed window"),
-      new ConfigKey("topology.trace.idle", "10s", "a trace is complete when no span of it arrived for this long, in event time (the task's latest span end) and in wall-clock time"),
+      new ConfigKey("topology.trace.idle", "10s", "a trace is complete when no span of it arrived for this long,"
+          + " in event time (the task's latest span end) and in wall-clock time"),
       new ConfigKey("topology.trace.max.age", "5m", "a trace is complete at the latest this long (event time) after its first span"),
       new ConfigKey("topology.trace.max.spans", "10000", "spans kept per trace; more are dropped and counted"),
-      new ConfigKey("topology.trace.rejoin", "15s", "a completed trace's spans are kept this long (wall clock): a span of it arriving then is joined to it and the edges it adds are counted; 0s: such spans are late trace spans. Trace and edge windows wait for it: keep topology.trace.idle + this below topology.grace, or results come later than window end + grace"),
+      new ConfigKey("topology.trace.rejoin", "15s", "a completed trace's spans are kept this long (wall clock): a"
+          + " span of it arriving then is joined to it and the edges it adds are counted; 0s: such spans are late"
+          + " trace spans. Trace and edge windows wait for it: keep topology.trace.idle + this below"
+          + " topology.grace, or results come later than window end + grace"),
       new ConfigKey("topology.application.id", "tracestream", "Kafka Streams application id; instances with the same id share the work"),
       new ConfigKey("topology.window", "1m", "tumbling window size"),
       new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),

@@ -107,8 +107,10 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
         t -> state.put(CLOCK, ByteBuffer.allocate(8).putLong(t).array()), wallIdleMs);
     try (KeyValueIterator<Bytes, byte[]> it = state.range(key(REKEY_PROGRESS, ""), key(REKEY_PROGRESS, "\uffff"))) {
       it.forEachRemaining(entry -> {
-        String[] p = new String(entry.key.get(), 1, entry.key.get().length - 1, StandardCharsets.UTF_8).split("/");
-        rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), ByteBuffer.wrap(entry.value).getLong()));
+        byte[] k = entry.key.get();
+        String[] p = new String(k, 1, k.length - 1, StandardCharsets.UTF_8).split("/");
+        long time = ByteBuffer.wrap(entry.value).getLong();
+        rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), time));
       });
     }
     Duration every = EventClock.punctuationInterval(Math.min(wallIdleMs, idleMs));
@@ -124,7 +126,8 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     Optional<Progress> report = Progress.of(record.value(), record.headers());
     if (report.isPresent()) {
       Progress p = report.get();
-      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()), ByteBuffer.allocate(8).putLong(p.time()).array());
+      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()),
+          ByteBuffer.allocate(8).putLong(p.time()).array());
       rekeying.report(p);
       return;
     }
@@ -283,8 +286,8 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       }
     }
     metrics.rejoinedTraceSpans(kept.size());
-    context().forward(new Record<>(traceId, new CompletedTrace(TraceSummaries.of(all), added(was.edges(), is.edges()), true),
-        Math.max(0, updated.lastEventMs)));
+    CompletedTrace joined = new CompletedTrace(TraceSummaries.of(all), added(was.edges(), is.edges()), true);
+    context().forward(new Record<>(traceId, joined, Math.max(0, updated.lastEventMs)));
   }
 
   /** The edges of {@code now} that {@code before} does not have (as multisets). */

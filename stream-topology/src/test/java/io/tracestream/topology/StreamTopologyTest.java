@@ -234,7 +234,8 @@ class StreamTopologyTest {
     }
     // Renaming any of these loses state or strands data on upgrade: change only with a migration note.
     assertThat(stores).containsExactly("dependency-links", "edge-state", "edge-windows", "services",
-        "span-metrics-state", "span-metrics-windows", "span-partials", "span-partials-progress", "trace-assembly-spans", "trace-assembly-state",
+        "span-metrics-state", "span-metrics-windows", "span-partials", "span-partials-progress",
+        "trace-assembly-spans", "trace-assembly-state",
         "trace-metrics-state", "trace-metrics-windows", "trace-summaries");
     assertThat(topics).containsExactly("edges-by-client-repartition", "otlp_spans",
         "span-partials-by-service-repartition", "spans-by-trace-repartition",

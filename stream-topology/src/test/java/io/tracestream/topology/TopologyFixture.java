@@ -78,7 +78,8 @@ final class TopologyFixture implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     Clock wallClock = Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC);
-    driver = new TopologyTestDriver(new StreamTopology(config, metrics, wallClock, 1).get(), props, T0.plusSeconds(3600));
+    driver = new TopologyTestDriver(new StreamTopology(config, metrics, wallClock, 1).get(), props,
+        T0.plusSeconds(3600));
     spans = driver.createInputTopic("otlp_spans", new ByteArraySerializer(), new ByteArraySerializer());
     results = driver.createOutputTopic("tracestream.span-metrics",
         StreamTopology.SERIES_KEY.deserializer(), StreamTopology.WINDOW_RESULT.deserializer());
