@@ -99,7 +99,9 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
     long now = upstream.time();
-    if (now != Progress.NONE && start + size + grace <= now) {
+    // IDLE: every input task was idle since its start and held nothing; this input comes from one that is
+    // no longer idle, ahead of its new progress report, and no window of it can have closed yet
+    if (now != Progress.NONE && now != Progress.IDLE && start + size + grace <= now) {
       metrics.late(series.input(), guard.counted(service), series.count(input));
       return;
     }
