@@ -74,9 +74,9 @@ final class CardinalityGuard {
     return new Admitted(service, admitOperation(service, operation, inputs));
   }
 
-  /** The service as its late inputs are counted: itself when admitted, else the overflow name. */
+  /** The service as its late inputs are counted: itself when admitted or when there is room, else the overflow name. */
   String counted(String service) {
-    return state.get(SERVICE_PREFIX + service) != null ? service : OVERFLOW;
+    return services < maxServices || state.get(SERVICE_PREFIX + service) != null ? service : OVERFLOW;
   }
 
   private String admitOperation(String service, String operation, long inputs) {

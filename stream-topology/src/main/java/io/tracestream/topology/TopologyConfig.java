@@ -81,7 +81,7 @@ public record TopologyConfig(
       new ConfigKey("topology.state.dir", "./data/streams", "Kafka Streams state (RocksDB)"),
       new ConfigKey("topology.stream.threads", "1", "Kafka Streams threads in this instance"),
       new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"),
-      new ConfigKey("topology.metrics.expire.after", "1h", "a service, and its series, not seen for this long is"
+      new ConfigKey("topology.metrics.expire.after", "1h, or topology.metrics.stale.after if longer", "a service, and its series, not seen for this long is"
           + " forgotten: window tasks free its slot under topology.max.services (event time), the exporters drop"
           + " its counters and histograms (event time), and per-service meters are removed (wall clock); at"
           + " least topology.metrics.stale.after"),
@@ -123,7 +123,8 @@ public record TopologyConfig(
       throw new ConfigException("topology.query.traces.retention", "must be at least 1s, got " + tracesRetention);
     }
     Duration staleAfter = settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5));
-    Duration expireAfter = settings.duration("topology.metrics.expire.after", Duration.ofHours(1));
+    Duration expireAfter = settings.duration("topology.metrics.expire.after",
+        staleAfter.compareTo(Duration.ofHours(1)) > 0 ? staleAfter : Duration.ofHours(1));
     if (expireAfter.compareTo(staleAfter) < 0) {
       throw new ConfigException("topology.metrics.expire.after", "must be at least topology.metrics.stale.after ("
           + staleAfter + "), got " + expireAfter);
