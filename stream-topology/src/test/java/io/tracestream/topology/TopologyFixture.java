@@ -114,6 +114,15 @@ final class TopologyFixture implements AutoCloseable {
     driver.advanceWallClockTime(duration);
   }
 
+  /**
+   * Two more seconds of wall-clock time, each running the punctuations: a progress report sent in one
+   * reaches the tasks downstream after their own punctuation, and what they report with it goes in the next.
+   */
+  void settle() {
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+  }
+
   private void follow(Span... spans) {
     long endMs = Long.MIN_VALUE;
     for (Span span : spans) {
