@@ -16,6 +16,7 @@ final class EventClock {
   private long time;
   private long lastActivityWallMs = NONE;
   private boolean activeSincePunctuation;
+  private boolean idleSinceStart;
 
   /** @param saved the event time stored before, or {@link #NONE} */
   EventClock(long saved, LongConsumer save, long idleMs) {
@@ -47,7 +48,11 @@ final class EventClock {
       return false;
     }
     long idleFor = wallMs - lastActivityWallMs;
-    if (time == NONE || idleFor < idleMs) {
+    if (time == NONE) {
+      idleSinceStart |= idleFor >= idleMs;
+      return false;
+    }
+    if (idleFor < idleMs) {
       return false;
     }
     // Event time moves on with the wall clock from here; the idle period itself stays a gap.
@@ -55,6 +60,15 @@ final class EventClock {
     time += idleFor;
     save.accept(time);
     return true;
+  }
+
+  /**
+   * What this task reports downstream ({@link Progress}): its event time; while it has seen nothing,
+   * {@link Progress#NONE} (it may still be catching up), and {@link Progress#IDLE} once it has been idle
+   * for {@code idleMs} since it started (a partition that gets no input must not hold every window).
+   */
+  long progress() {
+    return time != NONE ? time : idleSinceStart ? Progress.IDLE : Progress.NONE;
   }
 
   /** How often to punctuate: often enough to notice idleness within a second or so. */

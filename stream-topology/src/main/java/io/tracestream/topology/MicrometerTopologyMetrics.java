@@ -9,6 +9,7 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   private final Counter poison;
   private final Counter clamped;
   private final Counter lateTraceSpans;
+  private final Counter rejoinedTraceSpans;
   private final Counter completed;
 
   MicrometerTopologyMetrics(MeterRegistry registry) {
@@ -20,6 +21,10 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
         .register(registry);
     this.lateTraceSpans = Counter.builder("tracestream.late.trace.spans")
         .description("spans for a trace already completed: counted in span metrics, not added to the trace")
+        .register(registry);
+    this.rejoinedTraceSpans = Counter.builder("tracestream.rejoined.trace.spans")
+        .description("spans for a trace completed less than topology.trace.rejoin ago, joined to it: its summary"
+            + " is sent again and the edges they add are counted")
         .register(registry);
     this.completed = Counter.builder("tracestream.traces.completed")
         .description("traces assembled, completed and summarized").register(registry);
@@ -58,6 +63,11 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   @Override
   public void lateTraceSpans(long count) {
     lateTraceSpans.increment(count);
+  }
+
+  @Override
+  public void rejoinedTraceSpans(long count) {
+    rejoinedTraceSpans.increment(count);
   }
 
   @Override

@@ -10,34 +10,59 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Sums the span samples of an input task per series and window before they go to the by-service
  * repartition topic, so that topic carries one {@link SpanPartial} per series, window and
  * {@code interval} instead of one record per span: the per-span work is an add on the heap. Every
- * {@code interval} of wall-clock time (and whenever {@code maxOpen} partials are open) the partials are
- * forwarded, oldest window first, each stamped with its latest span end, and forgotten.
+ * {@code interval} of wall-clock time, whenever {@code maxOpen} partials are open, and when event time
+ * passes a window's end + grace, the partials are forwarded, oldest window first, each stamped with its
+ * latest span end, and forgotten.
+ *
+ * <p>After the partials, the task's {@link Progress} follows them to every partition of the topic: its
+ * event time (the latest span end it has seen, advancing with the wall clock once it has been idle for
+ * {@code idleClose}). A window task closes a window only when every input task has passed its end +
+ * grace, so this task decides which of its spans are late: a span whose window ended {@code grace} or
+ * more before this task's event time is counted late here and not sent. Lateness therefore depends
+ * only on the order of spans within one input partition, never on how fast other partitions go.
  *
  * <p>The open partials are in a {@link HeapStore}, written to its changelog before each commit: a
  * crash after a commit finds them restored and forwards them then, so each span is in exactly one
  * forwarded partial under exactly-once. With an interval of zero, each span is forwarded at once as a
- * partial of its own.
+ * partial of its own, and the progress after each span that moved it.
  *
- * <p>Lateness and the per-service operation limit are the window task's business ({@link WindowProcessor}),
- * which sees every partial of a service; this adds at most {@code interval} to a result's delay.
+ * <p>The per-service operation limit is the window task's business ({@link WindowProcessor}), which
+ * sees every partial of a service; this adds at most {@code interval} to a result's delay.
  */
 final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, byte[], SpanPartial> {
   static final String STORE = "span-partials";
+  static final String PROGRESS_STORE = "span-partials-progress";
   /** Flush early past this many open partials, so a burst of distinct series cannot grow the heap. */
   static final int MAX_OPEN = 10_000;
+  private static final String EVENT_TIME = "event-time";
+  /** The task's progress as last reported, for {@link RekeyedSpansProgress}. */
+  static final String PROGRESS = "progress";
+  private static final byte[] NO_KEY = new byte[0];
 
   private final long windowMs;
+  private final long graceMs;
   private final Duration interval;
+  private final long idleCloseMs;
+  private final TopologyMetrics metrics;
+  private final Progress.Sender<byte[], SpanPartial> progress;
   private HeapStore<Series, Open> open;
+  private KeyValueStore<String, Long> saved;
+  private EventClock clock;
 
-  SpanPreAggregator(Duration window, Duration interval) {
+  SpanPreAggregator(Duration window, Duration grace, Duration interval, Duration idleClose, int inputPartitions,
+      TopologyMetrics metrics) {
     this.windowMs = window.toMillis();
+    this.graceMs = grace.toMillis();
     this.interval = interval;
+    this.idleCloseMs = idleClose.toMillis();
+    this.metrics = metrics;
+    this.progress = new Progress.Sender<>(NO_KEY, inputPartitions);
   }
 
   static org.apache.kafka.streams.state.StoreBuilder<HeapStore<Series, Open>> storeBuilder() {
@@ -47,24 +72,41 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
   @Override
   public void init(ProcessorContext<byte[], SpanPartial> context) {
     super.init(context);
+    saved = context.getStateStore(PROGRESS_STORE);
+    Long time = saved.get(EVENT_TIME);
+    // saved at each punctuation, not per span: after a crash it may be up to one interval behind
+    clock = new EventClock(time == null ? EventClock.NONE : time, t -> { }, idleCloseMs);
     if (interval.isZero()) {
+      context.schedule(EventClock.punctuationInterval(idleCloseMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
       return;
     }
     open = context.getStateStore(STORE);
     open.reload();
-    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, wallMs -> flush());
+    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, wallMs -> {
+      flush();
+      punctuate(wallMs);
+    });
   }
 
   @Override
   public void process(Record<byte[], SpanSample> record) {
     SpanSample span = record.value();
-    if (open == null) {
-      context().forward(record.withValue(SpanPartial.of(span)));
+    long timestamp = record.timestamp();
+    long windowStart = timestamp - Math.floorMod(timestamp, windowMs);
+    long now = clock.time();
+    if (now != EventClock.NONE && windowStart + windowMs + graceMs <= now) {
+      metrics.late(WindowedInput.SPANS, span.service(), 1);
       return;
     }
-    long timestamp = record.timestamp();
-    Series series = new Series(timestamp - Math.floorMod(timestamp, windowMs), span.service(), span.operation(),
-        span.kind(), span.status());
+    boolean moved = clock.observe(timestamp);
+    if (open == null) {
+      context().forward(record.withValue(SpanPartial.of(span)));
+      if (moved) {
+        progress.send(context(), clock.progress());
+      }
+      return;
+    }
+    Series series = new Series(windowStart, span.service(), span.operation(), span.kind(), span.status());
     Open partial = open.get(series);
     if (partial == null) {
       partial = new Open(WindowAccumulator.empty(), timestamp);
@@ -74,10 +116,33 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
     open.put(series, partial);
     if (open.size() >= MAX_OPEN) {
       flush();
+    } else if (moved && closesAWindow(now, clock.time())) {
+      // event time has just passed a window's end + grace: report now rather than at the next
+      // interval, so the window closes as soon as the last input task gets there
+      flush();
+      progress.send(context(), clock.progress());
     }
   }
 
-  /** Forwards every open partial, oldest window first, so the window task's event time moves as it would per span. */
+  /** Whether moving event time from {@code before} to {@code after} passes some window's end + grace. */
+  private boolean closesAWindow(long before, long after) {
+    if (before == EventClock.NONE) {
+      return false;
+    }
+    return Math.floorDiv(after - graceMs, windowMs) > Math.floorDiv(before - graceMs, windowMs);
+  }
+
+  /** Moves event time on if the task is idle, saves it, and reports it after everything sent so far. */
+  private void punctuate(long wallMs) {
+    clock.punctuate(wallMs);
+    if (clock.time() != EventClock.NONE) {
+      saved.put(EVENT_TIME, clock.time());
+    }
+    saved.put(PROGRESS, clock.progress());
+    progress.send(context(), clock.progress());
+  }
+
+  /** Forwards every open partial, oldest window first. */
   private void flush() {
     List<Map.Entry<Series, Open>> partials = open.entries();
     partials.sort(Comparator.comparingLong((Map.Entry<Series, Open> e) -> e.getKey().windowStart())

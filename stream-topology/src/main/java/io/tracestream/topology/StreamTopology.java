@@ -65,12 +65,21 @@ public final class StreamTopology implements Supplier<Topology> {
   private final TopologyConfig config;
   private final TopologyMetrics metrics;
   private final Clock clock;
+  private final int inputPartitions;
 
-  /** @param clock wall-clock time, against which span end times are clamped */
-  public StreamTopology(TopologyConfig config, TopologyMetrics metrics, Clock clock) {
+  /**
+   * @param clock wall-clock time, against which span end times are clamped
+   * @param inputPartitions partitions of the spans topic: how many input tasks report their progress
+   *     ({@link Progress}) to each window task
+   */
+  public StreamTopology(TopologyConfig config, TopologyMetrics metrics, Clock clock, int inputPartitions) {
+    if (inputPartitions < 1) {
+      throw new IllegalArgumentException("inputPartitions must be at least 1, got " + inputPartitions);
+    }
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
+    this.inputPartitions = inputPartitions;
   }
 
   /**
@@ -108,6 +117,8 @@ public final class StreamTopology implements Supplier<Topology> {
           .withCachingEnabled());
     }
     builder.addStateStore(SpanPreAggregator.storeBuilder());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SpanPreAggregator.PROGRESS_STORE),
+        Serdes.String(), Serdes.Long()).withCachingEnabled());
     for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
@@ -137,37 +148,57 @@ public final class StreamTopology implements Supplier<Topology> {
         .mapValues(value -> ((Decoded.Poison) value).value(), Named.as("poison-bytes"))
         .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-sink"));
 
+    // Span windows: partial windows, then the input task's progress after them (a null value), to every
+    // partition of the repartition topic; data by its key, as without a partitioner.
     branches.get("decoded-samples")
         .mapValues(value -> (SpanSample) value, Named.as("samples"))
-        .process(() -> new SpanPreAggregator(config.window(), config.preaggregateInterval()),
-            Named.as("span-preaggregation"), SpanPreAggregator.STORE)
-        .repartition(Repartitioned.with(Serdes.ByteArray(), SpanPartial.SERDE).withName(REPARTITION))
+        .process(() -> new SpanPreAggregator(config.window(), config.grace(), config.preaggregateInterval(),
+                config.idleClose(), inputPartitions, metrics),
+            Named.as("span-preaggregation"), SpanPreAggregator.STORE, SpanPreAggregator.PROGRESS_STORE)
+        .repartition(Repartitioned.with(Serdes.ByteArray(), SpanPartial.SERDE).withName(REPARTITION)
+            .withStreamPartitioner(Progress.partitioner(key -> key)))
         .process(() -> windows(SPANS), Named.as("span-windows"), SpanSeries.WINDOWS_STORE, SpanSeries.STATE_STORE)
         .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink")
             .withStreamPartitioner(StreamTopology::byService));
 
     // Spans of a record keyed by their trace id are already in that trace's partition; the others
     // (a Collector's null key) are re-keyed by trace id through a repartition topic first.
+    // The input task's progress follows them, so assembly waits for every task that may still send some.
     KStream<byte[], TraceSpans> rekeyed = branches.get("decoded-traces-rekey")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-to-rekey"))
-        .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION));
-    KStream<String, CompletedTrace> completed = branches.get("decoded-traces")
+        .process(() -> new RekeyedSpansProgress(inputPartitions), Named.as("traces-to-rekey-progress"),
+            SpanPreAggregator.PROGRESS_STORE)
+        .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION)
+            .withStreamPartitioner(Progress.partitioner(key -> key)));
+    Map<String, KStream<String, CompletedTrace>> assembled = branches.get("decoded-traces")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))
-        .process(() -> new TraceAssemblyProcessor(config.traceIdle(), config.traceMaxAge(), config.traceMaxSpans(),
-                config.idleClose(), metrics),
-            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE);
+        .process(() -> new TraceAssemblyProcessor(config, inputPartitions, metrics),
+            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)
+        .split(Named.as("assembled-"))
+        .branch((traceId, trace) -> trace == null, Branched.as("progress"))
+        .defaultBranch(Branched.as("traces"));
+    // The assembly task's progress (a null value) follows its traces to the trace and edge windows. Records
+    // go through the branches below depth first, so a report reaches each topic after the traces before it.
+    KStream<String, CompletedTrace> progress = assembled.get("assembled-progress");
+    KStream<String, CompletedTrace> completed = assembled.get("assembled-traces");
     KStream<String, TraceSummary> summaries = completed
         .mapValues(CompletedTrace::summary, Named.as("trace-summaries"))
-        .processValues(() -> new QueryIndex.Traces(config.queryRetention()), Named.as("trace-query-index"), QueryStores.TRACE_SUMMARIES,
-            QueryStores.SERVICES);
+        .processValues(() -> new QueryIndex.Traces(config.queryRetention()), Named.as("trace-query-index"),
+            QueryStores.TRACE_SUMMARIES, QueryStores.SERVICES);
     summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
 
     // Whole-trace SLA metrics: the summaries (timestamped with the trace's end) windowed like spans,
-    // after a repartition that brings every trace of a root service to one task.
-    summaries
-        .selectKey((traceId, summary) -> summary.rootService(), Named.as("trace-summaries-key-by-root-service"))
-        .repartition(Repartitioned.with(Serdes.String(), TRACE_SUMMARY).withName(TRACE_SUMMARY_REPARTITION))
+    // after a repartition that brings every trace of a root service to one task. A summary sent again
+    // for spans joined after completion is not counted again.
+    completed
+        .filterNot((traceId, trace) -> trace.rejoined(), Named.as("first-summaries"))
+        .map((traceId, trace) -> KeyValue.pair(trace.summary().rootService(), trace.summary()),
+            Named.as("trace-summaries-key-by-root-service"))
+        .merge(progress.mapValues(p -> (TraceSummary) null, Named.as("trace-progress")),
+            Named.as("trace-summaries-and-progress"))
+        .repartition(Repartitioned.with(Serdes.String(), TRACE_SUMMARY).withName(TRACE_SUMMARY_REPARTITION)
+            .withStreamPartitioner(Progress.partitioner(Progress::utf8)))
         .process(() -> windows(TRACES), Named.as("trace-windows"), TraceSeries.WINDOWS_STORE, TraceSeries.STATE_STORE)
         .to(config.traceMetricsTopic(), Produced.with(TRACE_SERIES_KEY, WINDOW_RESULT).withName("trace-metrics-sink")
             .withStreamPartitioner(StreamTopology::byRootService));
@@ -176,7 +207,9 @@ public final class StreamTopology implements Supplier<Topology> {
     completed
         .flatMap((traceId, trace) -> trace.edges().stream().map(edge -> KeyValue.pair(edge.client(), edge)).toList(),
             Named.as("trace-edges"))
-        .repartition(Repartitioned.with(Serdes.String(), EDGE).withName(EDGE_REPARTITION))
+        .merge(progress.mapValues(p -> (Edge) null, Named.as("edge-progress")), Named.as("edges-and-progress"))
+        .repartition(Repartitioned.with(Serdes.String(), EDGE).withName(EDGE_REPARTITION)
+            .withStreamPartitioner(Progress.partitioner(Progress::utf8)))
         .process(() -> windows(EDGES), Named.as("edge-windows"), EdgeSeries.WINDOWS_STORE, EdgeSeries.STATE_STORE)
         .processValues(QueryIndex.Dependencies::new, Named.as("edge-query-index"), QueryStores.DEPENDENCY_LINKS)
         .to(config.edgesTopic(), Produced.with(EDGE_KEY, EDGE_WINDOW_RESULT).withName("edges-sink")
@@ -185,7 +218,6 @@ public final class StreamTopology implements Supplier<Topology> {
   }
 
   private <I, V, K, R> WindowProcessor<I, V, K, R> windows(WindowSeries<V, K, R> series) {
-    return new WindowProcessor<>(series, config.window(), config.grace(), config.idleClose(),
-        config.maxOperationsPerService(), metrics);
+    return new WindowProcessor<>(series, config.window(), config.grace(), config.maxOperationsPerService(), metrics);
   }
 }

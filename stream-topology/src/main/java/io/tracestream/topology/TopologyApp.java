@@ -53,7 +53,8 @@ public final class TopologyApp implements AutoCloseable {
     admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), this::scrape, this::ready,
         "Kafka Streams is not running or an exporter has not caught up");
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
-    streams = new KafkaStreams(new StreamTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC()).get(),
+    streams = new KafkaStreams(new StreamTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC(),
+        partitions).get(),
         streamsProperties(config, self));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);

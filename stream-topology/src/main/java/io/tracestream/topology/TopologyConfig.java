@@ -31,6 +31,7 @@ public record TopologyConfig(
     Duration traceIdle,
     Duration traceMaxAge,
     int traceMaxSpans,
+    Duration traceRejoin,
     String bind,
     int adminPort,
     String advertisedHost,
@@ -51,9 +52,14 @@ public record TopologyConfig(
       new ConfigKey("topic.traces", "tracestream.traces", "output: one summary per completed trace, keyed by trace id"),
       new ConfigKey("topic.trace-metrics", "tracestream.trace-metrics", "output: one final result per (root service, root operation) and closed window"),
       new ConfigKey("topic.edges", "tracestream.edges", "output: one final result per dependency edge (client, server, connection type) and closed window"),
-      new ConfigKey("topology.trace.idle", "10s", "a trace is complete when no span of it arrived for this much event time"),
+      new ConfigKey("topology.trace.idle", "10s", "a trace is complete when no span of it arrived for this long,"
+          + " in event time (the task's latest span end) and in wall-clock time"),
       new ConfigKey("topology.trace.max.age", "5m", "a trace is complete at the latest this long (event time) after its first span"),
       new ConfigKey("topology.trace.max.spans", "10000", "spans kept per trace; more are dropped and counted"),
+      new ConfigKey("topology.trace.rejoin", "15s", "a completed trace's spans are kept this long (wall clock): a"
+          + " span of it arriving then is joined to it and the edges it adds are counted; 0s: such spans are late"
+          + " trace spans. Trace and edge windows wait for it: keep topology.trace.idle + this below"
+          + " topology.grace, or results come later than window end + grace"),
       new ConfigKey("topology.application.id", "tracestream", "Kafka Streams application id; instances with the same id share the work"),
       new ConfigKey("topology.window", "1m", "tumbling window size"),
       new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),
@@ -80,12 +86,22 @@ public record TopologyConfig(
     if (window.toMillis() < 1000) {
       throw new ConfigException("topology.window", "must be at least 1s, got " + window.toMillis() + " ms");
     }
-    boolean preaggregateOff = settings.optional("topology.preaggregate.interval").filter(v -> v.matches("0+(ms|s)?")).isPresent();
-    Duration preaggregate = preaggregateOff ? Duration.ZERO
-        : settings.duration("topology.preaggregate.interval", min(Duration.ofSeconds(1), window.dividedBy(4)));
+    Duration preaggregate = durationOrZero(settings, "topology.preaggregate.interval",
+        min(Duration.ofSeconds(1), window.dividedBy(4)));
     if (preaggregate.compareTo(window) >= 0) {
       throw new ConfigException("topology.preaggregate.interval", "must be shorter than topology.window (" + window
           + "), got " + preaggregate);
+    }
+    Duration traceIdle = settings.duration("topology.trace.idle", Duration.ofSeconds(10));
+    Duration traceMaxAge = settings.duration("topology.trace.max.age", Duration.ofMinutes(5));
+    if (traceIdle.compareTo(traceMaxAge) >= 0) {
+      throw new ConfigException("topology.trace.idle", "must be shorter than topology.trace.max.age (" + traceMaxAge
+          + "), got " + traceIdle);
+    }
+    Duration traceRejoin = durationOrZero(settings, "topology.trace.rejoin", Duration.ofSeconds(15));
+    if (traceRejoin.compareTo(traceMaxAge) > 0) {
+      throw new ConfigException("topology.trace.rejoin", "must be at most topology.trace.max.age (" + traceMaxAge
+          + "), for which a completed trace is remembered; got " + traceRejoin);
     }
     Duration queryRetention = settings.duration("topology.query.retention", Duration.ofHours(24));
     if (queryRetention.compareTo(window) < 0) {
@@ -121,9 +137,10 @@ public record TopologyConfig(
         settings.duration("topology.idle.close", Duration.ofMinutes(1)),
         preaggregate,
         settings.integer("topology.max.operations.per.service", 1000, 1, 1_000_000),
-        settings.duration("topology.trace.idle", Duration.ofSeconds(10)),
-        settings.duration("topology.trace.max.age", Duration.ofMinutes(5)),
+        traceIdle,
+        traceMaxAge,
         settings.integer("topology.trace.max.spans", 10_000, 1, 1_000_000),
+        traceRejoin,
         bind,
         settings.port("topology.admin.port", 9465),
         advertised,
@@ -137,6 +154,12 @@ public record TopologyConfig(
             .map(ca -> Pem.certificates("topology.admin.tls.peer.ca", Path.of(ca)))
             .orElse(tls.clientCa().orElse(tls.chain())))
             .orElse(List.of()));
+  }
+
+  /** A duration that may also be zero ({@code 0s}, which turns the feature off). */
+  private static Duration durationOrZero(Settings settings, String key, Duration defaultValue) {
+    boolean zero = settings.optional(key).filter(v -> v.matches("0+(ms|s|m|h)?")).isPresent();
+    return zero ? Duration.ZERO : settings.duration(key, defaultValue);
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -20,6 +20,9 @@ public interface TopologyMetrics {
   /** Spans that arrived for a trace that had already been completed; in span metrics, not in the trace. */
   void lateTraceSpans(long count);
 
+  /** Spans that arrived for a trace completed a short while ago (topology.trace.rejoin) and were joined to it. */
+  void rejoinedTraceSpans(long count);
+
   /** Traces completed and summarized. */
   void tracesCompleted(long count);
 
@@ -29,6 +32,7 @@ public interface TopologyMetrics {
   TopologyMetrics NOOP = new TopologyMetrics() {
     @Override public void droppedSpans(String reason, long count) {}
     @Override public void lateTraceSpans(long count) {}
+    @Override public void rejoinedTraceSpans(long count) {}
     @Override public void tracesCompleted(long count) {}
     @Override public void unpairedSpans(String reason, long count) {}
     @Override public void poisonRecord() {}

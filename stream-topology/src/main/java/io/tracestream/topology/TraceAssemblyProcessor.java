@@ -1,9 +1,10 @@
 package io.tracestream.topology;
 
 import io.tracestream.topology.traces.DependencyLinker;
+import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSpan;
 import io.tracestream.topology.traces.TraceSummaries;
-import io.tracestream.topology.traces.TraceSummary;
+import io.tracestream.topology.traces.UnpairedReason;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -14,7 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -25,21 +29,33 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Groups spans by trace id and completes a trace when no span of it arrived for {@code idle} of event
- * time, or when it is {@code maxAge} old (first span to now, event time); then forwards its summary
- * and its dependency edges ({@link DependencyLinker}; spans in no edge are counted by reason).
- * Event time is the task's {@link EventClock}, which also advances with the wall clock on a task that
- * went quiet, so its last traces complete too.
+ * Groups spans by trace id and completes a trace when no span of it has arrived for {@code idle}, in
+ * event time (the task's latest span end is {@code idle} past the trace's) <em>and</em> in processing
+ * time (no batch of it for {@code idle} of wall-clock time), or when it is {@code maxAge} old in event
+ * time; then forwards its summary and its dependency edges ({@link DependencyLinker}; spans in no edge
+ * are counted by reason), stamped with the trace's end. The processing-time rule is what keeps a trace
+ * whole when services' batches arrive out of order: one service's batch, a burst from a retry queue or
+ * a clock a few seconds ahead moves event time on before the other services' spans of the same traces
+ * have arrived, but it does not move the wall clock.
  *
- * <p>A trace holds at most {@code maxSpans} spans; more are counted as dropped
- * ({@code trace_too_large}). A span for a trace completed less than {@code maxAge} ago is counted as
- * a late trace span and left out: the summary already sent stays the trace's only summary, and a
- * half trace is never started again from its stragglers. (Its span metrics count regardless.)
+ * <p>A completed trace's spans are kept for {@code rejoin} of wall-clock time: a batch that arrives for
+ * it then is joined to it, its summary is sent again with every span, and only the edges it adds are
+ * sent (counted once). Its whole-trace metrics keep the first summary. A batch for a trace completed
+ * longer ago (up to {@code maxAge}) is counted as late trace spans and left out: a half trace is never
+ * started again from its stragglers. (Span metrics count every span regardless.)
  *
- * <p>State, in changelogged stores: span batches keyed by trace id and sequence number (appending
- * writes only the new batch); per trace, its meta (first and last event time, deadline, spans,
- * batches); an index of open traces by deadline and one of completed-trace markers by expiry, both
- * keyed by big-endian time so completion is a range scan in time order; and the event time.
+ * <p>After each punctuation the task reports its {@link Progress} downstream (to the trace and edge
+ * windows): its event time, but no further than the first span of any trace it holds (open, or kept
+ * for rejoining) + {@code grace}, since that trace's summary and edges will land in a window ending
+ * after it. So a window downstream closes only when the traces that can land in it have completed.
+ *
+ * <p>A trace holds at most {@code maxSpans} spans; more are counted as dropped ({@code trace_too_large}).
+ *
+ * <p>State, in changelogged stores: span batches keyed by trace id and sequence number (appending writes
+ * only the new batch); per open trace, its meta; per completed trace, a marker (with its meta while its
+ * spans are kept); indexes keyed by big-endian time, so each is a range scan in time order: open traces
+ * by event-time deadline, open traces past it by wall-clock deadline, held traces by first span,
+ * kept spans by wall-clock expiry, markers by event-time expiry; and the event time.
  */
 final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpans, String, CompletedTrace> {
   static final String SPANS_STORE = "trace-assembly-spans";
@@ -47,26 +63,38 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
 
   private static final byte META = 'T';
   private static final byte DEADLINE = 'D';
+  private static final byte WALL_DEADLINE = 'W';
+  private static final byte HOLD = 'H';
   private static final byte COMPLETED = 'C';
+  private static final byte REJOIN_EXPIRY = 'R';
   private static final byte EXPIRY = 'E';
+  private static final byte REKEY_PROGRESS = 'P';
   private static final Bytes CLOCK = Bytes.wrap("clock".getBytes(StandardCharsets.UTF_8));
 
   private final long idleMs;
   private final long maxAgeMs;
   private final int maxSpans;
+  private final long rejoinMs;
+  private final long graceMs;
   private final long wallIdleMs;
   private final TopologyMetrics metrics;
+  private final Progress.Sender<String, CompletedTrace> progress;
 
   private KeyValueStore<Bytes, byte[]> spans;
   private KeyValueStore<Bytes, byte[]> state;
   private EventClock clock;
+  /** Progress of the input tasks that re-key spans of null-key records to this task. */
+  private final UpstreamProgress rekeying = new UpstreamProgress();
 
-  TraceAssemblyProcessor(Duration idle, Duration maxAge, int maxSpans, Duration wallIdle, TopologyMetrics metrics) {
-    this.idleMs = idle.toMillis();
-    this.maxAgeMs = maxAge.toMillis();
-    this.maxSpans = maxSpans;
-    this.wallIdleMs = wallIdle.toMillis();
+  TraceAssemblyProcessor(TopologyConfig config, int inputPartitions, TopologyMetrics metrics) {
+    this.idleMs = config.traceIdle().toMillis();
+    this.maxAgeMs = config.traceMaxAge().toMillis();
+    this.maxSpans = config.traceMaxSpans();
+    this.rejoinMs = config.traceRejoin().toMillis();
+    this.graceMs = config.grace().toMillis();
+    this.wallIdleMs = config.idleClose().toMillis();
     this.metrics = metrics;
+    this.progress = new Progress.Sender<>("", inputPartitions);
   }
 
   @Override
@@ -77,59 +105,118 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     byte[] saved = state.get(CLOCK);
     clock = new EventClock(saved == null ? EventClock.NONE : ByteBuffer.wrap(saved).getLong(),
         t -> state.put(CLOCK, ByteBuffer.allocate(8).putLong(t).array()), wallIdleMs);
-    context.schedule(EventClock.punctuationInterval(wallIdleMs), PunctuationType.WALL_CLOCK_TIME, wallMs -> {
-      if (clock.punctuate(wallMs)) {
-        completeDue();
-      }
+    try (KeyValueIterator<Bytes, byte[]> it = state.range(key(REKEY_PROGRESS, ""), key(REKEY_PROGRESS, "\uffff"))) {
+      it.forEachRemaining(entry -> {
+        byte[] k = entry.key.get();
+        String[] p = new String(k, 1, k.length - 1, StandardCharsets.UTF_8).split("/");
+        long time = ByteBuffer.wrap(entry.value).getLong();
+        rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), time));
+      });
+    }
+    Duration every = EventClock.punctuationInterval(Math.min(wallIdleMs, idleMs));
+    context.schedule(every, PunctuationType.WALL_CLOCK_TIME, wallMs -> {
+      clock.punctuate(wallMs);
+      completeDue(wallMs);
+      progress.send(context(), progressTime());
     });
   }
 
   @Override
   public void process(Record<byte[], TraceSpans> record) {
+    Optional<Progress> report = Progress.of(record.value(), record.headers());
+    if (report.isPresent()) {
+      Progress p = report.get();
+      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()),
+          ByteBuffer.allocate(8).putLong(p.time()).array());
+      rekeying.report(p);
+      return;
+    }
     String traceId = record.value().traceId();
     List<TraceSpan> batch = record.value().spans();
     long timestamp = record.timestamp();
-    if (state.get(key(COMPLETED, traceId)) != null) {
-      metrics.lateTraceSpans(batch.size());
+    long wallMs = context().currentSystemTimeMs();
+    byte[] completed = state.get(key(COMPLETED, traceId));
+    if (completed == null) {
+      add(traceId, batch, timestamp, wallMs);
+    } else if (completed.length > 0) {
+      rejoin(traceId, Meta.read(completed), batch, timestamp);
     } else {
-      add(traceId, batch, timestamp);
+      metrics.lateTraceSpans(batch.size());
     }
     if (clock.observe(timestamp)) {
-      completeDue();
+      completeDue(wallMs);
     }
   }
 
-  private void add(String traceId, List<TraceSpan> batch, long timestamp) {
+  private void add(String traceId, List<TraceSpan> batch, long timestamp, long wallMs) {
     byte[] stored = state.get(key(META, traceId));
-    Meta meta = stored == null ? new Meta(timestamp, timestamp, Long.MIN_VALUE, 0, 0) : Meta.read(stored);
-    int room = Math.max(0, maxSpans - meta.spans);
-    List<TraceSpan> kept = batch.size() <= room ? batch : batch.subList(0, room);
-    if (kept.size() < batch.size()) {
-      metrics.droppedSpans("trace_too_large", batch.size() - kept.size());
-    }
+    Meta meta = stored == null ? new Meta(timestamp, timestamp, wallMs, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0)
+        : Meta.read(stored);
+    List<TraceSpan> kept = keep(meta, batch);
     if (!kept.isEmpty()) {
       spans.put(spanKey(traceId, meta.batches), writeSpans(kept));
     }
-    long last = Math.max(meta.lastEventMs, timestamp);
     long first = Math.min(meta.firstEventMs, timestamp);
+    long last = Math.max(meta.lastEventMs, timestamp);
     long deadline = Math.min(last + idleMs, first + maxAgeMs);
-    if (deadline != meta.deadline) {
-      if (meta.deadline != Long.MIN_VALUE) {
+    if (stored == null || first != meta.firstEventMs) {
+      if (stored != null) {
+        state.delete(timeKey(HOLD, meta.firstEventMs, traceId));
+      }
+      state.put(timeKey(HOLD, first, traceId), new byte[0]);
+    }
+    if (meta.wallDeadline != Long.MIN_VALUE) {
+      state.delete(timeKey(WALL_DEADLINE, meta.wallDeadline, traceId)); // back to waiting for event time
+    }
+    if (deadline != meta.deadline || meta.wallDeadline != Long.MIN_VALUE) {
+      if (meta.deadline != Long.MIN_VALUE && meta.wallDeadline == Long.MIN_VALUE) {
         state.delete(timeKey(DEADLINE, meta.deadline, traceId));
       }
       state.put(timeKey(DEADLINE, deadline, traceId), new byte[0]);
     }
-    Meta updated = new Meta(first, last, deadline, meta.spans + kept.size(), meta.batches + (kept.isEmpty() ? 0 : 1));
+    Meta updated = new Meta(first, last, wallMs, deadline, Long.MIN_VALUE, meta.spans + kept.size(),
+        meta.batches + (kept.isEmpty() ? 0 : 1));
     state.put(key(META, traceId), updated.write());
   }
 
-  /** Completes every trace whose deadline event time has reached, and forgets expired completion markers. */
-  private void completeDue() {
+  /** The part of {@code batch} that fits under the span cap; the rest is counted as dropped. */
+  private List<TraceSpan> keep(Meta meta, List<TraceSpan> batch) {
+    int room = Math.max(0, maxSpans - meta.spans);
+    if (batch.size() <= room) {
+      return batch;
+    }
+    metrics.droppedSpans("trace_too_large", batch.size() - room);
+    return batch.subList(0, room);
+  }
+
+  /**
+   * Completes the traces due: those whose event-time deadline has passed and that have also been quiet
+   * for {@code idle} of wall-clock time (or reached their maximum age); the others wait for the wall
+   * clock. Also forgets kept spans and completion markers that have expired.
+   */
+  private void completeDue(long wallMs) {
     long now = clock.time();
     for (String traceId : due(DEADLINE, now)) {
-      complete(traceId, now);
+      Meta meta = Meta.read(state.get(key(META, traceId)));
+      if (now >= meta.firstEventMs + maxAgeMs || wallMs >= meta.lastWallMs + idleMs) {
+        complete(traceId, meta, now, wallMs);
+      } else {
+        long wallDeadline = meta.lastWallMs + idleMs;
+        state.put(timeKey(WALL_DEADLINE, wallDeadline, traceId), new byte[0]);
+        state.put(key(META, traceId), meta.withWallDeadline(wallDeadline).write());
+      }
+    }
+    for (String traceId : due(WALL_DEADLINE, wallMs)) {
+      complete(traceId, Meta.read(state.get(key(META, traceId))), now, wallMs);
+    }
+    for (String traceId : due(REJOIN_EXPIRY, wallMs)) {
+      forget(traceId);
     }
     for (String traceId : due(EXPIRY, now)) {
+      byte[] completed = state.get(key(COMPLETED, traceId));
+      if (completed != null && completed.length > 0) {
+        forget(traceId); // event time outran the wall clock (a fast replay): the spans go with the marker
+      }
       state.delete(key(COMPLETED, traceId));
     }
   }
@@ -141,8 +228,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(type, Long.MIN_VALUE, ""), timeKey(type, now, "\uffff"))) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
-        byte[] k = entry.key.get();
-        ids.add(new String(k, 9, k.length - 9, StandardCharsets.UTF_8));
+        ids.add(traceIdOf(entry.key));
         keys.add(entry.key);
       }
     }
@@ -150,31 +236,113 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     return ids;
   }
 
-  private void complete(String traceId, long now) {
-    List<TraceSpan> all = new ArrayList<>();
-    byte[] from = spanKey(traceId, 0).get();
-    byte[] to = spanKey(traceId, Integer.MAX_VALUE).get();
-    List<Bytes> keys = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = spans.range(Bytes.wrap(from), Bytes.wrap(to))) {
-      while (it.hasNext()) {
-        KeyValue<Bytes, byte[]> entry = it.next();
-        all.addAll(readSpans(entry.value));
-        keys.add(entry.key);
-      }
-    }
-    keys.forEach(spans::delete);
+  private void complete(String traceId, Meta meta, long now, long wallMs) {
+    List<TraceSpan> all = readAll(traceId);
     state.delete(key(META, traceId));
-    state.put(key(COMPLETED, traceId), new byte[0]);
     state.put(timeKey(EXPIRY, now + maxAgeMs, traceId), new byte[0]);
+    state.put(key(COMPLETED, traceId), meta.write());
+    if (rejoinMs > 0) {
+      state.put(timeKey(REJOIN_EXPIRY, wallMs + rejoinMs, traceId), new byte[0]);
+    } else {
+      forget(traceId);
+    }
     if (all.isEmpty()) {
       return; // every span of it was dropped; nothing to summarize
     }
-    TraceSummary summary = TraceSummaries.of(all);
     DependencyLinker.Result links = DependencyLinker.link(all);
     links.unpaired().forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
-    long endMs = (summary.startNanos() + summary.durationNanos()) / 1_000_000;
     metrics.tracesCompleted(1);
-    context().forward(new Record<>(traceId, new CompletedTrace(summary, links.edges()), Math.max(0, endMs)));
+    context().forward(new Record<>(traceId, new CompletedTrace(TraceSummaries.of(all), links.edges(), false),
+        Math.max(0, meta.lastEventMs)));
+  }
+
+  /**
+   * Joins a batch to a trace completed less than {@code rejoin} ago: sends its summary again, with every
+   * span, and the edges the batch adds; spans it pairs are no longer unpaired, but were counted so.
+   */
+  private void rejoin(String traceId, Meta meta, List<TraceSpan> batch, long timestamp) {
+    List<TraceSpan> before = readAll(traceId);
+    List<TraceSpan> kept = keep(meta, batch);
+    if (kept.isEmpty()) {
+      return;
+    }
+    spans.put(spanKey(traceId, meta.batches), writeSpans(kept));
+    long first = Math.min(meta.firstEventMs, timestamp);
+    if (first != meta.firstEventMs) {
+      state.delete(timeKey(HOLD, meta.firstEventMs, traceId));
+      state.put(timeKey(HOLD, first, traceId), new byte[0]);
+    }
+    Meta updated = new Meta(first, Math.max(meta.lastEventMs, timestamp), meta.lastWallMs, meta.deadline,
+        meta.wallDeadline, meta.spans + kept.size(), meta.batches + 1);
+    state.put(key(COMPLETED, traceId), updated.write());
+    List<TraceSpan> all = new ArrayList<>(before);
+    all.addAll(kept);
+    DependencyLinker.Result was = DependencyLinker.link(before);
+    DependencyLinker.Result is = DependencyLinker.link(all);
+    for (UnpairedReason reason : UnpairedReason.values()) {
+      int more = is.unpaired(reason) - was.unpaired(reason);
+      if (more > 0) {
+        metrics.unpairedSpans(reason.tag(), more);
+      }
+    }
+    metrics.rejoinedTraceSpans(kept.size());
+    CompletedTrace joined = new CompletedTrace(TraceSummaries.of(all), added(was.edges(), is.edges()), true);
+    context().forward(new Record<>(traceId, joined, Math.max(0, updated.lastEventMs)));
+  }
+
+  /** The edges of {@code now} that {@code before} does not have (as multisets). */
+  private static List<Edge> added(List<Edge> before, List<Edge> now) {
+    Map<Edge, Integer> had = new HashMap<>();
+    before.forEach(e -> had.merge(e, 1, Integer::sum));
+    List<Edge> added = new ArrayList<>();
+    for (Edge e : now) {
+      if (had.merge(e, -1, Integer::sum) < 0) {
+        added.add(e);
+      }
+    }
+    return added;
+  }
+
+  /** Deletes the kept spans of a completed trace, which then holds progress no longer; its marker stays. */
+  private void forget(String traceId) {
+    byte[] completed = state.get(key(COMPLETED, traceId));
+    if (completed == null || completed.length == 0) {
+      return; // forgotten before
+    }
+    state.delete(timeKey(HOLD, Meta.read(completed).firstEventMs, traceId));
+    state.put(key(COMPLETED, traceId), new byte[0]);
+    List<Bytes> keys = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
+      it.forEachRemaining(entry -> keys.add(entry.key));
+    }
+    keys.forEach(spans::delete);
+  }
+
+  private List<TraceSpan> readAll(String traceId) {
+    List<TraceSpan> all = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
+      it.forEachRemaining(entry -> all.addAll(readSpans(entry.value)));
+    }
+    return all;
+  }
+
+  /**
+   * Event time, held at the first span of any trace held + grace (its results land in a later window),
+   * and at the progress of the input tasks that may still re-key spans to this one.
+   */
+  private long progressTime() {
+    long time = Math.min(clock.progress(), rekeying.time()); // NONE is the least, IDLE the greatest
+    if (time == Progress.NONE) {
+      return time;
+    }
+    try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(HOLD, Long.MIN_VALUE, ""),
+        timeKey(HOLD, Long.MAX_VALUE, "\uffff"))) {
+      if (it.hasNext()) {
+        long firstHeld = ByteBuffer.wrap(it.next().key.get(), 1, 8).getLong() ^ Long.MIN_VALUE;
+        time = Math.min(time, firstHeld + graceMs);
+      }
+    }
+    return time;
   }
 
   private static Bytes key(byte type, String traceId) {
@@ -186,6 +354,11 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private static Bytes timeKey(byte type, long time, String traceId) {
     byte[] id = traceId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(9 + id.length).put(type).putLong(time ^ Long.MIN_VALUE).put(id).array());
+  }
+
+  private static String traceIdOf(Bytes timeKey) {
+    byte[] k = timeKey.get();
+    return new String(k, 9, k.length - 9, StandardCharsets.UTF_8);
   }
 
   /** Trace id, a 0 byte, big-endian batch number: a trace's batches are one contiguous range. */
@@ -212,16 +385,35 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     }
   }
 
-  /** An open trace: event times of its first and last span, its completion deadline, spans and batches held. */
-  private record Meta(long firstEventMs, long lastEventMs, long deadline, int spans, int batches) {
+  /**
+   * A trace: event times of its first and last span, wall-clock time of its last batch, its event-time
+   * deadline, its wall-clock deadline ({@code Long.MIN_VALUE} until its event-time deadline has passed),
+   * spans and batches held. Written with a version byte (2); version 1 (32 bytes, no version byte, no
+   * wall-clock times) is read as quiet since the epoch, so a trace open across an upgrade completes as before.
+   */
+  private record Meta(long firstEventMs, long lastEventMs, long lastWallMs, long deadline, long wallDeadline,
+      int spans, int batches) {
+    private static final byte VERSION = 2;
+
+    Meta withWallDeadline(long wall) {
+      return new Meta(firstEventMs, lastEventMs, lastWallMs, deadline, wall, spans, batches);
+    }
+
     byte[] write() {
-      return ByteBuffer.allocate(32).putLong(firstEventMs).putLong(lastEventMs).putLong(deadline)
-          .putInt(spans).putInt(batches).array();
+      return ByteBuffer.allocate(49).put(VERSION).putLong(firstEventMs).putLong(lastEventMs).putLong(lastWallMs)
+          .putLong(deadline).putLong(wallDeadline).putInt(spans).putInt(batches).array();
     }
 
     static Meta read(byte[] bytes) {
       ByteBuffer in = ByteBuffer.wrap(bytes);
-      return new Meta(in.getLong(), in.getLong(), in.getLong(), in.getInt(), in.getInt());
+      if (bytes.length == 32) {
+        return new Meta(in.getLong(), in.getLong(), 0, in.getLong(), Long.MIN_VALUE, in.getInt(), in.getInt());
+      }
+      byte version = in.get();
+      if (version != VERSION) {
+        throw new IllegalStateException("trace meta of version " + version + ", this version reads " + VERSION);
+      }
+      return new Meta(in.getLong(), in.getLong(), in.getLong(), in.getLong(), in.getLong(), in.getInt(), in.getInt());
     }
   }
 }

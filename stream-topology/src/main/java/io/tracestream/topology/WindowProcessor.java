@@ -6,9 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,17 +20,20 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Tumbling event-time windows per series, after a repartition by service, so one task sees every
  * input of a service. What a series is, an input's service, and what a window accumulates come from
  * a {@link WindowSeries}: span samples ({@link SpanSeries}), trace summaries ({@link TraceSeries}) and
- * dependency edges ({@link EdgeSeries}) are windowed alike. A window [start, start + size) closes when this task's event time reaches
- * start + size + grace; then its one final result is forwarded and its state deleted. An input whose
- * window has closed is late: counted, not aggregated. Past the per-service limit of distinct
- * operations, further operations are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
+ * dependency edges ({@link EdgeSeries}) are windowed alike.
  *
- * <p>Event time is the task's {@link EventClock}, which also advances with the wall clock once the
- * task has been idle for {@code idleClose}, so the last windows close after traffic stops.
+ * <p>Time here is the progress of the input tasks upstream ({@link UpstreamProgress}): the minimum
+ * over every input task of the latest {@link Progress} it sent through the repartition topic (records
+ * with a null value). A window [start, start + size) closes when that time reaches start + size +
+ * grace, that is, when every input task has passed it (an idle input task advances its own time with
+ * the wall clock; one that holds a trace open holds the windows the trace can land in); then its one
+ * final result is forwarded and its state deleted. The input tasks count their own late inputs, so an
+ * input for a closed window is rare here: counted, not aggregated. Past the per-service limit of
+ * distinct operations, further operations are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
  *
  * <p>State, all in changelogged stores (so exactly-once restores it): open windows keyed by
- * big-endian window start then series, so closing is a range scan in time order; event time; and the
- * operations admitted per service.
+ * big-endian window start then series, so closing is a range scan in time order; the latest progress
+ * of each input task; and the operations admitted per service.
  *
  * @param <I> the input key, not used
  * @param <V> the input value
@@ -37,27 +41,25 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * @param <R> the window result
  */
 final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> {
-  private static final String EVENT_TIME = "event-time";
+  private static final String PROGRESS_PREFIX = "progress\u0000";
   private static final String COUNT_PREFIX = "count\u0000";
   private static final String OPERATION_PREFIX = "op\u0000";
 
   private final WindowSeries<V, K, R> series;
   private final long size;
   private final long grace;
-  private final long idleClose;
   private final int maxOperations;
   private final TopologyMetrics metrics;
 
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> state;
-  private EventClock clock;
+  private final UpstreamProgress upstream = new UpstreamProgress();
 
-  WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, Duration idleClose, int maxOperations,
+  WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, int maxOperations,
       TopologyMetrics metrics) {
     this.series = series;
     this.size = size.toMillis();
     this.grace = grace.toMillis();
-    this.idleClose = idleClose.toMillis();
     this.maxOperations = maxOperations;
     this.metrics = metrics;
   }
@@ -67,35 +69,46 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     super.init(context);
     windows = context.getStateStore(series.windowsStore());
     state = context.getStateStore(series.stateStore());
-    Long stored = state.get(EVENT_TIME);
-    clock = new EventClock(stored == null ? EventClock.NONE : stored, t -> state.put(EVENT_TIME, t), idleClose);
-    context.schedule(EventClock.punctuationInterval(idleClose), PunctuationType.WALL_CLOCK_TIME, wallMs -> {
-      if (clock.punctuate(wallMs)) {
-        closeWindows();
+    try (KeyValueIterator<String, Long> it = state.prefixScan(PROGRESS_PREFIX, new StringSerializer())) {
+      while (it.hasNext()) {
+        KeyValue<String, Long> entry = it.next();
+        String[] parts = entry.key.substring(PROGRESS_PREFIX.length()).split("/");
+        upstream.report(new Progress(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), entry.value));
       }
-    });
+    }
   }
 
   @Override
   public void process(Record<I, V> record) {
     V input = record.value();
+    Optional<Progress> progress = Progress.of(input, record.headers());
+    if (progress.isPresent()) {
+      Progress p = progress.get();
+      state.put(PROGRESS_PREFIX + p.partition() + "/" + p.partitions(), p.time());
+      if (upstream.report(p)) {
+        closeWindows();
+      }
+      return;
+    }
     String service = series.service(input);
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
-    if (clock.time() != EventClock.NONE && start + size + grace <= clock.time()) {
-      clock.observe(timestamp);
+    long now = upstream.time();
+    if (now != Progress.NONE && start + size + grace <= now) {
       metrics.late(series.input(), service, series.count(input));
       return;
     }
     Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input), series.count(input))));
     windows.put(key, series.add(windows.get(key), input));
-    if (clock.observe(timestamp)) {
-      closeWindows();
-    }
   }
 
   private void closeWindows() {
-    long closedBefore = clock.time() - grace - size; // windows starting at or before this have closed
+    long now = upstream.time();
+    if (now == Progress.NONE) {
+      return;
+    }
+    // windows starting at or before this have closed (no overflow: IDLE closes every window)
+    long closedBefore = now == Progress.IDLE ? Long.MAX_VALUE - 1 : now - grace - size;
     List<Bytes> closed = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = windows.range(null, windowKeyPrefix(closedBefore + 1))) {
       while (it.hasNext()) {

@@ -93,6 +93,7 @@ class EdgesTopologyTest {
   private void closeFirstWindow() {
     tick(100_000);
     tick(120_000);
+    topology.settle();
   }
 
   private Map<EdgeKey, EdgeWindowResult> edges() {

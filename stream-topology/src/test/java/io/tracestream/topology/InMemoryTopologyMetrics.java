@@ -16,6 +16,7 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   @Override public void poisonRecord() { counts.merge("poison", 1L, Long::sum); }
   @Override public void droppedSpans(String reason, long n) { counts.merge("dropped." + reason, n, Long::sum); }
   @Override public void lateTraceSpans(long n) { counts.merge("lateTrace", n, Long::sum); }
+  @Override public void rejoinedTraceSpans(long n) { counts.merge("rejoined", n, Long::sum); }
   @Override public void tracesCompleted(long n) { counts.merge("completed", n, Long::sum); }
   @Override public void unpairedSpans(String reason, long n) { counts.merge("unpaired." + reason, n, Long::sum); }
   @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }

@@ -41,18 +41,20 @@ class SpanPreAggregationTest {
   }
 
   @Test
-  void spansOfASeriesAreSummedUntilTheIntervalPassesThenTheirWindowHasThemAll() {
-    // Given spans of two series in the first window, in several records
+  void spansOfASeriesAreSummedAndGoWhenEventTimePassesTheirWindowsEndPlusGrace() {
+    // Given spans of two series in the first window, in several records, and no wall-clock time passing
     start();
+    topology.holdWallClock();
     for (int i = 1; i <= 10; i++) {
       topology.send("checkout", span("GET /cart", Span.SpanKind.SPAN_KIND_SERVER, i % 5 == 0, i * 1_000, i * 10));
     }
-    // When event time passes the window's end + grace, but the wall clock has not moved
-    topology.send("checkout", span("GET /cart", Span.SpanKind.SPAN_KIND_SERVER, false, 95_000, 1));
+    topology.send("checkout", span("GET /cart", Span.SpanKind.SPAN_KIND_SERVER, false, 89_000, 1));
     assertThat(topology.results.isEmpty()).as("nothing reaches the window task before the interval").isTrue();
 
-    // Then, once the interval has passed, the window closes with every span in it
-    topology.driver.advanceWallClockTime(Duration.ofSeconds(1));
+    // When event time passes the first window's end + grace (90 s)
+    topology.send("checkout", span("GET /cart", Span.SpanKind.SPAN_KIND_SERVER, false, 95_000, 1));
+
+    // Then the partials and the task's progress go at once, and the window closes with every span in it
     Map<SeriesKey, WindowResult> out = byKey(topology.results.readKeyValuesToList());
     assertThat(out).containsOnlyKeys(CART, CART_ERRORS);
     assertThat(out.get(CART).count()).isEqualTo(8);
@@ -64,7 +66,7 @@ class SpanPreAggregationTest {
   }
 
   @Test
-  void aPartialOfAClosedWindowIsCountedLateWithAllItsSpans() {
+  void aSpanWhoseWindowItsPartitionHasPassedIsCountedLateThere() {
     start();
     topology.send("checkout", span("GET /cart", Span.SpanKind.SPAN_KIND_SERVER, false, 95_000, 1));
     topology.driver.advanceWallClockTime(Duration.ofSeconds(1));

@@ -218,7 +218,7 @@ class StreamTopologyTest {
   void storesAndInternalTopicsKeepTheirNames() {
     start();
     TopologyDescription description = new StreamTopology(
-        TopologyConfig.from(Settings.of(Map.of())), TopologyMetrics.NOOP, Clock.systemUTC()).get().describe();
+        TopologyConfig.from(Settings.of(Map.of())), TopologyMetrics.NOOP, Clock.systemUTC(), 1).get().describe();
     TreeSet<String> stores = new TreeSet<>();
     TreeSet<String> topics = new TreeSet<>();
     for (TopologyDescription.Subtopology sub : description.subtopologies()) {
@@ -234,7 +234,8 @@ class StreamTopologyTest {
     }
     // Renaming any of these loses state or strands data on upgrade: change only with a migration note.
     assertThat(stores).containsExactly("dependency-links", "edge-state", "edge-windows", "services",
-        "span-metrics-state", "span-metrics-windows", "span-partials", "trace-assembly-spans", "trace-assembly-state",
+        "span-metrics-state", "span-metrics-windows", "span-partials", "span-partials-progress",
+        "trace-assembly-spans", "trace-assembly-state",
         "trace-metrics-state", "trace-metrics-windows", "trace-summaries");
     assertThat(topics).containsExactly("edges-by-client-repartition", "otlp_spans",
         "span-partials-by-service-repartition", "spans-by-trace-repartition",

@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -39,7 +40,10 @@ import org.apache.kafka.streams.test.TestRecord;
 
 /**
  * The topology on a TopologyTestDriver, with spans built at event times relative to {@link #T0} and
- * a wall clock (for clamping and idleness) starting an hour after T0.
+ * a wall clock (for clamping and idleness) starting an hour after T0. Unless {@link #holdWallClock} is
+ * called, the driver's wall clock follows event time as in a steady live flow: before a record whose
+ * latest span end is past every one sent before, it advances by the difference (running the wall-clock
+ * punctuations: pre-aggregation flushes, progress reports, trace completion in processing time).
  */
 final class TopologyFixture implements AutoCloseable {
   /** Event time of the tests: a minute boundary, so windows are [T0 + k min, T0 + (k+1) min). */
@@ -54,6 +58,8 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<String, TraceSummary> traces;
   final TestOutputTopic<TraceSeriesKey, WindowResult> traceMetrics;
   final TestOutputTopic<EdgeKey, EdgeWindowResult> edges;
+  private boolean followEventTime = true;
+  private long latestEndMs = Long.MIN_VALUE;
 
   TopologyFixture(Path stateDir, String... overrides) {
     Map<String, String> values = new HashMap<>();
@@ -72,7 +78,8 @@ final class TopologyFixture implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     Clock wallClock = Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC);
-    driver = new TopologyTestDriver(new StreamTopology(config, metrics, wallClock).get(), props, T0.plusSeconds(3600));
+    driver = new TopologyTestDriver(new StreamTopology(config, metrics, wallClock, 1).get(), props,
+        T0.plusSeconds(3600));
     spans = driver.createInputTopic("otlp_spans", new ByteArraySerializer(), new ByteArraySerializer());
     results = driver.createOutputTopic("tracestream.span-metrics",
         StreamTopology.SERIES_KEY.deserializer(), StreamTopology.WINDOW_RESULT.deserializer());
@@ -88,12 +95,44 @@ final class TopologyFixture implements AutoCloseable {
   /** Sends the spans as one record keyed by the first span's trace id, as the bridge writes them. */
   void send(String service, Span... spans) {
     byte[] key = TraceIds.toHex(spans[0].getTraceId()).getBytes(StandardCharsets.UTF_8);
+    follow(spans);
     this.spans.pipeInput(new TestRecord<>(key, request(service, spans).toByteArray(), T0));
   }
 
   /** Sends the spans as one record with a null key, as a Collector writes by default. */
   void sendUnkeyed(String service, Span... spans) {
+    follow(spans);
     this.spans.pipeInput(new TestRecord<>(null, request(service, spans).toByteArray(), T0));
+  }
+
+  /** From here on the wall clock moves only by {@link #advanceWallClock}: records arrive in a burst. */
+  void holdWallClock() {
+    followEventTime = false;
+  }
+
+  void advanceWallClock(Duration duration) {
+    driver.advanceWallClockTime(duration);
+  }
+
+  /**
+   * Two more seconds of wall-clock time, each running the punctuations: the re-keying input task's
+   * progress report, sent in one, reaches trace assembly through spans-by-trace after assembly's own
+   * punctuation, so the assembly's report with it goes in the next.
+   */
+  void settle() {
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+  }
+
+  private void follow(Span... spans) {
+    long endMs = Long.MIN_VALUE;
+    for (Span span : spans) {
+      endMs = Math.max(endMs, span.getEndTimeUnixNano() / 1_000_000);
+    }
+    if (followEventTime && latestEndMs != Long.MIN_VALUE && endMs > latestEndMs) {
+      driver.advanceWallClockTime(Duration.ofMillis(endMs - latestEndMs));
+    }
+    latestEndMs = Math.max(latestEndMs, endMs);
   }
 
   static ExportTraceServiceRequest request(String service, Span... spans) {

@@ -74,7 +74,7 @@ class TraceAssemblyTest {
 
   @Test
   void aTraceThatKeepsGrowingCompletesAtItsMaximumAge() {
-    start("topology.trace.max.age=30s");
+    start("topology.trace.max.age=30s", "topology.trace.rejoin=0s");
     for (long t = 0; t <= 35_000; t += 5_000) {
       topology.send("batch", span(200, 0, "step", SERVER, false, t, 10));
     }
@@ -88,7 +88,7 @@ class TraceAssemblyTest {
 
   @Test
   void aSpanForACompletedTraceIsCountedLateAndStartsNoHalfTrace() {
-    start();
+    start("topology.trace.rejoin=0s");
     topology.send("frontend", span(300, 0, "GET /", SERVER, false, 1_000, 10));
     tick(12_000);
     assertThat(summaries()).containsKey(traceId(300));
@@ -98,6 +98,67 @@ class TraceAssemblyTest {
 
     assertThat(summaries()).as("no second summary").isEmpty();
     assertThat(topology.metrics.get("lateTrace")).isEqualTo(1);
+  }
+
+  @Test
+  void aBurstOfEveryServicesBatchesInAnyOrderMakesWholeTraces() {
+    start();
+    topology.holdWallClock();
+    // Given two services' batches of 50 traces from one minute, the server's spans of every trace
+    // arriving after the client's batch has moved event time far past their ends + idle
+    List<Span> servers = new java.util.ArrayList<>();
+    for (long t = 0; t < 50; t++) {
+      Span root = span(2_000 + t, 0, "POST /order", SERVER, false, 1_000 + t * 1_000, 300);
+      Span call = span(2_000 + t, spanId(root), "price", CLIENT, false, 990 + t * 1_000, 200);
+      topology.send("gateway", root, call);
+      servers.add(span(2_000 + t, spanId(call), "GET /price", SERVER, false, 980 + t * 1_000, 100));
+    }
+    tick(62_000);
+    servers.forEach(server -> topology.send("pricing", server));
+    assertThat(summaries()).as("no wall-clock time has passed since the traces' last spans").isEmpty();
+
+    // When the wall clock passes the idle time
+    topology.advanceWallClock(Duration.ofSeconds(11));
+
+    // Then every trace is whole, and every call an edge
+    Map<String, TraceSummary> done = summaries();
+    assertThat(done).hasSize(50);
+    assertThat(done.values()).allSatisfy(summary -> assertThat(summary.spanCount()).isEqualTo(3));
+    assertThat(topology.metrics.counts.keySet()).noneMatch(k -> k.startsWith("unpaired.") || k.startsWith("late"));
+  }
+
+  @Test
+  void aSpanArrivingShortlyAfterItsTraceCompletedIsJoinedAndItsEdgeCountedOnce() {
+    start();
+    Span root = span(2_100, 0, "GET /", SERVER, false, 1_000, 10);
+    Span call = span(2_100, spanId(root), "fetch", CLIENT, false, 995, 5);
+    topology.send("frontend", root, call);
+    tick(12_000);
+    assertThat(summaries().get(traceId(2_100)).spanCount()).isEqualTo(2);
+    assertThat(topology.metrics.get("unpaired.client_without_server")).isEqualTo(1);
+
+    // the server's span comes 1 s (wall clock) after the trace completed, within topology.trace.rejoin
+    topology.advanceWallClock(Duration.ofSeconds(1));
+    topology.send("backend", span(2_100, spanId(call), "GET /fetch", SERVER, false, 994, 3));
+
+    TraceSummary again = summaries().get(traceId(2_100));
+    assertThat(again.spanCount()).as("the summary sent again, whole").isEqualTo(3);
+    assertThat(topology.metrics.get("rejoined")).isEqualTo(1);
+    assertThat(topology.metrics.get("lateTrace")).isZero();
+    tick(200_000);
+    // the tick's trace, completed last, holds the windows for topology.trace.rejoin (15 s) of wall-clock time
+    topology.advanceWallClock(Duration.ofSeconds(16));
+    topology.settle();
+    var edges = topology.edges.readKeyValuesToList().stream()
+        .filter(kv -> kv.key.client().equals("frontend")).toList();
+    assertThat(edges).singleElement().satisfies(kv -> {
+      assertThat(kv.key.server()).isEqualTo("backend");
+      assertThat(kv.value.calls()).isEqualTo(1);
+    });
+    var traceWindows = topology.traceMetrics.readKeyValuesToList().stream()
+        .filter(kv -> kv.key.rootService().equals("frontend")).toList();
+    assertThat(traceWindows).as("the trace counted once in whole-trace metrics").singleElement()
+        .satisfies(kv -> assertThat(kv.value.count()).isEqualTo(1));
   }
 
   @Test

@@ -46,6 +46,7 @@ class TraceMetricsTest {
   private void closeFirstWindow() {
     tick(100_000); // completes the traces of the first window; their summaries open it
     tick(120_000); // completes the tick at 100 s, whose summary moves the trace windows past 60 s + 30 s
+    topology.settle();
   }
 
   private Map<TraceSeriesKey, WindowResult> results() {
@@ -117,6 +118,7 @@ class TraceMetricsTest {
     // A trace ending in the closed window arrives now: assembled, then late for its window
     trace(32, "POST /checkout", 20_000, 100, false);
     tick(200_000);
+    topology.settle();
 
     assertThat(topology.metrics.get("late.traces.frontend")).isEqualTo(1);
     assertThat(results()).as("no second result for the closed window").isEmpty();

@@ -126,7 +126,8 @@ public final class Backfill implements AutoCloseable {
    * deleted. Fails when the run's consumer group still has members (the same backfill is running).
    */
   public static List<String> delete(TopologyConfig config, PrintStream log) {
-    Topology topology = new StreamTopology(config, new BackfillMetrics(), Clock.systemUTC()).get();
+    // only its store and topic names are read: they do not depend on the partition count
+    Topology topology = new StreamTopology(config, new BackfillMetrics(), Clock.systemUTC(), 1).get();
     Set<String> owned = new TreeSet<>(dataTopics(config));
     owned.addAll(internalTopics(config.applicationId(), topology));
     try (Admin admin = Admin.create(adminConfig(config))) {
@@ -206,7 +207,7 @@ public final class Backfill implements AutoCloseable {
       throw new IllegalStateException("cannot create backfill topics: " + e.getCause().getMessage(), e.getCause());
     }
     BackfillMetrics metrics = new BackfillMetrics();
-    Topology topology = new StreamTopology(config, metrics, Clock.systemUTC()).get();
+    Topology topology = new StreamTopology(config, metrics, Clock.systemUTC(), partitions).get();
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(config));
     streams.start();
     log.println("backfill: topology " + config.applicationId() + " started, reading " + config.spansTopic());

@@ -33,6 +33,9 @@ final class BackfillMetrics implements TopologyMetrics {
   @Override public void clampedSpans(long count) { add("spans clamped to wall clock + max future skew", count); }
   @Override public void droppedSpans(String reason, long count) { add("spans left out of trace assembly (" + reason + ")", count); }
   @Override public void lateTraceSpans(long count) { add("spans for an already completed trace", count); }
+  @Override public void rejoinedTraceSpans(long count) {
+    add("spans joined to a trace completed shortly before", count);
+  }
   @Override public void tracesCompleted(long count) { add("traces completed", count); }
   @Override public void unpairedSpans(String reason, long count) { add("spans in no edge (" + reason + ")", count); }
 }
