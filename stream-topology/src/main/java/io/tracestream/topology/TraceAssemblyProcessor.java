@@ -131,6 +131,12 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       rekeying.report(p);
       return;
     }
+    Progress.source(record.headers()).ifPresent(from -> {
+      if (rekeying.register(from.partition(), from.partitions())) { // holds progress until it reports
+        state.put(key(REKEY_PROGRESS, from.partition() + "/" + from.partitions()),
+            ByteBuffer.allocate(8).putLong(Progress.NONE).array());
+      }
+    });
     String traceId = record.value().traceId();
     List<TraceSpan> batch = record.value().spans();
     long timestamp = record.timestamp();
@@ -328,10 +334,10 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
 
   /**
    * Event time, held at the first span of any trace held + grace (its results land in a later window),
-   * and at the progress of the input tasks that may still re-key spans to this one.
+   * and at the progress of the input tasks that have re-keyed spans to this one.
    */
   private long progressTime() {
-    long time = Math.min(clock.progress(), rekeying.time()); // NONE is the least, IDLE the greatest
+    long time = Math.min(clock.progress(), rekeying.timeOfKnown()); // NONE is the least, IDLE the greatest
     if (time == Progress.NONE) {
       return time;
     }

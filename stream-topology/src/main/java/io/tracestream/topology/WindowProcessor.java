@@ -31,9 +31,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * input for a closed window is rare here: counted, not aggregated. Past the per-service limit of
  * distinct operations, further operations are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
  *
+ * <p>A closed window stays closed. The minimum can move back: a trace-assembly task that takes in a trace
+ * older than the progress it reported holds its progress at that trace's first span + grace again, an
+ * input task that reported {@link Progress#IDLE} reports a time once it sees a span, and an input task
+ * without pre-aggregation restarts from an event time saved up to a second before its last report. So
+ * the task keeps the latest window start it has closed through, and an input for a window at or before
+ * it is late, whatever the minimum says now; without that, such an input opened the window again and
+ * it was emitted a second time, with only the stragglers in it.
+ *
  * <p>State, all in changelogged stores (so exactly-once restores it): open windows keyed by
  * big-endian window start then series, so closing is a range scan in time order; the latest progress
- * of each input task; and the operations admitted per service.
+ * of each input task; the window start closed through; and the operations admitted per service.
  *
  * @param <I> the input key, not used
  * @param <V> the input value
@@ -44,6 +52,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
   private static final String PROGRESS_PREFIX = "progress\u0000";
   private static final String COUNT_PREFIX = "count\u0000";
   private static final String OPERATION_PREFIX = "op\u0000";
+  private static final String CLOSED = "closed";
 
   private final WindowSeries<V, K, R> series;
   private final long size;
@@ -54,6 +63,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> state;
   private final UpstreamProgress upstream = new UpstreamProgress();
+  /** Windows starting at or before this have closed; {@code Long.MIN_VALUE} before the first. */
+  private long closedThrough = Long.MIN_VALUE;
 
   WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, int maxOperations,
       TopologyMetrics metrics) {
@@ -76,6 +87,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
         upstream.report(new Progress(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), entry.value));
       }
     }
+    Long closed = state.get(CLOSED);
+    closedThrough = closed == null ? Long.MIN_VALUE : closed;
   }
 
   @Override
@@ -94,7 +107,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
     long now = upstream.time();
-    if (now != Progress.NONE && start + size + grace <= now) {
+    if (start <= closedThrough || now != Progress.NONE && start + size + grace <= now) {
       metrics.late(series.input(), service, series.count(input));
       return;
     }
@@ -109,6 +122,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     }
     // windows starting at or before this have closed (no overflow: IDLE closes every window)
     long closedBefore = now == Progress.IDLE ? Long.MAX_VALUE - 1 : now - grace - size;
+    // with IDLE, only the windows there are have closed: a task that sees a span later starts from its time
+    long through = now == Progress.IDLE ? Long.MIN_VALUE : closedBefore;
     List<Bytes> closed = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = windows.range(null, windowKeyPrefix(closedBefore + 1))) {
       while (it.hasNext()) {
@@ -121,9 +136,14 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
         R result = series.result(entry.value, start, start + size);
         context().forward(new Record<>(readSeries(key), result, start));
         closed.add(entry.key);
+        through = Math.max(through, start);
       }
     }
     closed.forEach(windows::delete);
+    if (through > closedThrough) {
+      closedThrough = through;
+      state.put(CLOSED, through);
+    }
   }
 
   /** The operation as given, or the overflow name once the service has its limit of distinct names. */

@@ -93,7 +93,6 @@ class EdgesTopologyTest {
   private void closeFirstWindow() {
     tick(100_000);
     tick(120_000);
-    topology.settle();
   }
 
   private Map<EdgeKey, EdgeWindowResult> edges() {

@@ -114,16 +114,6 @@ final class TopologyFixture implements AutoCloseable {
     driver.advanceWallClockTime(duration);
   }
 
-  /**
-   * Two more seconds of wall-clock time, each running the punctuations: the re-keying input task's
-   * progress report, sent in one, reaches trace assembly through spans-by-trace after assembly's own
-   * punctuation, so the assembly's report with it goes in the next.
-   */
-  void settle() {
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
-  }
-
   private void follow(Span... spans) {
     long endMs = Long.MIN_VALUE;
     for (Span span : spans) {

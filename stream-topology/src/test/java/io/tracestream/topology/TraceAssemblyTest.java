@@ -148,7 +148,6 @@ class TraceAssemblyTest {
     tick(200_000);
     // the tick's trace, completed last, holds the windows for topology.trace.rejoin (15 s) of wall-clock time
     topology.advanceWallClock(Duration.ofSeconds(16));
-    topology.settle();
     var edges = topology.edges.readKeyValuesToList().stream()
         .filter(kv -> kv.key.client().equals("frontend")).toList();
     assertThat(edges).singleElement().satisfies(kv -> {
@@ -175,6 +174,24 @@ class TraceAssemblyTest {
     assertThat(done.get(traceId(400)).spanCount()).isEqualTo(2);
     assertThat(done.get(traceId(400)).services()).containsExactly("backend", "frontend");
     assertThat(done.get(traceId(401)).spanCount()).isEqualTo(1);
+  }
+
+  @Test
+  void theTraceWindowsWaitForTheProgressOfATaskThatReKeyedSpans() {
+    start();
+    Span root = span(410, 0, "GET /a", SERVER, false, 1_000, 100);
+    topology.sendUnkeyed("frontend", root);
+    tick(100_000);
+    assertThat(topology.traceMetrics.readKeyValuesToList()).as("the re-keying task has not reported yet").isEmpty();
+
+    // past the trace's rejoin time, then its report, then assembly's report with it
+    topology.advanceWallClock(Duration.ofSeconds(16));
+    assertThat(topology.traceMetrics.readKeyValuesToList()).isEmpty();
+    topology.advanceWallClock(Duration.ofSeconds(1));
+    topology.advanceWallClock(Duration.ofSeconds(1));
+
+    assertThat(topology.traceMetrics.readKeyValuesToList())
+        .anySatisfy(kv -> assertThat(kv.key.rootOperation()).isEqualTo("GET /a"));
   }
 
   @Test
