@@ -200,8 +200,8 @@ public final class QueryApi implements HttpHandler {
       String pathAndQuery) {
     List<JsonNode> answers = new ArrayList<>();
     if (params.containsKey("partitions")) {
-      for (String p : params.get("partitions").split(",")) {
-        answers.add(local.apply(partition(p)));
+      for (int p : partitionList(params.get("partitions"), partitions)) {
+        answers.add(local.apply(p));
       }
       return answers;
     }
@@ -280,6 +280,10 @@ public final class QueryApi implements HttpHandler {
   }
 
   private int partition(String value) {
+    return partition(value, partitions);
+  }
+
+  private static int partition(String value, int partitions) {
     try {
       int p = Integer.parseInt(value.trim());
       if (p >= 0 && p < partitions) {
@@ -288,7 +292,24 @@ public final class QueryApi implements HttpHandler {
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw new BadRequest("not a partition: '" + value + "'");
+    throw new BadRequest("not a partition: '" + value + "' (partitions are 0.." + (partitions - 1) + ")");
+  }
+
+  /**
+   * The distinct partitions of a {@code ?partitions=} list. Each one costs a store read (a 24 h range for
+   * dependencies), so a list longer than the partition count is refused before any is parsed, and a
+   * partition named twice is read once.
+   */
+  static SortedSet<Integer> partitionList(String raw, int partitions) {
+    String[] entries = raw.split(",", partitions + 1);
+    if (entries.length > partitions) {
+      throw new BadRequest("partitions: at most " + partitions + " entries (the partition count), got more");
+    }
+    SortedSet<Integer> distinct = new TreeSet<>();
+    for (String entry : entries) {
+      distinct.add(partition(entry, partitions));
+    }
+    return distinct;
   }
 
   private static Map<String, String> params(String rawQuery) {
@@ -335,7 +356,7 @@ public final class QueryApi implements HttpHandler {
   }
 
   /** A request this API cannot take: 400 with the reason. */
-  private static final class BadRequest extends RuntimeException {
+  static final class BadRequest extends RuntimeException {
     BadRequest(String message) {
       super(message);
     }
