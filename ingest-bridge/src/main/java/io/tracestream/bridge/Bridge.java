@@ -58,7 +58,8 @@ public final class Bridge implements AutoCloseable {
     grpc = new GrpcReceiver(config.bind(), config.grpcPort(), config.maxRequestBytes(), config.retryAfter(),
         config.tls(), config.auth(), config.grpcLimits(), ingest, metrics);
     http = new HttpReceiver(config.bind(), config.httpPort(), config.httpThreads(), config.httpLimits(),
-        config.maxRequestBytes(), config.retryAfter(), config.tls(), config.auth(), config.corsOrigins(), ingest, metrics);
+        config.maxRequestBytes(), config.retryAfter(), config.tls(), config.auth(), config.corsOrigins(), ingest,
+        metrics);
     LOG.info("bridge listening: OTLP gRPC {}:{}, OTLP HTTP {}:{} ({}{}{}), admin {}:{} ({}); writing to topic {} at {}",
         config.bind(), grpc.port(), config.bind(), http.port(),
         config.tls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
