@@ -53,7 +53,7 @@ public final class Bridge implements AutoCloseable {
         config.maxInflightBytes(), config.ackTimeout(), forwarder, metrics);
     health.start();
     admin = new AdminServer(config.adminBind(), config.adminPort(), config.adminTls(), config.adminLimits(),
-        registry::scrape, health::reachable,
+        config.adminAuth(), registry::scrape, health::reachable,
         "Kafka at " + config.kafka().get("bootstrap.servers") + " is not reachable");
     grpc = new GrpcReceiver(config.bind(), config.grpcPort(), config.maxRequestBytes(), config.retryAfter(),
         config.tls(), config.auth(), config.grpcLimits(), ingest, metrics);

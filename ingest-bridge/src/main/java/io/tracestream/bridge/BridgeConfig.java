@@ -3,6 +3,7 @@ package io.tracestream.bridge;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
+import io.tracestream.http.BearerAuth;
 import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
 import java.net.URI;
@@ -36,6 +37,7 @@ public record BridgeConfig(
     Optional<TlsConfig> tls,
     Optional<TlsConfig> adminTls,
     Optional<BearerAuth> auth,
+    Optional<BearerAuth> adminAuth,
     List<String> corsOrigins,
     GrpcLimits grpcLimits) {
 
@@ -60,8 +62,6 @@ public record BridgeConfig(
       new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
       new ConfigKey("bridge.forward.queue", "1000", "requests waiting to be forwarded; past it they are dropped and counted"),
       new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"),
-      new ConfigKey(BearerAuth.TOKEN_KEY, null, "bearer token OTLP clients must send (Authorization: Bearer ...); unset and no tokens file: no authentication. Never logged"),
-      new ConfigKey(BearerAuth.FILE_KEY, null, "file of accepted bearer tokens, one a line (# comments); with bridge.auth.bearer.token both are accepted"),
       new ConfigKey("bridge.cors.allowed.origins", null, "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no CORS headers"),
       new ConfigKey("bridge.grpc.max.concurrent.calls", "100", "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
       new ConfigKey("bridge.grpc.max.rst.frames", "200", "RST_STREAM frames a client may send per bridge.grpc.rst.window before its connection is closed (rapid reset)"),
@@ -69,6 +69,8 @@ public record BridgeConfig(
       new ConfigKey("bridge.grpc.max.connection.idle", "5m", "a gRPC connection without calls this long is closed"),
       new ConfigKey("bridge.grpc.max.connection.age", "30m", "a gRPC connection is closed gracefully (GOAWAY) after this long, so clients rebalance"),
       new ConfigKey("bridge.grpc.permit.keepalive.time", "30s", "clients pinging more often than this are disconnected")),
+      BearerAuth.keys("bridge", "OTLP clients"),
+      BearerAuth.keys("bridge.admin", "clients of the admin port (except /health/live)"),
       HttpLimits.keys("bridge.http", "the OTLP/HTTP port"),
       HttpLimits.keys("bridge.admin", "the admin port"),
       TlsConfig.keys("bridge", "the OTLP ports (gRPC and HTTP)"),
@@ -100,7 +102,8 @@ public record BridgeConfig(
         settings.duration("bridge.forward.timeout", Duration.ofSeconds(5)),
         TlsConfig.from(settings, "bridge"),
         TlsConfig.from(settings, "bridge.admin"),
-        BearerAuth.from(settings),
+        BearerAuth.from(settings, "bridge"),
+        BearerAuth.from(settings, "bridge.admin"),
         origins(settings.optional("bridge.cors.allowed.origins")),
         new GrpcLimits(
             settings.integer("bridge.grpc.max.concurrent.calls", 100, 1, 100_000),

@@ -1,6 +1,7 @@
 package io.tracestream.bridge;
 
 import com.google.protobuf.Any;
+import io.tracestream.http.BearerAuth;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;

@@ -1,6 +1,7 @@
 package io.tracestream.bridge;
 
 import com.google.protobuf.Message;
+import io.tracestream.http.BearerAuth;
 import com.google.rpc.Code;
 import com.sun.net.httpserver.HttpExchange;
 import io.tracestream.http.GuardedHttpServer;

@@ -2,6 +2,7 @@ package io.tracestream.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.tracestream.http.BearerAuth;
 import io.tracestream.http.GuardedHttpServer;
 import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
@@ -21,6 +22,7 @@ public final class AdminServer implements AutoCloseable {
 
   private final GuardedHttpServer server;
   private final String scheme;
+  private final Optional<BearerAuth> auth;
 
   public AdminServer(String bind, int port, Supplier<String> metrics, BooleanSupplier ready, String notReadyReason)
       throws IOException {
@@ -30,21 +32,24 @@ public final class AdminServer implements AutoCloseable {
   /** @param tls https (and mTLS when it has client CAs) instead of http */
   public AdminServer(String bind, int port, Optional<TlsConfig> tls, Supplier<String> metrics, BooleanSupplier ready,
       String notReadyReason) throws IOException {
-    this(bind, port, tls, HttpLimits.DEFAULTS, metrics, ready, notReadyReason);
+    this(bind, port, tls, HttpLimits.DEFAULTS, Optional.empty(), metrics, ready, notReadyReason);
   }
 
   /**
    * @param limits header, read and write timeouts and the connections served at once. Each connection being
    *     served has its own thread, so a query handler that waits on another instance's admin port while that
    *     instance asks this one blocks neither
+   * @param auth when present, every path but {@code /health/live} answers 401 without one of its tokens
    */
-  public AdminServer(String bind, int port, Optional<TlsConfig> tls, HttpLimits limits, Supplier<String> metrics,
-      BooleanSupplier ready, String notReadyReason) throws IOException {
+  public AdminServer(String bind, int port, Optional<TlsConfig> tls, HttpLimits limits, Optional<BearerAuth> auth,
+      Supplier<String> metrics, BooleanSupplier ready, String notReadyReason) throws IOException {
     server = new GuardedHttpServer(bind, port, tls, limits, "tracestream-admin");
     scheme = tls.isPresent() ? "https" : "http";
-    server.route("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+    this.auth = auth;
+    route("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+    // open: a liveness probe says only that the process answers, and probes rarely carry tokens
     server.route("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
-    server.route("/health/ready", ex -> {
+    route("/health/ready", ex -> {
       boolean ok = ready.getAsBoolean();
       send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: " + notReadyReason + "\n");
     });
@@ -53,12 +58,19 @@ public final class AdminServer implements AutoCloseable {
 
   /** Serves {@code path} and everything under it with {@code handler}, from now on. */
   public void route(String path, HttpHandler handler) {
-    server.route(path, handler);
+    server.route(path, auth.isEmpty() ? handler : exchange -> {
+      if (auth.get().allows(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        handler.handle(exchange);
+      } else {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        send(exchange, 401, "text/plain", "missing or invalid bearer token\n");
+      }
+    });
   }
 
   /** Serves {@code GET path} with the JSON that {@code body} gives at each request (a part's own API). */
   public AdminServer json(String path, Supplier<String> body) {
-    server.route(path, ex -> send(ex, 200, "application/json", body.get()));
+    route(path, ex -> send(ex, 200, "application/json", body.get()));
     return this;
   }
 

@@ -39,7 +39,8 @@ class SlowClientsTest {
 
   @BeforeEach
   void start() throws IOException {
-    server = new AdminServer("127.0.0.1", 0, Optional.empty(), LIMITS, () -> "up 1\n", () -> true, "");
+    server = new AdminServer("127.0.0.1", 0, Optional.empty(), LIMITS, Optional.empty(), () -> "up 1\n",
+        () -> true, "");
     server.route("/echo", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
       exchange.sendResponseHeaders(200, body.length);

@@ -8,13 +8,9 @@ import io.tracestream.span.TraceIds;
 import io.tracestream.topology.traces.TraceSummary;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.IntFunction;
@@ -55,10 +52,11 @@ import org.apache.kafka.streams.state.HostInfo;
  * from the changelog) or an owner does not answer, the answer is 503 with the reason, never a
  * partial result: retry.
  */
-public final class QueryApi implements HttpHandler {
+public final class QueryApi implements HttpHandler, AutoCloseable {
   static final Duration DEFAULT_LOOKBACK = Duration.ofHours(24);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+  public static final int DEFAULT_FORWARD_THREADS = 8;
 
   private final KafkaStreams streams;
   private final QueryStores stores;
@@ -67,8 +65,7 @@ public final class QueryApi implements HttpHandler {
   private final String edgesSourceTopic;
   private final int partitions;
   private final Clock clock;
-  private final HttpClient http;
-  private final String scheme;
+  private final PeerCalls peers;
 
   /**
    * @param self this instance's {@code application.server}, as other instances see it
@@ -84,10 +81,17 @@ public final class QueryApi implements HttpHandler {
   /** @param tls when present, other instances are called over https with this context (trust and own cert) */
   public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
       int partitions, Clock clock, Optional<SSLContext> tls) {
-    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-    tls.ifPresent(client::sslContext);
-    this.http = client.build();
-    this.scheme = tls.isPresent() ? "https" : "http";
+    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, tls, Optional.empty(),
+        DEFAULT_FORWARD_THREADS);
+  }
+
+  /**
+   * @param peerToken the bearer token presented to other instances' admin ports, when they ask for one
+   * @param forwardThreads calls to other instances at once (and as many waiting), on a pool of their own
+   */
+  public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
+      int partitions, Clock clock, Optional<SSLContext> tls, Optional<String> peerToken, int forwardThreads) {
+    this.peers = new PeerCalls(forwardThreads, tls, peerToken, FORWARD_TIMEOUT);
     this.streams = streams;
     this.stores = new QueryStores(streams);
     this.self = self;
@@ -95,6 +99,11 @@ public final class QueryApi implements HttpHandler {
     this.edgesSourceTopic = edgesSourceTopic;
     this.partitions = partitions;
     this.clock = clock;
+  }
+
+  @Override
+  public void close() {
+    peers.close();
   }
 
   @Override
@@ -181,7 +190,8 @@ public final class QueryApi implements HttpHandler {
         Optional<TraceSummary> local = stores.trace(traceId, owner.partition());
         summary = local.<JsonNode>map(JSON::valueToTree).orElse(null);
       } else {
-        JsonNode answer = forward(owner.activeHost(), "/api/traces/" + traceId + "?partition=" + owner.partition(), true);
+        JsonNode answer = peers.await(owner.activeHost(), peers.call(owner.activeHost(),
+            "/api/traces/" + traceId + "?partition=" + owner.partition(), true));
         summary = answer == null || answer.isEmpty() ? null : answer.get(0);
       }
     }
@@ -205,13 +215,23 @@ public final class QueryApi implements HttpHandler {
       }
       return answers;
     }
-    for (Map.Entry<HostInfo, List<Integer>> owner : owners(store, topic).entrySet()) {
-      if (owner.getKey().equals(self)) {
-        owner.getValue().forEach(p -> answers.add(local.apply(p)));
-      } else {
-        String list = owner.getValue().stream().map(String::valueOf).collect(Collectors.joining(","));
-        answers.add(forward(owner.getKey(), pathAndQuery + "partitions=" + list, false));
+    Map<HostInfo, List<Integer>> owners = owners(store, topic);
+    Map<HostInfo, CompletableFuture<JsonNode>> forwarded = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<HostInfo, List<Integer>> owner : owners.entrySet()) {
+        if (!owner.getKey().equals(self)) { // the other owners are asked first, and answer meanwhile
+          String list = owner.getValue().stream().map(String::valueOf).collect(Collectors.joining(","));
+          forwarded.put(owner.getKey(), peers.call(owner.getKey(), pathAndQuery + "partitions=" + list, false));
+        }
       }
+      for (Map.Entry<HostInfo, List<Integer>> owner : owners.entrySet()) {
+        if (owner.getKey().equals(self)) {
+          owner.getValue().forEach(p -> answers.add(local.apply(p)));
+        }
+      }
+      forwarded.forEach((host, call) -> answers.add(peers.await(host, call)));
+    } finally {
+      forwarded.values().forEach(call -> call.cancel(true)); // no-op for those answered
     }
     return answers;
   }
@@ -238,29 +258,6 @@ public final class QueryApi implements HttpHandler {
     Map<HostInfo, List<Integer>> owners = new LinkedHashMap<>();
     byPartition.forEach((p, host) -> owners.computeIfAbsent(host, h -> new ArrayList<>()).add(p));
     return owners;
-  }
-
-  /** The {@code data} of another instance's answer; null for a 404 when {@code notFoundIsNull}. */
-  private JsonNode forward(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
-    URI uri = URI.create(scheme + "://" + host.host() + ":" + host.port() + pathAndQuery);
-    try {
-      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-      if (response.statusCode() == 404 && notFoundIsNull) {
-        return null;
-      }
-      JsonNode body = JSON.readTree(response.body());
-      if (response.statusCode() != 200) {
-        throw new Unavailable("instance " + host.host() + ":" + host.port() + " answered " + response.statusCode()
-            + ": " + body.path("errors").path(0).path("msg").asText(""));
-      }
-      return body.path("data");
-    } catch (IOException e) {
-      throw new Unavailable("instance " + host.host() + ":" + host.port() + " does not answer: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Unavailable("interrupted while asking " + host.host() + ":" + host.port());
-    }
   }
 
   private static long number(Map<String, String> params, String name, long defaultValue) {
@@ -363,7 +360,7 @@ public final class QueryApi implements HttpHandler {
   }
 
   /** An answer that would be incomplete right now: 503 with the reason. */
-  private static final class Unavailable extends RuntimeException {
+  static final class Unavailable extends RuntimeException {
     Unavailable(String message) {
       super(message);
     }
