@@ -3,7 +3,11 @@ package io.tracestream.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracestream.admin.AdminServer;
+import io.tracestream.config.Settings;
 import io.tracestream.testkit.Await;
+import io.tracestream.testkit.TestCertificates;
+import io.tracestream.tls.Pem;
+import io.tracestream.tls.TlsConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,10 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,6 +139,38 @@ class SlowClientsTest {
         HttpResponse.BodyHandlers.ofString());
 
     assertThat(answer.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anHttpsRequestIsAnsweredWhile64ConnectionsStallInTheTlsHandshake() throws Exception {
+    TestCertificates certs = TestCertificates.shared();
+    Optional<TlsConfig> tls = TlsConfig.from(Settings.of(Map.of("t.tls.cert", certs.serverCertPem().toString(),
+        "t.tls.key", certs.serverKeyPem().toString())), "t");
+    try (AdminServer https = new AdminServer("127.0.0.1", 0, tls, LIMITS, Optional.empty(), () -> "up 1\n",
+        () -> true, "")) {
+      // Given 64 connections that sent the first byte of a ClientHello and stalled
+      List<Socket> stalled = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        Socket socket = new Socket("127.0.0.1", https.port());
+        sockets.add(socket);
+        socket.getOutputStream().write(0x16); // TLS record type: handshake
+        stalled.add(socket);
+      }
+
+      // When a client asks over https
+      SSLContext client = tls.get().clientContext(Pem.certificates("ca", certs.caPem()));
+      HttpResponse<String> answer = HttpClient.newBuilder().sslContext(client).build().send(
+          HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + https.port() + "/metrics"))
+              .timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      // Then it is answered, and the stalled handshakes are cut off
+      assertThat(answer.statusCode()).isEqualTo(200);
+      for (Socket socket : stalled) {
+        assertThat(closedByServer(socket)).isTrue();
+      }
+      Await.until(Duration.ofSeconds(10), "64 timeouts counted", () -> https.timeouts() == 64);
+    }
   }
 
   private Socket open(String sent) throws IOException {
