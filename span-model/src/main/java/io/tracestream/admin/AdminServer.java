@@ -83,6 +83,11 @@ public final class AdminServer implements AutoCloseable {
     return server.port();
   }
 
+  /** Connections being read from or answered now. */
+  public int activeConnections() {
+    return server.activeConnections();
+  }
+
   /** Connections closed so far because they were too slow to send a request or take an answer. */
   public long timeouts() {
     return server.timeouts();

@@ -98,6 +98,11 @@ public final class GuardedHttpServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** Connections being read from or answered now, each on its thread. */
+  public int activeConnections() {
+    return threads.getActiveCount();
+  }
+
   /** Connections closed so far because a phase outlasted its timeout. */
   public long timeouts() {
     return timeouts.get();

@@ -128,6 +128,39 @@ class SlowClientsTest {
   }
 
   @Test
+  void connectionsPastTheCapAreClosedAtOnceAndServedAgainOnceTheStalledOnesAreCutOff() throws Exception {
+    try (AdminServer capped = new AdminServer("127.0.0.1", 0, Optional.empty(),
+        new HttpLimits(TIMEOUT, TIMEOUT, TIMEOUT, 2), Optional.empty(), () -> "up 1\n", () -> true, "")) {
+      // Given two connections stalled in their headers: every thread of a cap of 2
+      List<Socket> stalled = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Socket socket = new Socket("127.0.0.1", capped.port());
+        sockets.add(socket);
+        socket.getOutputStream().write("GET /me".getBytes(StandardCharsets.US_ASCII));
+        stalled.add(socket);
+      }
+      Await.until(Duration.ofSeconds(10), "both stalled connections to hold a thread",
+          () -> capped.activeConnections() == 2);
+
+      // When a third asks, it is closed without an answer
+      Socket third = new Socket("127.0.0.1", capped.port());
+      sockets.add(third);
+      third.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(closedByServer(third)).isTrue();
+
+      // Then once the stalled ones are cut off, requests are served again
+      for (Socket socket : stalled) {
+        assertThat(closedByServer(socket)).isTrue();
+      }
+      HttpResponse<String> answer = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + capped.port() + "/metrics"))
+              .timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void aConnectionThatSendsNothingHoldsNoThread() throws Exception {
     for (int i = 0; i < 300; i++) { // more than max.connections: threads are taken only by requests begun
       open("");
