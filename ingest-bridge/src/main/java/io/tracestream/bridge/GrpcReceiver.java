@@ -1,7 +1,6 @@
 package io.tracestream.bridge;
 
 import com.google.protobuf.Any;
-import io.tracestream.http.BearerAuth;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
@@ -21,6 +20,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.tracestream.http.BearerAuth;
 import io.tracestream.tls.TlsConfig;
 import java.util.Optional;
 import io.grpc.protobuf.StatusProto;

@@ -1,9 +1,9 @@
 package io.tracestream.bridge;
 
 import com.google.protobuf.Message;
-import io.tracestream.http.BearerAuth;
 import com.google.rpc.Code;
 import com.sun.net.httpserver.HttpExchange;
+import io.tracestream.http.BearerAuth;
 import io.tracestream.http.GuardedHttpServer;
 import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;

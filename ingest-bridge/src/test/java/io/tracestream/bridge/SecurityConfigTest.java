@@ -1,12 +1,12 @@
 package io.tracestream.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import io.tracestream.http.BearerAuth;
-import io.tracestream.http.HttpLimits;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.Settings;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
@@ -50,7 +50,8 @@ import org.apache.kafka.streams.state.HostInfo;
  * owner for exactly the partitions it owns ({@code ?partitions=}); a trace is read on the owner of its
  * key's partition ({@code ?partition=}). When a partition has no ready owner (a rebalance, a restore
  * from the changelog) or an owner does not answer, the answer is 503 with the reason, never a
- * partial result: retry.
+ * partial result: retry. Other owners are asked on a pool of their own ({@link PeerCalls}), in parallel,
+ * while this instance reads its own partitions.
  */
 public final class QueryApi implements HttpHandler, AutoCloseable {
   static final Duration DEFAULT_LOOKBACK = Duration.ofHours(24);
