@@ -56,7 +56,8 @@ public final class AlertingApp implements AutoCloseable {
     streamsMetrics.bindTo(registry);
     streams.start();
     // The generator URL names the admin port, which is known only once bound (port 0 in tests).
-    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), registry::scrape, this::ready,
+    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), config.adminLimits(),
+        config.adminAuth(), registry::scrape, this::ready,
         "the evaluator is not running or the notifier has not caught up");
     String generatorUrl = config.generatorUrl()
         .orElse(admin.scheme() + "://" + config.bind() + ":" + admin.port() + "/api/alerts");

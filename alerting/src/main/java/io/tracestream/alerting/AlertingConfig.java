@@ -5,6 +5,8 @@ import io.tracestream.alerting.rules.RuleSet;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
 import io.tracestream.alerting.notify.Redacted;
 import java.net.URI;
@@ -38,7 +40,9 @@ public record AlertingConfig(
     Duration settle,
     Duration deliveryTimeout,
     Duration retryFor,
-    java.util.Optional<TlsConfig> adminTls) {
+    java.util.Optional<TlsConfig> adminTls,
+    HttpLimits adminLimits,
+    Optional<BearerAuth> adminAuth) {
 
   public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and the notifier's consumer as is"),
@@ -61,7 +65,9 @@ public record AlertingConfig(
       new ConfigKey("alerting.window.settle", "5s", "wall-clock time without more input for a window after which it is evaluated"),
       new ConfigKey("alerting.delivery.timeout", "10s", "HTTP timeout of one delivery"),
       new ConfigKey("alerting.delivery.retry.for", "10m", "a failing delivery is retried with backoff this long, then given up and counted")),
-      TlsConfig.keys("alerting.admin", "the admin port"))
+      TlsConfig.keys("alerting.admin", "the admin port"),
+      HttpLimits.keys("alerting.admin", "the admin port"),
+      BearerAuth.keys("alerting.admin", "clients of the admin port (except /health/live)"))
       .flatMap(List::stream).toList();
 
   public static AlertingConfig from(Settings settings) {
@@ -103,7 +109,9 @@ public record AlertingConfig(
         settings.duration("alerting.window.settle", Duration.ofSeconds(5)),
         settings.duration("alerting.delivery.timeout", Duration.ofSeconds(10)),
         settings.duration("alerting.delivery.retry.for", Duration.ofMinutes(10)),
-        TlsConfig.from(settings, "alerting.admin"));
+        TlsConfig.from(settings, "alerting.admin"),
+        HttpLimits.from(settings, "alerting.admin"),
+        BearerAuth.from(settings, "alerting.admin"));
   }
 
   private static Optional<URI> url(Settings settings, String key) {

@@ -52,17 +52,19 @@ public final class Bridge implements AutoCloseable {
     SpanIngest ingest = new SpanIngest(new TraceSplitter(config.maxRecordBytes()), producer, health::reachable,
         config.maxInflightBytes(), config.ackTimeout(), forwarder, metrics);
     health.start();
-    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), registry::scrape, health::reachable,
+    admin = new AdminServer(config.adminBind(), config.adminPort(), config.adminTls(), config.adminLimits(),
+        config.adminAuth(), registry::scrape, health::reachable,
         "Kafka at " + config.kafka().get("bootstrap.servers") + " is not reachable");
     grpc = new GrpcReceiver(config.bind(), config.grpcPort(), config.maxRequestBytes(), config.retryAfter(),
         config.tls(), config.auth(), config.grpcLimits(), ingest, metrics);
-    http = new HttpReceiver(config.bind(), config.httpPort(), config.httpThreads(), config.maxRequestBytes(),
-        config.retryAfter(), config.tls(), config.auth(), config.corsOrigins(), ingest, metrics);
+    http = new HttpReceiver(config.bind(), config.httpPort(), config.httpThreads(), config.httpLimits(),
+        config.maxRequestBytes(), config.retryAfter(), config.tls(), config.auth(), config.corsOrigins(), ingest,
+        metrics);
     LOG.info("bridge listening: OTLP gRPC {}:{}, OTLP HTTP {}:{} ({}{}{}), admin {}:{} ({}); writing to topic {} at {}",
         config.bind(), grpc.port(), config.bind(), http.port(),
         config.tls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
         config.auth().isPresent() ? ", bearer tokens" : "", config.corsOrigins().isEmpty() ? "" : ", CORS " + config.corsOrigins(),
-        config.bind(), admin.port(), config.adminTls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
+        config.adminBind(), admin.port(), config.adminTls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
         config.spansTopic(), config.kafka().get("bootstrap.servers"));
   }
 

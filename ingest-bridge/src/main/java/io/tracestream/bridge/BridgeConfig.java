@@ -3,6 +3,8 @@ package io.tracestream.bridge;
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -26,19 +28,26 @@ public record BridgeConfig(
     Duration healthInterval,
     Duration retryAfter,
     int httpThreads,
+    HttpLimits httpLimits,
+    String adminBind,
+    HttpLimits adminLimits,
     Optional<URI> forwardEndpoint,
     int forwardQueue,
     Duration forwardTimeout,
     Optional<TlsConfig> tls,
     Optional<TlsConfig> adminTls,
     Optional<BearerAuth> auth,
+    Optional<BearerAuth> adminAuth,
     List<String> corsOrigins,
     GrpcLimits grpcLimits) {
 
   public static final List<ConfigKey> KEYS = Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to the producer as is"),
       new ConfigKey("topic.spans", "otlp_spans", "topic the spans are written to, keyed by trace id"),
-      new ConfigKey("bridge.bind", "127.0.0.1", "address the OTLP and admin ports bind to"),
+      new ConfigKey("bridge.bind", "127.0.0.1", "address the OTLP ports bind to (and the admin port, unless"
+          + " bridge.admin.bind is set)"),
+      new ConfigKey("bridge.admin.bind", "the value of bridge.bind", "address the admin port binds to, e.g."
+          + " 127.0.0.1 or an ops network's address while OTLP listens on 0.0.0.0"),
       new ConfigKey("bridge.grpc.port", "4317", "OTLP/gRPC port"),
       new ConfigKey("bridge.http.port", "4318", "OTLP/HTTP port (POST /v1/traces)"),
       new ConfigKey("bridge.admin.port", "9464", "/metrics, /health/live, /health/ready"),
@@ -48,12 +57,11 @@ public record BridgeConfig(
       new ConfigKey("bridge.kafka.ack.timeout", "5s", "how long a request waits for Kafka's acknowledgement before 503 / UNAVAILABLE"),
       new ConfigKey("bridge.kafka.health.interval", "1s", "how often Kafka reachability is checked"),
       new ConfigKey("bridge.retry.after", "1s", "the delay advised to clients in Retry-After / RetryInfo"),
-      new ConfigKey("bridge.http.threads", "32", "threads serving OTLP/HTTP requests"),
+      new ConfigKey("bridge.http.threads", "32", "OTLP/HTTP requests whose bodies are read and processed at once;"
+          + " more wait for a turn (a client stalling in its headers takes none)"),
       new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
       new ConfigKey("bridge.forward.queue", "1000", "requests waiting to be forwarded; past it they are dropped and counted"),
       new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"),
-      new ConfigKey(BearerAuth.TOKEN_KEY, null, "bearer token OTLP clients must send (Authorization: Bearer ...); unset and no tokens file: no authentication. Never logged"),
-      new ConfigKey(BearerAuth.FILE_KEY, null, "file of accepted bearer tokens, one a line (# comments); with bridge.auth.bearer.token both are accepted"),
       new ConfigKey("bridge.cors.allowed.origins", null, "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no CORS headers"),
       new ConfigKey("bridge.grpc.max.concurrent.calls", "100", "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
       new ConfigKey("bridge.grpc.max.rst.frames", "200", "RST_STREAM frames a client may send per bridge.grpc.rst.window before its connection is closed (rapid reset)"),
@@ -61,6 +69,10 @@ public record BridgeConfig(
       new ConfigKey("bridge.grpc.max.connection.idle", "5m", "a gRPC connection without calls this long is closed"),
       new ConfigKey("bridge.grpc.max.connection.age", "30m", "a gRPC connection is closed gracefully (GOAWAY) after this long, so clients rebalance"),
       new ConfigKey("bridge.grpc.permit.keepalive.time", "30s", "clients pinging more often than this are disconnected")),
+      BearerAuth.keys("bridge", "OTLP clients"),
+      BearerAuth.keys("bridge.admin", "clients of the admin port (except /health/live)"),
+      HttpLimits.keys("bridge.http", "the OTLP/HTTP port"),
+      HttpLimits.keys("bridge.admin", "the admin port"),
       TlsConfig.keys("bridge", "the OTLP ports (gRPC and HTTP)"),
       TlsConfig.keys("bridge.admin", "the admin port"))
       .flatMap(List::stream).toList();
@@ -82,12 +94,16 @@ public record BridgeConfig(
         settings.duration("bridge.kafka.health.interval", Duration.ofSeconds(1)),
         settings.duration("bridge.retry.after", Duration.ofSeconds(1)),
         settings.integer("bridge.http.threads", 32, 1, 1024),
+        HttpLimits.from(settings, "bridge.http"),
+        nonEmpty(settings, "bridge.admin.bind", nonEmpty(settings, "bridge.bind", "127.0.0.1")),
+        HttpLimits.from(settings, "bridge.admin"),
         settings.optional("bridge.forward.otlp.endpoint").map(v -> endpoint("bridge.forward.otlp.endpoint", v)),
         settings.integer("bridge.forward.queue", 1000, 1, 1_000_000),
         settings.duration("bridge.forward.timeout", Duration.ofSeconds(5)),
         TlsConfig.from(settings, "bridge"),
         TlsConfig.from(settings, "bridge.admin"),
-        BearerAuth.from(settings),
+        BearerAuth.from(settings, "bridge"),
+        BearerAuth.from(settings, "bridge.admin"),
         origins(settings.optional("bridge.cors.allowed.origins")),
         new GrpcLimits(
             settings.integer("bridge.grpc.max.concurrent.calls", 100, 1, 100_000),

@@ -3,8 +3,9 @@ package io.tracestream.bridge;
 import com.google.protobuf.Message;
 import com.google.rpc.Code;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsServer;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.GuardedHttpServer;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
 import java.util.List;
 import java.util.Optional;
@@ -13,15 +14,12 @@ import io.tracestream.span.OtlpDecodeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -34,8 +32,9 @@ final class HttpReceiver implements AutoCloseable {
   static final String JSON = "application/json";
   static final String CORS_HEADERS = "Content-Type, Content-Encoding, Authorization";
 
-  private final HttpServer server;
-  private final ExecutorService threads;
+  private final GuardedHttpServer server;
+  /** Requests read and processed at once: bounds the bodies held, as the fixed pool of threads did. */
+  private final Semaphore working;
   private final int maxRequestBytes;
   private final long retryAfterSeconds;
   private final SpanIngest ingest;
@@ -44,34 +43,47 @@ final class HttpReceiver implements AutoCloseable {
   private final Optional<BearerAuth> auth;
   private final List<String> corsOrigins;
 
-  HttpReceiver(String bind, int port, int threads, int maxRequestBytes, Duration retryAfter, Optional<TlsConfig> tls,
-      Optional<BearerAuth> auth, List<String> corsOrigins, SpanIngest ingest, BridgeMetrics metrics) throws IOException {
+  /** @param threads requests whose bodies are read and processed at once; more wait for a turn */
+  HttpReceiver(String bind, int port, int threads, HttpLimits limits, int maxRequestBytes, Duration retryAfter,
+      Optional<TlsConfig> tls, Optional<BearerAuth> auth, List<String> corsOrigins, SpanIngest ingest,
+      BridgeMetrics metrics) throws IOException {
     this.auth = auth;
     this.corsOrigins = corsOrigins;
     this.maxRequestBytes = maxRequestBytes;
     this.retryAfterSeconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     this.ingest = ingest;
     this.metrics = metrics;
-    this.threads = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "bridge-http");
-      t.setDaemon(true);
-      return t;
-    });
-    InetSocketAddress address = new InetSocketAddress(bind, port);
-    if (tls.isPresent()) {
-      HttpsServer https = HttpsServer.create(address, 0);
-      https.setHttpsConfigurator(tls.get().httpsConfigurator());
-      server = https;
-    } else {
-      server = HttpServer.create(address, 0);
-    }
-    server.setExecutor(this.threads);
-    server.createContext("/v1/traces", this::handle);
+    this.working = new Semaphore(threads);
+    server = new GuardedHttpServer(bind, port, tls, limits, "bridge-http");
+    server.route("/v1/traces", this::handleInTurn);
     server.start();
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
+  }
+
+  long timeouts() {
+    return server.timeouts();
+  }
+
+  /**
+   * Waits for a turn only once the headers are in: a client stalling in them holds its own connection's
+   * thread, not a turn. A client trickling its body does hold one, for at most the read timeout.
+   */
+  private void handleInTurn(HttpExchange exchange) throws IOException {
+    try {
+      working.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      exchange.close();
+      return;
+    }
+    try {
+      handle(exchange);
+    } finally {
+      working.release();
+    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -240,12 +252,6 @@ final class HttpReceiver implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(1);
-    threads.shutdown();
-    try {
-      threads.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    server.stop(1, Duration.ofSeconds(10));
   }
 }

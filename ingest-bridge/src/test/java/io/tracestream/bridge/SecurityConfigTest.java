@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.Settings;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,6 +105,38 @@ class SecurityConfigTest {
     assertThat(config.auth()).isEmpty();
     assertThat(config.grpcLimits().maxConcurrentCalls()).isEqualTo(100);
     assertThat(config.grpcLimits().maxRstFrames()).isEqualTo(200);
+    assertThat(config.adminBind()).isEqualTo("127.0.0.1");
+    assertThat(config.adminAuth()).isEmpty();
+    assertThat(config.httpLimits()).isEqualTo(HttpLimits.DEFAULTS);
+  }
+
+  @Test
+  void theAdminPortBindsApartFromOtlpWhenAsked() {
+    assertThat(config("bridge.bind", "0.0.0.0").adminBind()).isEqualTo("0.0.0.0");
+    BridgeConfig apart = config("bridge.bind", "0.0.0.0", "bridge.admin.bind", "127.0.0.1");
+    assertThat(apart.bind()).isEqualTo("0.0.0.0");
+    assertThat(apart.adminBind()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void theAdminPortHasItsOwnTokens() {
+    BridgeConfig config = config("bridge.admin.auth.bearer.token", "admin-token-0123456789");
+    assertThat(config.auth()).isEmpty();
+    assertThat(config.adminAuth())
+        .hasValueSatisfying(a -> assertThat(a.allows("Bearer admin-token-0123456789")).isTrue());
+  }
+
+  @Test
+  void badTimeoutsAreRefusedNamingTheKey() {
+    assertThatThrownBy(() -> config("bridge.http.header.timeout", "0s"))
+        .isInstanceOfSatisfying(ConfigException.class,
+            e -> assertThat(e.key()).isEqualTo("bridge.http.header.timeout"));
+    assertThatThrownBy(() -> config("bridge.admin.read.timeout", "soon"))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("bridge.admin.read.timeout"));
+    assertThatThrownBy(() -> config("bridge.http.max.connections", "0"))
+        .isInstanceOfSatisfying(ConfigException.class,
+            e -> assertThat(e.key()).isEqualTo("bridge.http.max.connections"));
+    assertThat(config("bridge.http.write.timeout", "500ms").httpLimits().writeTimeout()).hasMillis(500);
   }
 
   private static BridgeConfig config(Object... keyValues) {

@@ -2,16 +2,14 @@ package io.tracestream.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsServer;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.GuardedHttpServer;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -22,17 +20,9 @@ import java.util.function.Supplier;
 public final class AdminServer implements AutoCloseable {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final HttpServer server;
+  private final GuardedHttpServer server;
   private final String scheme;
-  /**
-   * Several threads, not the server's one default thread: a query handler may wait on another
-   * instance's admin port while that instance asks this one, and neither may block the other.
-   */
-  private final ExecutorService executor = Executors.newFixedThreadPool(8, task -> {
-    Thread thread = new Thread(task, "tracestream-admin");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final Optional<BearerAuth> auth;
 
   public AdminServer(String bind, int port, Supplier<String> metrics, BooleanSupplier ready, String notReadyReason)
       throws IOException {
@@ -42,19 +32,24 @@ public final class AdminServer implements AutoCloseable {
   /** @param tls https (and mTLS when it has client CAs) instead of http */
   public AdminServer(String bind, int port, Optional<TlsConfig> tls, Supplier<String> metrics, BooleanSupplier ready,
       String notReadyReason) throws IOException {
-    InetSocketAddress address = new InetSocketAddress(bind, port);
-    if (tls.isPresent()) {
-      HttpsServer https = HttpsServer.create(address, 0);
-      https.setHttpsConfigurator(tls.get().httpsConfigurator());
-      server = https;
-    } else {
-      server = HttpServer.create(address, 0);
-    }
+    this(bind, port, tls, HttpLimits.DEFAULTS, Optional.empty(), metrics, ready, notReadyReason);
+  }
+
+  /**
+   * @param limits header, read and write timeouts and the connections served at once. Each connection being
+   *     served has its own thread, so a query handler that waits on another instance's admin port while that
+   *     instance asks this one blocks neither
+   * @param auth when present, every path but {@code /health/live} answers 401 without one of its tokens
+   */
+  public AdminServer(String bind, int port, Optional<TlsConfig> tls, HttpLimits limits, Optional<BearerAuth> auth,
+      Supplier<String> metrics, BooleanSupplier ready, String notReadyReason) throws IOException {
+    server = new GuardedHttpServer(bind, port, tls, limits, "tracestream-admin");
     scheme = tls.isPresent() ? "https" : "http";
-    server.setExecutor(executor);
-    server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
-    server.createContext("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
-    server.createContext("/health/ready", ex -> {
+    this.auth = auth;
+    route("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+    // open: a liveness probe says only that the process answers, and probes rarely carry tokens
+    server.route("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
+    route("/health/ready", ex -> {
       boolean ok = ready.getAsBoolean();
       send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: " + notReadyReason + "\n");
     });
@@ -63,12 +58,19 @@ public final class AdminServer implements AutoCloseable {
 
   /** Serves {@code path} and everything under it with {@code handler}, from now on. */
   public void route(String path, HttpHandler handler) {
-    server.createContext(path, handler);
+    server.route(path, auth.isEmpty() ? handler : exchange -> {
+      if (auth.get().allows(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        handler.handle(exchange);
+      } else {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        send(exchange, 401, "text/plain", "missing or invalid bearer token\n");
+      }
+    });
   }
 
   /** Serves {@code GET path} with the JSON that {@code body} gives at each request (a part's own API). */
   public AdminServer json(String path, Supplier<String> body) {
-    server.createContext(path, ex -> send(ex, 200, "application/json", body.get()));
+    route(path, ex -> send(ex, 200, "application/json", body.get()));
     return this;
   }
 
@@ -78,7 +80,17 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
+  }
+
+  /** Connections being read from or answered now. */
+  public int activeConnections() {
+    return server.activeConnections();
+  }
+
+  /** Connections closed so far because they were too slow to send a request or take an answer. */
+  public long timeouts() {
+    return server.timeouts();
   }
 
   private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
@@ -94,7 +106,6 @@ public final class AdminServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

@@ -29,6 +29,18 @@ public record TlsConfig(String prefix, List<X509Certificate> chain, PrivateKey k
 
   public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
+  /**
+   * The cipher suites the https ports offer: TLS 1.3's, and for TLS 1.2 only ephemeral ECDHE key exchange
+   * (forward secrecy) with an AEAD cipher. No static-RSA key exchange ({@code TLS_RSA_*}: no forward
+   * secrecy, ROBOT-style oracles) and no CBC (Lucky13, POODLE-style padding oracles): the JDK 17 default
+   * list still enables both. The same choice as Mozilla's "intermediate" profile without DHE.
+   */
+  public static final List<String> CIPHER_SUITES = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
   /** The three documented keys of {@code prefix}, for a part's KEYS list. */
   public static List<ConfigKey> keys(String prefix, String what) {
     return List.of(
@@ -102,19 +114,35 @@ public record TlsConfig(String prefix, List<X509Certificate> chain, PrivateKey k
     }
   }
 
-  /** Configures a JDK {@code HttpsServer}: TLS 1.2+ only, client certificate required when mTLS is on. */
+  /**
+   * Configures a JDK {@code HttpsServer}: TLS 1.2+ only, {@link #CIPHER_SUITES} only, client certificate
+   * required when mTLS is on.
+   */
   public HttpsConfigurator httpsConfigurator() {
     SSLContext context = serverContext();
     boolean need = mutual();
+    String[] suites = cipherSuites(context);
     return new HttpsConfigurator(context) {
       @Override
       public void configure(HttpsParameters params) {
         SSLParameters ssl = context.getDefaultSSLParameters();
         ssl.setProtocols(PROTOCOLS);
+        ssl.setCipherSuites(suites);
+        ssl.setUseCipherSuitesOrder(true);
         ssl.setNeedClientAuth(need);
         params.setSSLParameters(ssl);
       }
     };
+  }
+
+  /** {@link #CIPHER_SUITES} that {@code context} supports, in that order (a JVM may lack ChaCha20). */
+  static String[] cipherSuites(SSLContext context) {
+    List<String> supported = List.of(context.getSupportedSSLParameters().getCipherSuites());
+    String[] suites = CIPHER_SUITES.stream().filter(supported::contains).toArray(String[]::new);
+    if (suites.length == 0) {
+      throw new IllegalStateException("this JVM supports none of the cipher suites " + CIPHER_SUITES);
+    }
+    return suites;
   }
 
   /**

@@ -39,6 +39,7 @@ public final class TopologyApp implements AutoCloseable {
   private volatile List<WindowMetricsExporter<?, ?>> exporters;
   private final AdminServer admin;
   private final MicrometerTopologyMetrics topologyMetrics;
+  private final QueryApi queries;
 
   private TopologyApp(TopologyConfig config) throws IOException {
     // output topics are created like the input's (partitions, replication) when missing
@@ -51,7 +52,8 @@ public final class TopologyApp implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     // The admin port is bound first: with port 0 its number is known only then, and Kafka Streams
     // tells the other instances where to forward queries (application.server) from its start.
-    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), this::scrape, this::ready,
+    admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), config.adminLimits(),
+        config.adminAuth(), this::scrape, this::ready,
         "Kafka Streams is not running or an exporter has not caught up");
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
     topologyMetrics = new MicrometerTopologyMetrics(registry, config.maxServices(), config.expireAfter(),
@@ -72,9 +74,11 @@ public final class TopologyApp implements AutoCloseable {
             config.applicationId() + "-trace-exporter", config.staleAfter(), config.expireAfter()),
         WindowMetricsExporter.edges(config.kafka(), config.edgesTopic(),
             config.applicationId() + "-edge-exporter", config.expireAfter()));
-    admin.route("/api/", new QueryApi(streams, self, config.spansTopic(),
+    queries = new QueryApi(streams, self, config.spansTopic(),
         config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC(),
-        config.adminTls().map(tls -> tls.clientContext(config.peerCa())), config.maxServices()));
+        config.adminTls().map(tls -> tls.clientContext(config.peerCa())), config.peerToken(), config.forwardThreads(),
+        config.maxServices());
+    admin.route("/api/", queries);
     streams.start();
     LOG.info("topology {} reading {}, writing {}, {}, {} and {}; admin and query API on {}:{}", config.applicationId(),
         config.spansTopic(), config.spanMetricsTopic(), config.traceMetricsTopic(), config.tracesTopic(),
@@ -128,6 +132,7 @@ public final class TopologyApp implements AutoCloseable {
   @Override
   public void close() {
     admin.close();
+    queries.close();
     // Leave the group: the other instances take this one's partitions at once, instead of after the
     // session timeout (45 s) during which those partitions would go unprocessed and unqueryable.
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -4,6 +4,8 @@ import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
 import io.tracestream.tls.Pem;
+import io.tracestream.http.BearerAuth;
+import io.tracestream.http.HttpLimits;
 import io.tracestream.tls.TlsConfig;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -44,7 +46,12 @@ public record TopologyConfig(
     Duration expireAfter,
     Optional<TlsConfig> adminTls,
     /** CAs trusted when forwarding queries to other instances over https; empty without admin TLS */
-    List<X509Certificate> peerCa) {
+    List<X509Certificate> peerCa,
+    HttpLimits adminLimits,
+    Optional<BearerAuth> adminAuth,
+    /** the first admin token, presented when forwarding queries to other instances; never logged */
+    Optional<String> peerToken,
+    int forwardThreads) {
 
   public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and its clients as is"),
@@ -86,7 +93,12 @@ public record TopologyConfig(
           + " its counters and histograms (event time), and per-service meters are removed (wall clock); at"
           + " least topology.metrics.stale.after"),
       new ConfigKey("topology.admin.tls.peer.ca", "topology.admin.tls.client.ca, else topology.admin.tls.cert", "PEM CA certificates trusted when a query is forwarded to another instance's https admin port; the instance presents its own topology.admin.tls.cert to it")),
-      TlsConfig.keys("topology.admin", "the admin and query API port"))
+      List.of(new ConfigKey("topology.query.forward.threads", "8", "queries forwarded to other instances at"
+          + " once, on a pool of their own; as many more wait, and past that a query is answered 503")),
+      TlsConfig.keys("topology.admin", "the admin and query API port"),
+      HttpLimits.keys("topology.admin", "the admin and query API port"),
+      BearerAuth.keys("topology.admin", "clients of the admin port and query API (except /health/live), and"
+          + " the other instances, which present the first of these tokens when they forward a query"))
       .flatMap(List::stream).toList();
 
   public static TopologyConfig from(Settings settings) {
@@ -172,7 +184,11 @@ public record TopologyConfig(
         adminTls.map(tls -> settings.optional("topology.admin.tls.peer.ca")
             .map(ca -> Pem.certificates("topology.admin.tls.peer.ca", Path.of(ca)))
             .orElse(tls.clientCa().orElse(tls.chain())))
-            .orElse(List.of()));
+            .orElse(List.of()),
+        HttpLimits.from(settings, "topology.admin"),
+        BearerAuth.from(settings, "topology.admin"),
+        BearerAuth.tokens(settings, "topology.admin").stream().findFirst(),
+        settings.integer("topology.query.forward.threads", 8, 1, 256));
   }
 
   /** A duration that may also be zero ({@code 0s}, which turns the feature off). */

@@ -69,6 +69,18 @@ public final class TestCertificates {
   public Path clientKeyPem() { return dir.resolve("client.key"); }
   public Path rogueCertPem() { return dir.resolve("rogue.pem"); }
   public Path rogueKeyPem() { return dir.resolve("rogue.key"); }
+  /**
+   * An RSA server certificate for 127.0.0.1/localhost signed by the CA, made on first call (the others are EC):
+   * cipher suites with RSA key exchange need an RSA key, so only it can show that they are refused.
+   */
+  public synchronized Path rsaServerCertPem() throws Exception {
+    if (!Files.exists(dir.resolve("server-rsa.pem"))) {
+      signed("server-rsa", "ca", "CN=localhost", "SAN=ip:127.0.0.1,dns:localhost", "EKU=serverAuth", "RSA");
+    }
+    return dir.resolve("server-rsa.pem");
+  }
+  /** The key of {@link #rsaServerCertPem()}, which must be called first. */
+  public Path rsaServerKeyPem() { return dir.resolve("server-rsa.key"); }
   /** PKCS12 with the server key and its chain (Kafka broker keystore). */
   public Path serverKeystore() { return dir.resolve("server-chain.p12"); }
   /** PKCS12 with the CA certificate only (truststore). */
@@ -102,8 +114,13 @@ public final class TestCertificates {
   }
 
   private void signed(String name, String ca, String dname, String san, String eku) throws Exception {
-    keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname,
-        "-validity", "2", "-keystore", store(name), "-storepass", PASSWORD, "-storetype", "PKCS12");
+    signed(name, ca, dname, san, eku, "EC");
+  }
+
+  private void signed(String name, String ca, String dname, String san, String eku, String keyAlg) throws Exception {
+    keytool("-genkeypair", "-alias", name, "-keyalg", keyAlg, "EC".equals(keyAlg) ? "-groupname" : "-keysize",
+        "EC".equals(keyAlg) ? "secp256r1" : "2048", "-dname", dname, "-validity", "2", "-keystore", store(name),
+        "-storepass", PASSWORD, "-storetype", "PKCS12");
     Path csr = dir.resolve(name + ".csr");
     keytool("-certreq", "-alias", name, "-keystore", store(name), "-storepass", PASSWORD, "-file", csr.toString());
     List<String> gencert = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", ca, "-keystore", store(ca),

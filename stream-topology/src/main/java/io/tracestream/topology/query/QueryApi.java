@@ -8,13 +8,9 @@ import io.tracestream.span.TraceIds;
 import io.tracestream.topology.traces.TraceSummary;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +23,7 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
@@ -53,12 +50,14 @@ import org.apache.kafka.streams.state.HostInfo;
  * owner for exactly the partitions it owns ({@code ?partitions=}); a trace is read on the owner of its
  * key's partition ({@code ?partition=}). When a partition has no ready owner (a rebalance, a restore
  * from the changelog) or an owner does not answer, the answer is 503 with the reason, never a
- * partial result: retry.
+ * partial result: retry. Other owners are asked on a pool of their own ({@link PeerCalls}), in parallel,
+ * while this instance reads its own partitions.
  */
-public final class QueryApi implements HttpHandler {
+public final class QueryApi implements HttpHandler, AutoCloseable {
   static final Duration DEFAULT_LOOKBACK = Duration.ofHours(24);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+  public static final int DEFAULT_FORWARD_THREADS = 8;
 
   private final KafkaStreams streams;
   private final QueryStores stores;
@@ -67,8 +66,7 @@ public final class QueryApi implements HttpHandler {
   private final String edgesSourceTopic;
   private final int partitions;
   private final Clock clock;
-  private final HttpClient http;
-  private final String scheme;
+  private final PeerCalls peers;
   private final int maxServices;
 
   /**
@@ -79,21 +77,27 @@ public final class QueryApi implements HttpHandler {
    */
   public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
       int partitions, Clock clock) {
-    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, Optional.empty(), 1000);
+    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, Optional.empty());
+  }
+
+  /** @param tls when present, other instances are called over https with this context (trust and own cert) */
+  public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
+      int partitions, Clock clock, Optional<SSLContext> tls) {
+    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, tls, Optional.empty(),
+        DEFAULT_FORWARD_THREADS, 1000);
   }
 
   /**
-   * @param tls when present, other instances are called over https with this context (trust and own cert)
+   * @param peerToken the bearer token presented to other instances' admin ports, when they ask for one
+   * @param forwardThreads calls to other instances at once (and as many waiting), on a pool of their own
    * @param maxServices most names one {@code /api/services} answer holds (the first in order; {@code total}
    *     says how many there are)
    */
   public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
-      int partitions, Clock clock, Optional<SSLContext> tls, int maxServices) {
+      int partitions, Clock clock, Optional<SSLContext> tls, Optional<String> peerToken, int forwardThreads,
+      int maxServices) {
+    this.peers = new PeerCalls(forwardThreads, tls, peerToken, FORWARD_TIMEOUT);
     this.maxServices = maxServices;
-    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-    tls.ifPresent(client::sslContext);
-    this.http = client.build();
-    this.scheme = tls.isPresent() ? "https" : "http";
     this.streams = streams;
     this.stores = new QueryStores(streams);
     this.self = self;
@@ -101,6 +105,11 @@ public final class QueryApi implements HttpHandler {
     this.edgesSourceTopic = edgesSourceTopic;
     this.partitions = partitions;
     this.clock = clock;
+  }
+
+  @Override
+  public void close() {
+    peers.close();
   }
 
   @Override
@@ -187,7 +196,8 @@ public final class QueryApi implements HttpHandler {
         Optional<TraceSummary> local = stores.trace(traceId, owner.partition());
         summary = local.<JsonNode>map(JSON::valueToTree).orElse(null);
       } else {
-        JsonNode answer = forward(owner.activeHost(), "/api/traces/" + traceId + "?partition=" + owner.partition(), true);
+        JsonNode answer = peers.await(owner.activeHost(), peers.call(owner.activeHost(),
+            "/api/traces/" + traceId + "?partition=" + owner.partition(), true));
         summary = answer == null || answer.isEmpty() ? null : answer.get(0);
       }
     }
@@ -206,18 +216,28 @@ public final class QueryApi implements HttpHandler {
       String pathAndQuery) {
     List<JsonNode> answers = new ArrayList<>();
     if (params.containsKey("partitions")) {
-      for (String p : params.get("partitions").split(",")) {
-        answers.add(local.apply(partition(p)));
+      for (int p : partitionList(params.get("partitions"), partitions)) {
+        answers.add(local.apply(p));
       }
       return answers;
     }
-    for (Map.Entry<HostInfo, List<Integer>> owner : owners(store, topic).entrySet()) {
-      if (owner.getKey().equals(self)) {
-        owner.getValue().forEach(p -> answers.add(local.apply(p)));
-      } else {
-        String list = owner.getValue().stream().map(String::valueOf).collect(Collectors.joining(","));
-        answers.add(forward(owner.getKey(), pathAndQuery + "partitions=" + list, false));
+    Map<HostInfo, List<Integer>> owners = owners(store, topic);
+    Map<HostInfo, CompletableFuture<JsonNode>> forwarded = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<HostInfo, List<Integer>> owner : owners.entrySet()) {
+        if (!owner.getKey().equals(self)) { // the other owners are asked first, and answer meanwhile
+          String list = owner.getValue().stream().map(String::valueOf).collect(Collectors.joining(","));
+          forwarded.put(owner.getKey(), peers.call(owner.getKey(), pathAndQuery + "partitions=" + list, false));
+        }
       }
+      for (Map.Entry<HostInfo, List<Integer>> owner : owners.entrySet()) {
+        if (owner.getKey().equals(self)) {
+          owner.getValue().forEach(p -> answers.add(local.apply(p)));
+        }
+      }
+      forwarded.forEach((host, call) -> answers.add(peers.await(host, call)));
+    } finally {
+      forwarded.values().forEach(call -> call.cancel(true)); // no-op for those answered
     }
     return answers;
   }
@@ -246,29 +266,6 @@ public final class QueryApi implements HttpHandler {
     return owners;
   }
 
-  /** The {@code data} of another instance's answer; null for a 404 when {@code notFoundIsNull}. */
-  private JsonNode forward(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
-    URI uri = URI.create(scheme + "://" + host.host() + ":" + host.port() + pathAndQuery);
-    try {
-      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-      if (response.statusCode() == 404 && notFoundIsNull) {
-        return null;
-      }
-      JsonNode body = JSON.readTree(response.body());
-      if (response.statusCode() != 200) {
-        throw new Unavailable("instance " + host.host() + ":" + host.port() + " answered " + response.statusCode()
-            + ": " + body.path("errors").path(0).path("msg").asText(""));
-      }
-      return body.path("data");
-    } catch (IOException e) {
-      throw new Unavailable("instance " + host.host() + ":" + host.port() + " does not answer: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Unavailable("interrupted while asking " + host.host() + ":" + host.port());
-    }
-  }
-
   private static long number(Map<String, String> params, String name, long defaultValue) {
     String value = params.get(name);
     if (value == null || value.isEmpty()) {
@@ -286,6 +283,10 @@ public final class QueryApi implements HttpHandler {
   }
 
   private int partition(String value) {
+    return partition(value, partitions);
+  }
+
+  private static int partition(String value, int partitions) {
     try {
       int p = Integer.parseInt(value.trim());
       if (p >= 0 && p < partitions) {
@@ -294,7 +295,24 @@ public final class QueryApi implements HttpHandler {
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw new BadRequest("not a partition: '" + value + "'");
+    throw new BadRequest("not a partition: '" + value + "' (partitions are 0.." + (partitions - 1) + ")");
+  }
+
+  /**
+   * The distinct partitions of a {@code ?partitions=} list. Each one costs a store read (a 24 h range for
+   * dependencies), so a list longer than the partition count is refused before any is parsed, and a
+   * partition named twice is read once.
+   */
+  static SortedSet<Integer> partitionList(String raw, int partitions) {
+    String[] entries = raw.split(",", partitions + 1);
+    if (entries.length > partitions) {
+      throw new BadRequest("partitions: at most " + partitions + " entries (the partition count), got more");
+    }
+    SortedSet<Integer> distinct = new TreeSet<>();
+    for (String entry : entries) {
+      distinct.add(partition(entry, partitions));
+    }
+    return distinct;
   }
 
   private static Map<String, String> params(String rawQuery) {
@@ -346,14 +364,14 @@ public final class QueryApi implements HttpHandler {
   }
 
   /** A request this API cannot take: 400 with the reason. */
-  private static final class BadRequest extends RuntimeException {
+  static final class BadRequest extends RuntimeException {
     BadRequest(String message) {
       super(message);
     }
   }
 
   /** An answer that would be incomplete right now: 503 with the reason. */
-  private static final class Unavailable extends RuntimeException {
+  static final class Unavailable extends RuntimeException {
     Unavailable(String message) {
       super(message);
     }
