@@ -14,9 +14,9 @@ import java.util.Map;
 /**
  * Writes {@code benchmarks/RESULTS.md} from the last run's files: the machine, its load while the
  * benchmarks ran, the JMH results ({@code results/jmh.json}), the end-to-end report
- * ({@code results/e2e.md}), the open-traces and 10-minute runs ({@code results/e2e-open-traces.md},
- * {@code results/e2e-10min.md}) and the hand-written analysis ({@code results/notes.md}), which is the one
- * part a run does not regenerate. Arguments: the output file, then the load averages before, after
+ * ({@code results/e2e.md}), the open-traces, 10-minute and freshness runs
+ * ({@code results/e2e-open-traces.md}, {@code results/e2e-10min.md}, {@code results/e2e-freshness.md}) and the
+ * hand-written analysis ({@code results/notes.md}), which is the one part a run does not regenerate. Arguments: the output file, then the load averages before, after
  * JMH and after the end-to-end run.
  */
 public final class ResultsMarkdown {
@@ -72,6 +72,11 @@ public final class ResultsMarkdown {
     if (Files.exists(long10)) {
       md.append("## End to end for 10 minutes at a sustainable rate (heap growth, freshness)\n\n")
           .append(demote(Files.readString(long10))).append('\n');
+    }
+    Path fresh = results.resolve("e2e-freshness.md");
+    if (Files.exists(fresh)) {
+      md.append("## End to end at a sustainable rate: freshness with progress across stages\n\n")
+          .append(demote(Files.readString(fresh))).append('\n');
     }
     Path jmh = results.resolve("jmh.json");
     if (Files.exists(jmh)) {
