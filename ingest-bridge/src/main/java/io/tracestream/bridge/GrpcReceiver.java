@@ -3,6 +3,8 @@ package io.tracestream.bridge;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -41,29 +43,53 @@ import java.util.concurrent.TimeUnit;
  */
 final class GrpcReceiver implements AutoCloseable {
   /**
-   * A request body, or why it could not be read. gRPC enforces the size limit on a compressed message
-   * only while the marshaller reads it, and an exception thrown there reaches the client as UNKNOWN;
-   * so the refusal is carried to the method, which answers with the right code.
+   * A request body and the lease that holds its bytes, or why it could not be read. gRPC enforces the size
+   * limit on a compressed message only while the marshaller reads it, and an exception thrown there reaches
+   * the client as UNKNOWN; so the refusal is carried to the method, which answers with the right code.
    */
-  record Body(byte[] bytes, Status refusal) {}
+  record Body(byte[] bytes, MemoryBudget.Lease lease, Status refusal, IngestResult.OverBudget overBudget) {}
 
-  private static final MethodDescriptor.Marshaller<Body> BODY = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(Body value) {
-      return new ByteArrayInputStream(value.bytes());
-    }
-
-    @Override
-    public Body parse(InputStream stream) {
-      try {
-        return new Body(stream.readAllBytes(), null);
-      } catch (StatusRuntimeException e) { // the inflated message is over maxInboundMessageSize
-        return new Body(null, e.getStatus());
-      } catch (IOException e) {
-        return new Body(null, Status.INVALID_ARGUMENT.withDescription("cannot read the message: " + e.getMessage()));
+  /**
+   * Reads each message into the heap only with the bytes taken from the bridge's memory budget: gRPC
+   * messages in flight count against it across all calls and connections, with everything else.
+   */
+  private static MethodDescriptor.Marshaller<Body> bodies(SpanIngest ingest) {
+    return new MethodDescriptor.Marshaller<>() {
+      @Override
+      public InputStream stream(Body value) {
+        return new ByteArrayInputStream(value.bytes());
       }
+
+      @Override
+      public Body parse(InputStream stream) {
+        MemoryBudget.Lease lease = ingest.budget().lease();
+        try {
+          byte[] bytes = read(stream, lease);
+          if (bytes == null) {
+            lease.close();
+            return new Body(null, null, null, ingest.overBudget(lease.refusal()));
+          }
+          return new Body(bytes, lease, null, null);
+        } catch (StatusRuntimeException e) { // the inflated message is over maxInboundMessageSize
+          lease.close();
+          return new Body(null, null, e.getStatus(), null);
+        } catch (IOException e) {
+          lease.close();
+          return new Body(null, null,
+              Status.INVALID_ARGUMENT.withDescription("cannot read the message: " + e.getMessage()), null);
+        }
+      }
+    };
+  }
+
+  /** A message of known length (uncompressed) in one array taken at once; else in chunks. */
+  private static byte[] read(InputStream stream, MemoryBudget.Lease lease) throws IOException {
+    if (stream instanceof KnownLength) {
+      int length = stream.available();
+      return lease.take(length) ? stream.readNBytes(length) : null;
     }
-  };
+    return lease.readAll(stream, Integer.MAX_VALUE - 8); // gRPC's limit applies as it inflates
+  }
 
   private final Server server;
 
@@ -73,9 +99,11 @@ final class GrpcReceiver implements AutoCloseable {
   GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, Optional<TlsConfig> tls,
       Optional<BearerAuth> auth, GrpcLimits limits, SpanIngest ingest, BridgeMetrics metrics) throws IOException {
     ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(BODY, OtlpGrpcBytes.MARSHALLER).build(), ServerCalls.asyncUnaryCall(
-            (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
+        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(bodies(ingest), OtlpGrpcBytes.MARSHALLER).build(),
+            ServerCalls.asyncUnaryCall(
+                (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
+    service = ServerInterceptors.intercept(service, new ReleaseOnCancel());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
         .maxInboundMessageSize(maxRequestBytes)
         .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
@@ -141,15 +169,25 @@ final class GrpcReceiver implements AutoCloseable {
       response.onError(body.refusal().asRuntimeException());
       return;
     }
+    if (body.overBudget() != null) {
+      overBudget(body.overBudget(), response, retryAfter, metrics);
+      return;
+    }
+    MemoryBudget.Lease lease = body.lease();
+    if (!lease.claim()) {
+      return; // cancelled, and given back, before the method ran
+    }
     CompletableFuture<IngestResult> ingested;
     try {
-      ingested = ingest.ingest(body.bytes(), body.bytes().length, Transport.GRPC);
+      ingested = ingest.ingest(body.bytes(), lease, Transport.GRPC);
     } catch (OtlpDecodeException e) {
+      lease.close();
       metrics.request(Transport.GRPC, Outcome.BAD_REQUEST);
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     ingested.thenAccept(result -> {
+      lease.close();
       if (result instanceof IngestResult.Accepted accepted) {
         metrics.request(Transport.GRPC, accepted.outcome());
         response.onNext(accepted.response().toByteArray());
@@ -157,8 +195,56 @@ final class GrpcReceiver implements AutoCloseable {
       } else if (result instanceof IngestResult.Unavailable unavailable) {
         metrics.request(Transport.GRPC, Outcome.UNAVAILABLE);
         response.onError(unavailable(unavailable.message(), retryAfter));
+      } else if (result instanceof IngestResult.OverBudget over) {
+        overBudget(over, response, retryAfter, metrics);
       }
     });
+  }
+
+  /**
+   * RESOURCE_EXHAUSTED without RetryInfo for a request that can never fit in the memory budget (OTLP
+   * clients do not retry it), UNAVAILABLE with RetryInfo while the budget is in use.
+   */
+  private static void overBudget(IngestResult.OverBudget over, StreamObserver<byte[]> response, Duration retryAfter,
+      BridgeMetrics metrics) {
+    if (over.refusal() == MemoryBudget.Refusal.NEVER_FITS) {
+      metrics.request(Transport.GRPC, Outcome.OVER_BUDGET);
+      response.onError(Status.RESOURCE_EXHAUSTED.withDescription(over.message()).asRuntimeException());
+    } else {
+      metrics.request(Transport.GRPC, Outcome.BUDGET_FULL);
+      response.onError(unavailable(over.message(), retryAfter));
+    }
+  }
+
+  /**
+   * Gives back the lease of a message whose call was cancelled (deadline, client gone) before the method
+   * took it: the method never runs then, and the bytes would be lost to the budget for good.
+   */
+  private static final class ReleaseOnCancel implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        private volatile Body body;
+
+        @Override
+        public void onMessage(Q message) {
+          if (message instanceof Body b) {
+            body = b;
+          }
+          super.onMessage(message);
+        }
+
+        @Override
+        public void onCancel() {
+          Body b = body;
+          if (b != null && b.lease() != null && b.lease().claim()) {
+            b.lease().close();
+          }
+          super.onCancel();
+        }
+      };
+    }
   }
 
   /** UNAVAILABLE with RetryInfo, which OTLP clients honour as the delay before their retry. */
@@ -174,8 +260,14 @@ final class GrpcReceiver implements AutoCloseable {
         .build());
   }
 
+  /** A refusal by the memory budget, counted as {@link Outcome#OVER_BUDGET} where it is answered. */
+  private static boolean overBudget(Status status) {
+    return status.getDescription() != null && status.getDescription().contains("bridge.memory.budget");
+  }
+
   /**
-   * Counts every RESOURCE_EXHAUSTED answer: gRPC refuses an uncompressed oversized message from its
+   * Counts every RESOURCE_EXHAUSTED answer but the memory budget's: gRPC refuses an uncompressed oversized
+   * message from its
    * length prefix before any method runs, and {@link #export} refuses a compressed one; nothing else
    * answers with that code.
    */
@@ -191,7 +283,7 @@ final class GrpcReceiver implements AutoCloseable {
       return new ServerStreamTracer() {
         @Override
         public void streamClosed(Status status) {
-          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && !overBudget(status)) {
             metrics.request(Transport.GRPC, Outcome.TOO_LARGE);
           }
         }

@@ -42,7 +42,7 @@ public final class TraceSplitter {
   static final int TRACE_BOOKKEEPING = 512;
   static final int RECORD_BOOKKEEPING = 64;
   /** The split asks its budget for at least this much at a time. */
-  static final int BUDGET_STEP = 64 << 10;
+  static final int BUDGET_STEP = 16 << 10;
 
   private static final WireCheck REQUEST = WireCheck.of(ExportTraceServiceRequest.getDescriptor());
   private static final WireCheck RESOURCE_SPANS = WireCheck.of(ResourceSpans.getDescriptor());
