@@ -3,7 +3,6 @@ package io.tracestream.bridge;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -50,8 +49,8 @@ final class GrpcReceiver implements AutoCloseable {
   record Body(byte[] bytes, MemoryBudget.Lease lease, Status refusal, IngestResult.OverBudget overBudget) {}
 
   /**
-   * Reads each message into the heap only with the bytes taken from the bridge's memory budget: gRPC
-   * messages in flight count against it across all calls and connections, with everything else.
+   * Reads each message into the heap only with the bytes taken from the call's lease of the bridge's memory
+   * budget ({@link GrpcBudget}), which holds the message's bytes as gRPC gathered them already.
    */
   private static MethodDescriptor.Marshaller<Body> bodies(SpanIngest ingest) {
     return new MethodDescriptor.Marshaller<>() {
@@ -62,19 +61,16 @@ final class GrpcReceiver implements AutoCloseable {
 
       @Override
       public Body parse(InputStream stream) {
-        MemoryBudget.Lease lease = ingest.budget().lease();
+        MemoryBudget.Lease lease = GrpcBudget.lease(ingest.budget()); // the call's, closed with the call
         try {
           byte[] bytes = read(stream, lease);
           if (bytes == null) {
-            lease.close();
             return new Body(null, null, null, ingest.overBudget(lease.refusal()));
           }
           return new Body(bytes, lease, null, null);
         } catch (StatusRuntimeException e) { // the inflated message is over maxInboundMessageSize
-          lease.close();
           return new Body(null, null, e.getStatus(), null);
         } catch (IOException e) {
-          lease.close();
           return new Body(null, null,
               Status.INVALID_ARGUMENT.withDescription("cannot read the message: " + e.getMessage()), null);
         }
@@ -103,7 +99,6 @@ final class GrpcReceiver implements AutoCloseable {
             ServerCalls.asyncUnaryCall(
                 (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
-    service = ServerInterceptors.intercept(service, new ReleaseOnCancel());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
         .maxInboundMessageSize(maxRequestBytes)
         .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
@@ -112,7 +107,8 @@ final class GrpcReceiver implements AutoCloseable {
         .maxConnectionAge(limits.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
         .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
         .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
-        .addStreamTracerFactory(new TooLargeCounter(metrics));
+        .addStreamTracerFactory(new TooLargeCounter(metrics))
+        .addStreamTracerFactory(new GrpcBudget(ingest, metrics));
     if (tls.isPresent()) {
       builder.sslContext(sslContext(tls.get()));
     }
@@ -174,9 +170,6 @@ final class GrpcReceiver implements AutoCloseable {
       return;
     }
     MemoryBudget.Lease lease = body.lease();
-    if (!lease.claim()) {
-      return; // cancelled, and given back, before the method ran
-    }
     CompletableFuture<IngestResult> ingested;
     try {
       ingested = ingest.ingest(body.bytes(), lease, Transport.GRPC);
@@ -213,37 +206,6 @@ final class GrpcReceiver implements AutoCloseable {
     } else {
       metrics.request(Transport.GRPC, Outcome.BUDGET_FULL);
       response.onError(unavailable(over.message(), retryAfter));
-    }
-  }
-
-  /**
-   * Gives back the lease of a message whose call was cancelled (deadline, client gone) before the method
-   * took it: the method never runs then, and the bytes would be lost to the budget for good.
-   */
-  private static final class ReleaseOnCancel implements ServerInterceptor {
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-        ServerCallHandler<Q, R> next) {
-      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-        private volatile Body body;
-
-        @Override
-        public void onMessage(Q message) {
-          if (message instanceof Body b) {
-            body = b;
-          }
-          super.onMessage(message);
-        }
-
-        @Override
-        public void onCancel() {
-          Body b = body;
-          if (b != null && b.lease() != null && b.lease().claim()) {
-            b.lease().close();
-          }
-          super.onCancel();
-        }
-      };
     }
   }
 

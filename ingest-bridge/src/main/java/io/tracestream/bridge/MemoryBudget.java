@@ -15,8 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * RESOURCE_EXHAUSTED when it alone needs more than a request may hold, else 503 / UNAVAILABLE, retry later.
  *
  * <p>A request may hold at most three quarters of the budget ({@link #largest}), and may grow past three
- * quarters of it in total only while it holds no more than a sixteenth: large requests can fill the budget
- * only so far, and small ones, which is what SDKs send, still find room.
+ * quarters of it in total only while it holds no more than a thirty-second: large requests can fill the
+ * budget only so far, and small ones, which is what SDKs send, still find room. (A gRPC message's size is
+ * not known before it has arrived, so a large one counts as small for its first bytes: small ones may
+ * still find the budget full for a moment, and retry.)
  */
 final class MemoryBudget {
   /** Why a lease was refused. */
@@ -41,7 +43,7 @@ final class MemoryBudget {
     }
     this.limit = limit;
     this.largest = limit - limit / 4;
-    this.small = limit / 16;
+    this.small = limit / 32;
   }
 
   long limit() {
@@ -92,7 +94,6 @@ final class MemoryBudget {
   final class Lease implements SplitBudget, AutoCloseable {
     private long held;
     private Refusal refusal;
-    private boolean claimed;
 
     /** Takes {@code bytes} more; false, with {@link #refusal} saying why, when the budget does not have them. */
     @Override
@@ -161,13 +162,6 @@ final class MemoryBudget {
     /** Why the last {@link #take} failed; null while none has. */
     synchronized Refusal refusal() {
       return refusal;
-    }
-
-    /** True for the first caller only: who gives the lease back when a gRPC call may end two ways. */
-    synchronized boolean claim() {
-      boolean first = !claimed;
-      claimed = true;
-      return first;
     }
 
     @Override

@@ -205,7 +205,7 @@ class SpanIngestTest {
     leases.add(large);
     while (budget.used() < budget.limit()) {
       MemoryBudget.Lease small = budget.lease();
-      small.take(Math.min(budget.limit() / 16, budget.limit() - budget.used()));
+      assertThat(small.take(Math.min(budget.limit() / 32, budget.limit() - budget.used()))).isTrue();
       leases.add(small);
     }
     return leases;
