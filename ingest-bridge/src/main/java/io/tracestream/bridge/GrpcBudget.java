@@ -48,7 +48,7 @@ final class GrpcBudget extends ServerStreamTracer.Factory {
       /** Called on the transport thread as the message's bytes are gathered; throwing ends the call. */
       @Override
       public void inboundWireSize(long bytes) {
-        if (!lease.take(bytes)) {
+        if (!lease.takeNow(bytes)) { // the event loop must not wait
           IngestResult.OverBudget over = ingest.overBudget(lease.refusal());
           boolean never = over.refusal() == MemoryBudget.Refusal.NEVER_FITS;
           metrics.request(Transport.GRPC, never ? Outcome.OVER_BUDGET : Outcome.BUDGET_FULL);

@@ -78,11 +78,17 @@ final class GrpcReceiver implements AutoCloseable {
     };
   }
 
-  /** A message of known length (uncompressed) in one array taken at once; else in chunks. */
+  /**
+   * A message of known length (uncompressed) in one array; else in chunks. The lease holds the message's
+   * bytes as gathered already (its wire size), and gRPC frees those buffers once it is parsed: the copy on the
+   * heap takes only what it needs beyond them (nothing, uncompressed), so that a call never waits for room
+   * while holding its message.
+   */
   private static byte[] read(InputStream stream, MemoryBudget.Lease lease) throws IOException {
     if (stream instanceof KnownLength) {
       int length = stream.available();
-      return lease.take(length) ? stream.readNBytes(length) : null;
+      long more = length - lease.held();
+      return more <= 0 || lease.take(more) ? stream.readNBytes(length) : null;
     }
     return lease.readAll(stream, Integer.MAX_VALUE - 8); // gRPC's limit applies as it inflates
   }

@@ -3,6 +3,7 @@ package io.tracestream.bridge;
 import io.tracestream.span.SplitBudget;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,11 +32,19 @@ final class MemoryBudget {
 
   /** Streams of unknown length are read in chunks of this size. */
   static final int CHUNK = 64 << 10;
+  /**
+   * How long a request's first {@link Lease#take} waits for room before it is refused as
+   * {@link Refusal#FULL}: about the time requests in flight take to be answered, so that a burst is
+   * admitted as room comes back rather than refused.
+   */
+  static final Duration WAIT = Duration.ofSeconds(1);
 
   private final long limit;
   private final long largest;
   private final long small;
   private final AtomicLong used = new AtomicLong();
+  private final Object room = new Object();
+  private volatile int waiting;
 
   MemoryBudget(long limit) {
     if (limit < 1024) {
@@ -59,6 +68,11 @@ final class MemoryBudget {
     return used.get();
   }
 
+  /** Leases waiting for room now. */
+  int waiting() {
+    return waiting;
+  }
+
   Lease lease() {
     return new Lease();
   }
@@ -73,6 +87,37 @@ final class MemoryBudget {
 
   void release(long bytes) {
     used.addAndGet(-bytes);
+    if (waiting > 0) {
+      synchronized (room) {
+        room.notifyAll();
+      }
+    }
+  }
+
+  /** {@link #take(long, long)}, waiting up to {@code waitNanos} for room; a waiter is woken by each release. */
+  private boolean take(long bytes, long cap, long waitNanos) {
+    if (take(bytes, cap)) {
+      return true;
+    }
+    long deadline = System.nanoTime() + waitNanos;
+    synchronized (room) {
+      waiting++;
+      try {
+        while (!take(bytes, cap)) { // tried under the lock: a release in between notifies after the wait began
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          room.wait(left / 1_000_000, (int) (left % 1_000_000));
+        }
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        waiting--;
+      }
+    }
   }
 
   private boolean take(long bytes, long cap) {
@@ -88,26 +133,41 @@ final class MemoryBudget {
   }
 
   /**
-   * What one request holds of the budget. Used by one thread at a time (the request's handler, then the
-   * thread that completes its Kafka write); {@link #close} gives everything back and may be called again.
+   * What one request holds of the budget. Used by one thread at a time (the transport's, the request's
+   * handler, then the thread that completes its Kafka write); {@link #close} gives everything back and may
+   * be called again.
    */
   final class Lease implements SplitBudget, AutoCloseable {
-    private long held;
-    private Refusal refusal;
+    private final AtomicLong held = new AtomicLong();
+    private volatile Refusal refusal;
 
-    /** Takes {@code bytes} more; false, with {@link #refusal} saying why, when the budget does not have them. */
+    /**
+     * Takes {@code bytes} more; false, with {@link #refusal} saying why, when the budget does not have them.
+     * A lease that holds nothing yet waits up to {@link #WAIT} for room (a request being admitted, on a
+     * thread that may block); one that holds bytes does not, so that requests never wait for each other
+     * while holding what the others wait for.
+     */
     @Override
-    public synchronized boolean take(long bytes) {
-      long want = held + bytes;
+    public boolean take(long bytes) {
+      return take(bytes, held.get() == 0 ? WAIT.toNanos() : 0);
+    }
+
+    /** {@link #take}, refused at once: for the transport's threads, which must not block. */
+    boolean takeNow(long bytes) {
+      return take(bytes, 0);
+    }
+
+    private boolean take(long bytes, long waitNanos) {
+      long want = held.get() + bytes;
       if (want > largest) {
         refusal = Refusal.NEVER_FITS;
         return false;
       }
-      if (!MemoryBudget.this.take(bytes, want <= small ? limit : largest)) {
+      if (!MemoryBudget.this.take(bytes, want <= small ? limit : largest, waitNanos)) {
         refusal = Refusal.FULL;
         return false;
       }
-      held = want;
+      held.addAndGet(bytes);
       return true;
     }
 
@@ -149,25 +209,24 @@ final class MemoryBudget {
     }
 
     /** Gives back {@code bytes} no longer held, e.g. a decoding's transient objects. */
-    synchronized void release(long bytes) {
-      long back = Math.min(bytes, held);
-      held -= back;
-      used.addAndGet(-back);
+    void release(long bytes) {
+      long back = Math.min(bytes, held.get());
+      held.addAndGet(-back);
+      MemoryBudget.this.release(back);
     }
 
-    synchronized long held() {
-      return held;
+    long held() {
+      return held.get();
     }
 
     /** Why the last {@link #take} failed; null while none has. */
-    synchronized Refusal refusal() {
+    Refusal refusal() {
       return refusal;
     }
 
     @Override
-    public synchronized void close() {
-      used.addAndGet(-held);
-      held = 0;
+    public void close() {
+      MemoryBudget.this.release(held.getAndSet(0));
     }
   }
 }

@@ -2,7 +2,10 @@ package io.tracestream.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tracestream.testkit.Await;
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
@@ -23,6 +26,45 @@ class MemoryBudgetTest {
     assertThat(late.take(8 * KIB)).isFalse();
     assertThat(late.refusal()).isEqualTo(MemoryBudget.Refusal.FULL);
     assertThat(budget.used()).isEqualTo(1020 * KIB);
+  }
+
+  @Test
+  void aLeaseWaitsForRoomAndGetsItWhenAnotherGivesItsBytesBack() {
+    MemoryBudget.Lease other = budget.lease();
+    assertThat(other.take(700 * KIB)).isTrue();
+    MemoryBudget.Lease waiting = budget.lease();
+
+    CompletableFuture<Boolean> taken = CompletableFuture.supplyAsync(() -> waiting.take(300 * KIB));
+    Await.until(Duration.ofSeconds(10), "the lease to wait", () -> budget.waiting() == 1);
+    assertThat(taken).isNotDone();
+    other.close();
+
+    assertThat(taken.join()).isTrue();
+    assertThat(budget.used()).isEqualTo(300 * KIB);
+  }
+
+  @Test
+  void aLeaseThatHoldsBytesDoesNotWait() {
+    budget.lease().take(700 * KIB);
+    MemoryBudget.Lease lease = budget.lease();
+    assertThat(lease.take(10 * KIB)).isTrue();
+
+    long start = System.nanoTime();
+    assertThat(lease.take(300 * KIB)).isFalse();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(MemoryBudget.WAIT);
+  }
+
+  @Test
+  void takingNowNeverWaits() {
+    budget.lease().take(700 * KIB);
+    MemoryBudget.Lease lease = budget.lease();
+
+    long start = System.nanoTime();
+    assertThat(lease.takeNow(300 * KIB)).isFalse();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(MemoryBudget.WAIT);
+    assertThat(lease.refusal()).isEqualTo(MemoryBudget.Refusal.FULL);
   }
 
   @Test
