@@ -93,6 +93,15 @@ final class GrpcReceiver implements AutoCloseable {
     return lease.readAll(stream, Integer.MAX_VALUE - 8); // gRPC's limit applies as it inflates
   }
 
+  /**
+   * gRPC logs every call it ends for a message it cannot read (over the size limit, refused by the memory
+   * budget) at WARNING with a stack trace: a client could fill the log with them. They are client errors,
+   * answered and counted in tracestream_bridge_requests_total; only SEVERE is logged. Held here, as JUL
+   * keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger DEFRAME_LOG =
+      quiet("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
   private final Server server;
 
   private static final Metadata.Key<String> AUTHORIZATION =
@@ -126,6 +135,12 @@ final class GrpcReceiver implements AutoCloseable {
 
   int port() {
     return server.getPort();
+  }
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.SEVERE);
+    return logger;
   }
 
   private static SslContext sslContext(TlsConfig tls) throws IOException {
