@@ -54,41 +54,58 @@ if [ "$root" != / ] && [ "$start" = yes ]; then echo "install.sh: --start does n
 r() { if [ "$root" = / ]; then printf '%s' "$1"; else printf '%s%s' "$root" "$1"; fi; }
 say() { echo "install.sh: $*"; }
 
-user=tracestream
-# 1. the system user and group, in the target root's passwd
-if [ "$root" = / ]; then
-  if ! getent passwd "$user" >/dev/null; then
-    useradd --system --user-group --home-dir /var/lib/tracestream --no-create-home \
-      --shell /usr/sbin/nologin --comment "tracestream" "$user"
-    say "created system user $user"
+# 1. one system user and group per unit, in the target root's passwd: the network-facing bridge cannot
+# read the topology's, alerting's or Kafka's config (secrets) nor their state, and the other way round
+parts=(kafka bridge topology alerting)
+declare -A uid gid
+for part in "${parts[@]}"; do
+  user="tracestream-$part"
+  if [ "$root" = / ]; then
+    if ! getent passwd "$user" >/dev/null; then
+      useradd --system --user-group --home-dir /var/lib/tracestream --no-create-home \
+        --shell /usr/sbin/nologin --comment "tracestream $part" "$user"
+      say "created system user $user"
+    fi
+    uid[$part]="$(id -u "$user")"; gid[$part]="$(id -g "$user")"
+  else
+    mkdir -p "$(r /etc)"
+    for f in passwd group shadow gshadow; do [ -e "$(r /etc/$f)" ] || touch "$(r /etc/$f)"; done
+    if ! grep -q "^$user:" "$(r /etc/passwd)"; then
+      useradd --prefix "$root" --system --user-group --home-dir /var/lib/tracestream --no-create-home \
+        --shell /usr/sbin/nologin --comment "tracestream $part" "$user"
+      say "created system user $user in $root/etc/passwd"
+    fi
+    uid[$part]="$(awk -F: -v u="$user" '$1 == u { print $3 }' "$(r /etc/passwd)")"
+    gid[$part]="$(awk -F: -v u="$user" '$1 == u { print $4 }' "$(r /etc/passwd)")"
   fi
-  uid="$(id -u "$user")"; gid="$(id -g "$user")"
-else
-  mkdir -p "$(r /etc)"
-  for f in passwd group shadow gshadow; do [ -e "$(r /etc/$f)" ] || touch "$(r /etc/$f)"; done
-  if ! grep -q "^$user:" "$(r /etc/passwd)"; then
-    useradd --prefix "$root" --system --user-group --home-dir /var/lib/tracestream --no-create-home \
-      --shell /usr/sbin/nologin --comment "tracestream" "$user"
-    say "created system user $user in $root/etc/passwd"
-  fi
-  uid="$(awk -F: -v u="$user" '$1 == u { print $3 }' "$(r /etc/passwd)")"
-  gid="$(awk -F: -v u="$user" '$1 == u { print $4 }' "$(r /etc/passwd)")"
-fi
+done
 owner() { if [ "$(id -u)" = 0 ]; then chown "$1" "$2"; fi; }
+# the part a state directory or config file belongs to: kafka, bridge, topology or alerting
+part_of() {
+  case "$1" in
+    bridge*) echo bridge ;; kafka*) echo kafka ;; topology*) echo topology ;; alert*) echo alerting ;;
+    *) echo "install.sh: no part for $1" >&2; exit 1 ;;
+  esac
+}
 
-# 2. directories: the jar's, the config's (group-readable: it may hold SASL secrets), the state's
+# 2. directories: the jar's; the config's and the state's parents are root's and only traversable, each
+# part's state directory is its user's alone (an install by an older version, owned by the shared
+# user tracestream, is handed over recursively)
 install -d -m 0755 "$(r /opt/tracestream)" "$(r /opt/tracestream/examples)" "$(r /etc/systemd/system)"
-install -d -m 0750 "$(r /etc/tracestream)"
-owner "0:$gid" "$(r /etc/tracestream)"
-state_dirs=(/var/lib/tracestream /var/lib/tracestream/bridge /var/lib/tracestream/bridge/tmp
-  /var/lib/tracestream/kafka /var/lib/tracestream/kafka/logs /var/lib/tracestream/kafka/tmp
-  /var/lib/tracestream/alerting /var/lib/tracestream/alerting/state /var/lib/tracestream/alerting/tmp)
+install -d -m 0711 "$(r /etc/tracestream)" "$(r /var/lib/tracestream)"
+owner 0:0 "$(r /etc/tracestream)"
+owner 0:0 "$(r /var/lib/tracestream)"
+state_dirs=(bridge bridge/tmp kafka kafka/logs kafka/tmp alerting alerting/state alerting/tmp)
 for i in $(seq 1 "$instances"); do
-  state_dirs+=("/var/lib/tracestream/topology-$i" "/var/lib/tracestream/topology-$i/streams" "/var/lib/tracestream/topology-$i/tmp")
+  state_dirs+=("topology-$i" "topology-$i/streams" "topology-$i/tmp")
 done
 for d in "${state_dirs[@]}"; do
-  install -d -m 0750 "$(r "$d")"
-  owner "$uid:$gid" "$(r "$d")"
+  part="$(part_of "$d")"
+  path="$(r "/var/lib/tracestream/$d")"
+  install -d -m 0750 "$path"
+  if [ "$(id -u)" = 0 ] && [ "$(stat -c %u "$path")" != "${uid[$part]}" ]; then
+    chown -R "${uid[$part]}:${gid[$part]}" "$path"
+  fi
 done
 
 # 3. the jar, this README and the examples (Jaeger, Prometheus, Grafana)
@@ -109,16 +126,18 @@ install -m 0644 "$grafana"/dashboards/*.json "$(r /opt/tracestream/examples/graf
 install -m 0644 "$here/systemd/jaeger.service" "$(r /opt/tracestream/examples/jaeger.service)"
 
 # 4. config files: kept when they exist
-config() { # config SOURCE NAME
-  local target; target="$(r "/etc/tracestream/$2")"
+config() { # config SOURCE NAME: readable by root and the group of the part NAME belongs to
+  local target group; target="$(r "/etc/tracestream/$2")"; group="${gid[$(part_of "$2")]}"
   if [ ! -e "$target" ]; then
     install -m 0640 "$1" "$target"
-    owner "0:$gid" "$target"
   elif ! cmp -s "$1" "$target"; then
     install -m 0640 "$1" "$target.dist"
-    owner "0:$gid" "$target.dist"
+    owner "0:$group" "$target.dist"
     say "kept your $target; the shipped version is $target.dist"
   fi
+  # also a kept file: an older version gave every file to the shared group tracestream
+  chmod 0640 "$target"
+  owner "0:$group" "$target"
 }
 for f in "$here"/etc/*.properties "$here"/etc/*.env; do config "$f" "$(basename "$f")"; done
 # the default alert rules (alerting.rules.file), kept once you edit them

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Removes the tracestream units and jar. Keeps /etc/tracestream, the data in /var/lib/tracestream
-# (Kafka logs, RocksDB state) and the tracestream user unless --purge is given.
+# (Kafka logs, RocksDB state) and the tracestream users unless --purge is given.
 set -euo pipefail
 
 root=/
@@ -36,12 +36,15 @@ say "removed the units and /opt/tracestream"
 
 if [ "$purge" = yes ]; then
   rm -rf "$(r /etc/tracestream)" "$(r /var/lib/tracestream)"
-  if [ "$root" = / ]; then
-    if getent passwd tracestream >/dev/null; then userdel tracestream; fi
-  elif grep -q '^tracestream:' "$(r /etc/passwd)" 2>/dev/null; then
-    userdel --prefix "$root" tracestream
-  fi
-  say "purged /etc/tracestream, /var/lib/tracestream and the tracestream user"
+  # one user per unit, and the single user of versions before them
+  for user in tracestream-kafka tracestream-bridge tracestream-topology tracestream-alerting tracestream; do
+    if [ "$root" = / ]; then
+      if getent passwd "$user" >/dev/null; then userdel "$user"; fi
+    elif grep -q "^$user:" "$(r /etc/passwd)" 2>/dev/null; then
+      userdel --prefix "$root" "$user"
+    fi
+  done
+  say "purged /etc/tracestream, /var/lib/tracestream and the tracestream users"
 else
-  say "kept /etc/tracestream, /var/lib/tracestream (Kafka logs, Streams state) and the tracestream user; --purge removes them"
+  say "kept /etc/tracestream, /var/lib/tracestream (Kafka logs, Streams state) and the tracestream users; --purge removes them"
 fi

@@ -6,6 +6,7 @@ import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.config.Settings;
 import io.tracestream.tls.TlsConfig;
+import io.tracestream.alerting.notify.Redacted;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -113,11 +114,12 @@ public record AlertingConfig(
     try {
       URI uri = new URI(raw.get());
       if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-        throw new ConfigException(key, "expected an http:// or https:// URL, got '" + raw.get() + "'");
+        // the URL is a credential (a Slack or webhook URL): the message shows only its scheme and host
+        throw new ConfigException(key, "expected an http:// or https:// URL, got '" + Redacted.url(raw.get()) + "'");
       }
       return Optional.of(uri);
     } catch (URISyntaxException e) {
-      throw new ConfigException(key, "not a URL: " + e.getMessage());
+      throw new ConfigException(key, "not a URL: " + e.getReason() + " at index " + e.getIndex());
     }
   }
 }

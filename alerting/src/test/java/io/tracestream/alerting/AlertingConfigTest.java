@@ -67,6 +67,21 @@ class AlertingConfigTest {
   }
 
   @Test
+  void aBadUrlIsNamedWithoutItsPathWhichHoldsTheCredential() throws Exception {
+    Map<String, String> s = settings(RULES);
+    s.put("alerting.slack.webhook.url", "ftp://hooks.slack.com/services/T000/B000/SECRETTOKEN");
+    Map<String, String> t = settings(RULES);
+    t.put("alerting.webhook.url", "https://hooks.example/alert/SECRET TOKEN");
+
+    assertThatThrownBy(() -> AlertingConfig.from(Settings.of(s)))
+        .hasMessage("alerting.slack.webhook.url: expected an http:// or https:// URL, got 'ftp://hooks.slack.com/…'");
+    assertThatThrownBy(() -> AlertingConfig.from(Settings.of(t)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("alerting.webhook.url: not a URL")
+        .hasMessageNotContaining("SECRET");
+  }
+
+  @Test
   void theRuleFileIsRequired() {
     assertThatThrownBy(() -> AlertingConfig.from(Settings.of(Map.of())))
         .isInstanceOf(ConfigException.class)

@@ -33,16 +33,26 @@ class HardeningTest {
     assertThat(UnitCommand.duration(unit.service("TimeoutStopSec"))).isGreaterThan(STREAMS_CLOSE_TIMEOUT.minusSeconds(1));
     assertThat(unit.get("Service", "MemoryDenyWriteExecute")).as("breaks the JIT").isEmpty();
     assertThat(unit.service("CapabilityBoundingSet")).as("no capabilities: every port is above 1024").isEmpty();
+    assertThat(unit.service("ProtectProc")).as("other users' processes hidden").isEqualTo("invisible");
+    assertThat(unit.serviceList("SystemCallFilter")).containsExactly("@system-service");
+    assertThat(unit.service("SystemCallErrorNumber")).as("a filtered call fails, the JVM falls back").isEqualTo("EPERM");
+    assertThat(unit.service("PrivateMounts")).isEqualTo("yes");
+    assertThat(unit.service("PrivateIPC")).isEqualTo("yes");
+    assertThat(unit.service("RemoveIPC")).isEqualTo("yes");
+    assertThat(unit.service("UMask")).as("files the service creates are its user's alone").isEqualTo("0077");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"tracestream-kafka.service", "tracestream-bridge.service", "tracestream-topology@.service",
       "tracestream-alerting.service"})
-  void everyTracestreamUnitRunsAsItsUserTreatsSigtermAsSuccessAndHasRoomForItsHeap(String name) throws Exception {
+  void everyTracestreamUnitRunsAsItsOwnUserTreatsSigtermAsSuccessAndHasRoomForItsHeap(String name) throws Exception {
     UnitFile unit = UnitFile.read(Staging.DEPLOY.resolve("systemd/" + name));
+    String part = name.substring("tracestream-".length()).replaceAll("@?\\.service$", "");
 
-    assertThat(unit.service("User")).isEqualTo("tracestream");
-    assertThat(unit.service("Group")).isEqualTo("tracestream");
+    assertThat(unit.service("User")).as("a user of its own: the bridge cannot read the others' secrets or state")
+        .isEqualTo("tracestream-" + part);
+    assertThat(unit.service("Group")).isEqualTo("tracestream-" + part);
+    assertThat(unit.get("Service", "SupplementaryGroups")).isEmpty();
     assertThat(unit.serviceList("SuccessExitStatus")).contains("143");
     assertThat(unit.serviceList("RestartPreventExitStatus")).as("a config error is not fixed by a restart").contains("2");
     assertThat(UnitCommand.duration(unit.service("TimeoutStopSec"))).isGreaterThan(STREAMS_CLOSE_TIMEOUT);

@@ -22,6 +22,7 @@ class InstallTest {
       "tracestream-bridge.service", "tracestream-topology@.service", "tracestream-alerting.service");
   private static final List<String> CONFIG = List.of("bridge.properties", "bridge.env", "topology.properties",
       "topology.env", "alerting.properties", "alerting.env", "kafka.properties", "kafka.env");
+  private static final List<String> PARTS = List.of("kafka", "bridge", "topology", "alerting");
   private static final boolean ROOT_USER = "root".equals(System.getProperty("user.name"));
 
   @TempDir
@@ -54,28 +55,76 @@ class InstallTest {
   }
 
   @Test
-  void theSystemUserOwnsTheStateDirectoriesAndCannotLogIn() throws Exception {
+  void eachPartHasASystemUserOfItsOwnThatCannotLogIn() throws Exception {
     Path root = dir.resolve("root");
     Staging.install(root, Staging.fakeJar(dir));
 
     String passwd = Files.readString(root.resolve("etc/passwd"));
-    assertThat(passwd).containsPattern("(?m)^tracestream:x:\\d+:\\d+:tracestream:/var/lib/tracestream:/usr/sbin/nologin$");
-    assertThat(Files.readString(root.resolve("etc/group"))).containsPattern("(?m)^tracestream:x:\\d+:$");
-    int[] ids = Staging.ids(root, "tracestream");
-    assertThat(ids[0]).as("a system uid").isLessThan(1000);
-    for (String d : List.of("", "/bridge", "/bridge/tmp", "/kafka", "/kafka/logs", "/kafka/tmp", "/topology-1",
-        "/topology-1/streams", "/topology-1/tmp", "/alerting", "/alerting/state", "/alerting/tmp")) {
-      Path p = root.resolve("var/lib/tracestream" + d);
-      assertThat(p).isDirectory();
-      assertThat(mode(p)).as(p.toString()).isEqualTo("rwxr-x---");
-      if (ROOT_USER) {
-        assertThat(Files.getAttribute(p, "unix:uid")).as(p + " owner").isEqualTo(ids[0]);
-        assertThat(Files.getAttribute(p, "unix:gid")).as(p + " group").isEqualTo(ids[1]);
+    for (String part : PARTS) {
+      assertThat(passwd).containsPattern("(?m)^tracestream-" + part + ":x:\\d+:\\d+:tracestream " + part
+          + ":/var/lib/tracestream:/usr/sbin/nologin$");
+      assertThat(Files.readString(root.resolve("etc/group"))).containsPattern("(?m)^tracestream-" + part + ":x:\\d+:$");
+      assertThat(Staging.ids(root, "tracestream-" + part)[0]).as("a system uid").isLessThan(1000);
+    }
+    assertThat(passwd).doesNotContainPattern("(?m)^tracestream:");
+  }
+
+  /** Issue 17: every unit ran as one user, so the network-facing bridge could read every secret and state. */
+  @Test
+  void eachPartsStateAndConfigBelongToItsUserAloneSoTheBridgeReadsNeither() throws Exception {
+    Path root = dir.resolve("root");
+    Staging.install(root, Staging.fakeJar(dir), "--topology-instances", "2");
+
+    assertThat(mode(root.resolve("var/lib/tracestream"))).as("traversable, not listable").isEqualTo("rwx--x--x");
+    assertThat(mode(root.resolve("etc/tracestream"))).as("traversable, not listable").isEqualTo("rwx--x--x");
+    Map<String, List<String>> state = Map.of(
+        "bridge", List.of("bridge", "bridge/tmp"),
+        "kafka", List.of("kafka", "kafka/logs", "kafka/tmp"),
+        "topology", List.of("topology-1", "topology-1/streams", "topology-1/tmp", "topology-2", "topology-2/tmp"),
+        "alerting", List.of("alerting", "alerting/state", "alerting/tmp"));
+    Map<String, List<String>> config = Map.of(
+        "bridge", List.of("bridge.properties", "bridge.env"),
+        "kafka", List.of("kafka.properties", "kafka.env"),
+        "topology", List.of("topology.properties", "topology.env", "topology-2.env"),
+        "alerting", List.of("alerting.properties", "alerting.env", "alert-rules.yaml"));
+    for (String part : PARTS) {
+      int[] ids = Staging.ids(root, "tracestream-" + part);
+      for (String d : state.get(part)) {
+        Path p = root.resolve("var/lib/tracestream/" + d);
+        assertThat(mode(p)).as(p.toString()).isEqualTo("rwxr-x---");
+        if (ROOT_USER) {
+          assertThat(Files.getAttribute(p, "unix:uid")).as(p + " owner").isEqualTo(ids[0]);
+          assertThat(Files.getAttribute(p, "unix:gid")).as(p + " group").isEqualTo(ids[1]);
+        }
+      }
+      for (String f : config.get(part)) {
+        Path p = root.resolve("etc/tracestream/" + f);
+        assertThat(mode(p)).as(p.toString()).isEqualTo("rw-r-----");
+        if (ROOT_USER) {
+          assertThat(Files.getAttribute(p, "unix:uid")).as(p + " owner").isEqualTo(0);
+          assertThat(Files.getAttribute(p, "unix:gid")).as(p + " group").isEqualTo(ids[1]);
+        }
       }
     }
+  }
+
+  @Test
+  void anInstallOfTheSharedUserEraIsHandedOverToThePartsUsers() throws Exception {
+    Path root = dir.resolve("root");
+    Staging.install(root, Staging.fakeJar(dir));
+    Path config = root.resolve("etc/tracestream/bridge.properties");
+    Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+    Path segment = Files.writeString(root.resolve("var/lib/tracestream/kafka/logs/otlp_spans-0.log"), "spans");
     if (ROOT_USER) {
-      assertThat(Files.getAttribute(root.resolve("etc/tracestream"), "unix:gid")).isEqualTo(ids[1]);
-      assertThat(Files.getAttribute(root.resolve("etc/tracestream/kafka.properties"), "unix:gid")).isEqualTo(ids[1]);
+      Files.setAttribute(segment, "unix:uid", 4242);
+      Files.setAttribute(root.resolve("var/lib/tracestream/kafka"), "unix:uid", 4242);
+    }
+
+    Staging.install(root, Staging.fakeJar(dir));
+
+    assertThat(mode(config)).isEqualTo("rw-r-----");
+    if (ROOT_USER) {
+      assertThat(Files.getAttribute(segment, "unix:uid")).isEqualTo(Staging.ids(root, "tracestream-kafka")[0]);
     }
   }
 
@@ -176,14 +225,16 @@ class InstallTest {
     assertThat(root.resolve("etc/systemd/system/multi-user.target.wants/tracestream.target")).doesNotExist();
     assertThat(segment).hasContent("spans");
     assertThat(root.resolve("etc/tracestream/kafka.properties")).isRegularFile();
-    assertThat(Staging.ids(root, "tracestream")).isNotNull();
+    assertThat(Staging.ids(root, "tracestream-bridge")).isNotNull();
 
     Staging.install(root, Staging.fakeJar(dir));
     Staging.uninstall(root, "--purge");
 
     assertThat(root.resolve("var/lib/tracestream")).doesNotExist();
     assertThat(root.resolve("etc/tracestream")).doesNotExist();
-    assertThat(Staging.ids(root, "tracestream")).isNull();
+    for (String part : PARTS) {
+      assertThat(Staging.ids(root, "tracestream-" + part)).isNull();
+    }
   }
 
   private static List<String> names(Path dir) throws IOException {

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * EnvironmentFile=s and WorkingDirectory= (see {@link UnitCommand}), on loopback ports set the way an
  * operator would, in the env files. The local Kafka is the kafka unit itself. A span sent by the OTel
  * SDK to the bridge must come out on the topology's /metrics, and SIGTERM must end every process with
- * an exit code its unit counts as success. Not run as the tracestream user, and without the sandbox
+ * an exit code its unit counts as success. Not run as the units' users, and without the sandbox
  * (that needs systemd as PID 1).
  */
 class UnitsSmokeIT {

@@ -54,7 +54,7 @@ public final class Replay {
     } else {
       FileSource files;
       try {
-        files = new FileSource(options.inputs(), options.format(), stdin);
+        files = new FileSource(options.inputs(), options.format(), stdin, config.maxMessageBytes());
       } catch (IllegalArgumentException e) {
         throw new ConfigException(null, e.getMessage());
       }

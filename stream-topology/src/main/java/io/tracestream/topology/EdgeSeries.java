@@ -27,8 +27,8 @@ final class EdgeSeries implements WindowSeries<Edge, EdgeKey, EdgeWindowResult> 
   @Override public String operation(Edge edge) { return edge.server(); }
 
   @Override
-  public EdgeKey series(Edge edge, String admittedServer) {
-    return new EdgeKey(edge.client(), admittedServer, edge.connectionType());
+  public EdgeKey series(Edge edge, String admittedClient, String admittedServer) {
+    return new EdgeKey(admittedClient, admittedServer, edge.connectionType());
   }
 
   @Override

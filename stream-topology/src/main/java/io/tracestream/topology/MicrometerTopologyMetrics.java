@@ -2,18 +2,37 @@ package io.tracestream.topology;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Pipeline-health counters of the topology, exported as {@code tracestream_*_total}. */
+/**
+ * Pipeline-health counters of the topology, exported as {@code tracestream_*_total}.
+ *
+ * <p>The counters tagged with a service ({@code late}, {@code overflow}) hold at most
+ * {@code maxServices} service values each; further services count under {@code __overflow__}. A
+ * service's counter not incremented for {@code expireAfter} (wall clock) is removed from the registry,
+ * checked as counters are incremented and at each scrape ({@link #expire}).
+ */
 final class MicrometerTopologyMetrics implements TopologyMetrics {
   private final MeterRegistry registry;
+  private final int maxServices;
+  private final long expireAfterMs;
+  private final Clock clock;
+  private final Map<String, ServiceCounters> byService = new ConcurrentHashMap<>();
   private final Counter poison;
   private final Counter clamped;
   private final Counter lateTraceSpans;
   private final Counter rejoinedTraceSpans;
   private final Counter completed;
 
-  MicrometerTopologyMetrics(MeterRegistry registry) {
+  MicrometerTopologyMetrics(MeterRegistry registry, int maxServices, Duration expireAfter, Clock clock) {
     this.registry = registry;
+    this.maxServices = maxServices;
+    this.expireAfterMs = expireAfter.toMillis();
+    this.clock = clock;
     this.poison = Counter.builder("tracestream.dlq.records")
         .description("input records that could not be decoded and went to the DLQ topic").register(registry);
     this.clamped = Counter.builder("tracestream.clamped.spans")
@@ -37,15 +56,17 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
 
   @Override
   public void late(WindowedInput input, String service, long count) {
-    tagged("tracestream.late." + input.plural(), input.serviceTag(), service,
-        input.plural() + " that arrived after their window closed (end + grace); not in any window result").increment(count);
+    perService("tracestream.late." + input.plural(), input.serviceTag(),
+        input.plural() + " that arrived after their window closed (end + grace); not in any window result")
+        .increment(service, count);
   }
 
   @Override
   public void overflow(WindowedInput input, String service, long count) {
-    tagged("tracestream.overflow." + input.plural(), input.serviceTag(), service,
+    perService("tracestream.overflow." + input.plural(), input.serviceTag(),
         input.plural() + " past topology.max.operations.per.service for their " + input.serviceTag() + ", counted under "
-            + input.operationTag() + "=\"__overflow__\"").increment(count);
+            + input.operationTag() + "=\"__overflow__\"; " + input.serviceTag() + "=\"__overflow__\": past"
+            + " topology.max.services").increment(service, count);
   }
 
   @Override
@@ -82,5 +103,62 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
 
   private Counter tagged(String name, String tag, String value, String description) {
     return Counter.builder(name).description(description).tag(tag, value).register(registry);
+  }
+
+  /** Removes the per-service counters not incremented for expireAfter. */
+  void expire() {
+    long now = clock.millis();
+    byService.values().forEach(counters -> counters.expire(now));
+  }
+
+  private ServiceCounters perService(String name, String tag, String description) {
+    return byService.computeIfAbsent(name, n -> new ServiceCounters(name, tag, description));
+  }
+
+  /** One counter name's counters by service, at most maxServices of them plus the overflow one. */
+  private final class ServiceCounters {
+    private final String name;
+    private final String tag;
+    private final String description;
+    private final Map<String, Touched> counters = new HashMap<>();
+    private long expiredAt = clock.millis();
+
+    ServiceCounters(String name, String tag, String description) {
+      this.name = name;
+      this.tag = tag;
+      this.description = description;
+    }
+
+    synchronized void increment(String service, long count) {
+      long now = clock.millis();
+      if (now - expiredAt >= Math.min(expireAfterMs, 60_000)) {
+        expire(now);
+      }
+      String value = counters.containsKey(service) || counters.size() < maxServices
+          ? service : CardinalityGuard.OVERFLOW;
+      Touched touched = counters.computeIfAbsent(value, v -> new Touched(tagged(name, tag, v, description)));
+      touched.at = now;
+      touched.counter.increment(count);
+    }
+
+    synchronized void expire(long now) {
+      expiredAt = now;
+      counters.values().removeIf(t -> {
+        boolean old = now - t.at > expireAfterMs;
+        if (old) {
+          registry.remove(t.counter);
+        }
+        return old;
+      });
+    }
+  }
+
+  private static final class Touched {
+    final Counter counter;
+    long at;
+
+    Touched(Counter counter) {
+      this.counter = counter;
+    }
   }
 }

@@ -36,6 +36,8 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 record Progress(int partition, int partitions, long time) {
   static final String HEADER = "tracestream.progress";
+  /** On spans re-keyed by trace id: the input task that re-keyed them (time unused), in the same format. */
+  static final String SOURCE_HEADER = "tracestream.rekeyed.by";
   /** Nothing yet: holds every window. */
   static final long NONE = Long.MIN_VALUE;
   /** Idle since it started and holding nothing: holds no window. */
@@ -50,13 +52,25 @@ record Progress(int partition, int partitions, long time) {
 
   /** The report as record headers. */
   Headers headers() {
+    return headers(HEADER);
+  }
+
+  Headers headers(String name) {
     byte[] bytes = ByteBuffer.allocate(17).put(VERSION).putInt(partition).putInt(partitions).putLong(time).array();
-    return new RecordHeaders().add(HEADER, bytes);
+    return new RecordHeaders().add(name, bytes);
   }
 
   /** The report a record carries, if it is one (a null value with the header). */
   static Optional<Progress> of(Object value, Headers headers) {
-    Header header = value == null ? headers.lastHeader(HEADER) : null;
+    return value == null ? read(headers.lastHeader(HEADER)) : Optional.empty();
+  }
+
+  /** The input task that re-keyed a record of spans, if it was re-keyed. */
+  static Optional<Progress> source(Headers headers) {
+    return read(headers.lastHeader(SOURCE_HEADER));
+  }
+
+  private static Optional<Progress> read(Header header) {
     if (header == null) {
       return Optional.empty();
     }

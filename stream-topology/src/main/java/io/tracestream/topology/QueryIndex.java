@@ -27,16 +27,21 @@ final class QueryIndex {
   /**
    * Summaries by trace id (retention {@code topology.query.traces.retention}) and last-seen time per
    * service; a service not seen for {@code servicesRetention} (event time: before the newest trace end
-   * here minus the retention) is forgotten, checked once a minute.
+   * here minus the retention) is forgotten, checked once a minute. At most {@code maxServices} are
+   * kept: a new service past that waits for one to be forgotten (the query answer is bounded, the
+   * span metrics count the rest under {@code __overflow__}).
    */
   static final class Traces extends ContextualFixedKeyProcessor<String, TraceSummary, TraceSummary> {
     private final long servicesRetentionMs;
+    private final int maxServices;
+    private int serviceCount;
     private WindowStore<String, TraceSummary> summaries;
     private KeyValueStore<String, Long> services;
     private long newest = Long.MIN_VALUE;
 
-    Traces(Duration servicesRetention) {
+    Traces(Duration servicesRetention, int maxServices) {
       this.servicesRetentionMs = servicesRetention.toMillis();
+      this.maxServices = maxServices;
     }
 
     @Override
@@ -44,6 +49,9 @@ final class QueryIndex {
       super.init(context);
       summaries = context.getStateStore(QueryStores.TRACE_SUMMARIES);
       services = context.getStateStore(QueryStores.SERVICES);
+      try (KeyValueIterator<String, Long> it = services.all()) {
+        it.forEachRemaining(entry -> serviceCount++);
+      }
       context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME, wallMs -> forgetOldServices());
     }
 
@@ -53,6 +61,12 @@ final class QueryIndex {
       newest = Math.max(newest, record.timestamp());
       for (String service : record.value().services()) {
         Long seen = services.get(service);
+        if (seen == null && serviceCount >= maxServices) {
+          continue;
+        }
+        if (seen == null) {
+          serviceCount++;
+        }
         if (seen == null || seen < record.timestamp()) {
           services.put(service, record.timestamp());
         }
@@ -73,6 +87,7 @@ final class QueryIndex {
         });
       }
       old.forEach(services::delete);
+      serviceCount -= old.size();
     }
   }
 

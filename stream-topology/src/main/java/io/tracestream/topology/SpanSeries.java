@@ -25,8 +25,8 @@ final class SpanSeries implements WindowSeries<SpanPartial, SeriesKey, WindowRes
   @Override public long count(SpanPartial spans) { return spans.window().count(); }
 
   @Override
-  public SeriesKey series(SpanPartial spans, String admittedOperation) {
-    return new SeriesKey(spans.service(), admittedOperation, kindName(spans.kind()), statusName(spans.status()));
+  public SeriesKey series(SpanPartial spans, String admittedService, String admittedOperation) {
+    return new SeriesKey(admittedService, admittedOperation, kindName(spans.kind()), statusName(spans.status()));
   }
 
   @Override

@@ -184,7 +184,8 @@ public final class StreamTopology implements Supplier<Topology> {
     KStream<String, CompletedTrace> completed = assembled.get("assembled-traces");
     KStream<String, TraceSummary> summaries = completed
         .mapValues(CompletedTrace::summary, Named.as("trace-summaries"))
-        .processValues(() -> new QueryIndex.Traces(config.queryRetention()), Named.as("trace-query-index"),
+        .processValues(() -> new QueryIndex.Traces(config.queryRetention(), config.maxServices()),
+            Named.as("trace-query-index"),
             QueryStores.TRACE_SUMMARIES, QueryStores.SERVICES);
     summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
 
@@ -218,6 +219,7 @@ public final class StreamTopology implements Supplier<Topology> {
   }
 
   private <I, V, K, R> WindowProcessor<I, V, K, R> windows(WindowSeries<V, K, R> series) {
-    return new WindowProcessor<>(series, config.window(), config.grace(), config.maxOperationsPerService(), metrics);
+    return new WindowProcessor<>(series, config.window(), config.grace(), config.maxServices(),
+        config.maxOperationsPerService(), config.expireAfter(), metrics);
   }
 }

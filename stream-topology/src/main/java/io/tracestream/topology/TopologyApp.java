@@ -38,6 +38,7 @@ public final class TopologyApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private volatile List<WindowMetricsExporter<?, ?>> exporters;
   private final AdminServer admin;
+  private final MicrometerTopologyMetrics topologyMetrics;
 
   private TopologyApp(TopologyConfig config) throws IOException {
     // output topics are created like the input's (partitions, replication) when missing
@@ -53,8 +54,9 @@ public final class TopologyApp implements AutoCloseable {
     admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), this::scrape, this::ready,
         "Kafka Streams is not running or an exporter has not caught up");
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
-    streams = new KafkaStreams(new StreamTopology(config, new MicrometerTopologyMetrics(registry), Clock.systemUTC(),
-        partitions).get(),
+    topologyMetrics = new MicrometerTopologyMetrics(registry, config.maxServices(), config.expireAfter(),
+        Clock.systemUTC());
+    streams = new KafkaStreams(new StreamTopology(config, topologyMetrics, Clock.systemUTC(), partitions).get(),
         streamsProperties(config, self));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
@@ -65,14 +67,14 @@ public final class TopologyApp implements AutoCloseable {
     // One consumer group per topic, so that a rebalance of one exporter never stalls the other.
     exporters = List.of(
         WindowMetricsExporter.spanMetrics(config.kafka(), config.spanMetricsTopic(),
-            config.applicationId() + "-exporter", config.staleAfter()),
+            config.applicationId() + "-exporter", config.staleAfter(), config.expireAfter()),
         WindowMetricsExporter.traceMetrics(config.kafka(), config.traceMetricsTopic(),
-            config.applicationId() + "-trace-exporter", config.staleAfter()),
+            config.applicationId() + "-trace-exporter", config.staleAfter(), config.expireAfter()),
         WindowMetricsExporter.edges(config.kafka(), config.edgesTopic(),
-            config.applicationId() + "-edge-exporter"));
+            config.applicationId() + "-edge-exporter", config.expireAfter()));
     admin.route("/api/", new QueryApi(streams, self, config.spansTopic(),
         config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC(),
-        config.adminTls().map(tls -> tls.clientContext(config.peerCa()))));
+        config.adminTls().map(tls -> tls.clientContext(config.peerCa())), config.maxServices()));
     streams.start();
     LOG.info("topology {} reading {}, writing {}, {}, {} and {}; admin and query API on {}:{}", config.applicationId(),
         config.spansTopic(), config.spanMetricsTopic(), config.traceMetricsTopic(), config.tracesTopic(),
@@ -82,7 +84,11 @@ public final class TopologyApp implements AutoCloseable {
   /** Empty until the exporters exist: the admin port answers from the constructor's first lines on. */
   private String scrape() {
     List<WindowMetricsExporter<?, ?>> current = exporters;
-    return current == null ? "" : WindowMetricsExporter.scrape(current) + registry.scrape();
+    if (current == null) {
+      return "";
+    }
+    topologyMetrics.expire();
+    return WindowMetricsExporter.scrape(current) + registry.scrape();
   }
 
   private boolean ready() {

@@ -28,6 +28,7 @@ public record TopologyConfig(
     Duration idleClose,
     Duration preaggregateInterval,
     int maxOperationsPerService,
+    int maxServices,
     Duration traceIdle,
     Duration traceMaxAge,
     int traceMaxSpans,
@@ -40,6 +41,7 @@ public record TopologyConfig(
     Path stateDir,
     int streamThreads,
     Duration staleAfter,
+    Duration expireAfter,
     Optional<TlsConfig> adminTls,
     /** CAs trusted when forwarding queries to other instances over https; empty without admin TLS */
     List<X509Certificate> peerCa) {
@@ -67,6 +69,10 @@ public record TopologyConfig(
       new ConfigKey("topology.idle.close", "1m", "after this much wall-clock time without spans, event time advances with the wall clock so the last windows close"),
       new ConfigKey("topology.preaggregate.interval", "1s, or a quarter of topology.window if that is shorter", "span samples are summed per series and window in the input tasks for this long (wall clock) before they go to the window tasks: one record per series instead of one per span; adds at most this to a result's delay; 0s sends every span on alone"),
       new ConfigKey("topology.max.operations.per.service", "1000", "distinct span names per service; more are folded into span_name=\"__overflow__\""),
+      new ConfigKey("topology.max.services", "1000", "distinct service names per window task (span, trace"
+          + " and edge windows each; the topology holds at most partitions x this); more are folded into"
+          + " service_name=\"__overflow__\" (root_service, client); also caps the services /api/services keeps per"
+          + " partition and returns, and the service label values of each per-service meter"),
       new ConfigKey("topology.bind", "127.0.0.1", "address the admin port binds to"),
       new ConfigKey("topology.admin.port", "9465", "/metrics, /health/live, /health/ready and the query API /api/..."),
       new ConfigKey("topology.advertised.host", "the value of topology.bind", "host other instances reach this one's admin port at, to forward queries for partitions it owns; required when topology.bind is a wildcard address"),
@@ -75,6 +81,10 @@ public record TopologyConfig(
       new ConfigKey("topology.state.dir", "./data/streams", "Kafka Streams state (RocksDB)"),
       new ConfigKey("topology.stream.threads", "1", "Kafka Streams threads in this instance"),
       new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"),
+      new ConfigKey("topology.metrics.expire.after", "1h, or topology.metrics.stale.after if longer", "a service, and its series, not seen for this long is"
+          + " forgotten: window tasks free its slot under topology.max.services (event time), the exporters drop"
+          + " its counters and histograms (event time), and per-service meters are removed (wall clock); at"
+          + " least topology.metrics.stale.after"),
       new ConfigKey("topology.admin.tls.peer.ca", "topology.admin.tls.client.ca, else topology.admin.tls.cert", "PEM CA certificates trusted when a query is forwarded to another instance's https admin port; the instance presents its own topology.admin.tls.cert to it")),
       TlsConfig.keys("topology.admin", "the admin and query API port"))
       .flatMap(List::stream).toList();
@@ -112,6 +122,13 @@ public record TopologyConfig(
     if (tracesRetention.toMillis() < 1000) {
       throw new ConfigException("topology.query.traces.retention", "must be at least 1s, got " + tracesRetention);
     }
+    Duration staleAfter = settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5));
+    Duration expireAfter = settings.duration("topology.metrics.expire.after",
+        staleAfter.compareTo(Duration.ofHours(1)) > 0 ? staleAfter : Duration.ofHours(1));
+    if (expireAfter.compareTo(staleAfter) < 0) {
+      throw new ConfigException("topology.metrics.expire.after", "must be at least topology.metrics.stale.after ("
+          + staleAfter + "), got " + expireAfter);
+    }
     String bind = settings.string("topology.bind", "127.0.0.1");
     String advertised = settings.string("topology.advertised.host", bind);
     if (advertised.equals("0.0.0.0") || advertised.equals("::") || advertised.isBlank()) {
@@ -137,6 +154,7 @@ public record TopologyConfig(
         settings.duration("topology.idle.close", Duration.ofMinutes(1)),
         preaggregate,
         settings.integer("topology.max.operations.per.service", 1000, 1, 1_000_000),
+        settings.integer("topology.max.services", 1000, 1, 1_000_000),
         traceIdle,
         traceMaxAge,
         settings.integer("topology.trace.max.spans", 10_000, 1, 1_000_000),
@@ -148,7 +166,8 @@ public record TopologyConfig(
         tracesRetention,
         Path.of(settings.string("topology.state.dir", "./data/streams")),
         settings.integer("topology.stream.threads", 1, 1, 64),
-        settings.duration("topology.metrics.stale.after", Duration.ofMinutes(5)),
+        staleAfter,
+        expireAfter,
         adminTls,
         adminTls.map(tls -> settings.optional("topology.admin.tls.peer.ca")
             .map(ca -> Pem.certificates("topology.admin.tls.peer.ca", Path.of(ca)))

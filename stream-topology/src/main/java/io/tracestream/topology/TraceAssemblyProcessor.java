@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private static final byte REJOIN_EXPIRY = 'R';
   private static final byte EXPIRY = 'E';
   private static final byte REKEY_PROGRESS = 'P';
+  private static final byte UNPAIRED = 'U';
   private static final Bytes CLOCK = Bytes.wrap("clock".getBytes(StandardCharsets.UTF_8));
 
   private final long idleMs;
@@ -131,6 +133,12 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       rekeying.report(p);
       return;
     }
+    Progress.source(record.headers()).ifPresent(from -> {
+      if (rekeying.register(from.partition(), from.partitions())) { // holds progress until it reports
+        state.put(key(REKEY_PROGRESS, from.partition() + "/" + from.partitions()),
+            ByteBuffer.allocate(8).putLong(Progress.NONE).array());
+      }
+    });
     String traceId = record.value().traceId();
     List<TraceSpan> batch = record.value().spans();
     long timestamp = record.timestamp();
@@ -237,28 +245,64 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   }
 
   private void complete(String traceId, Meta meta, long now, long wallMs) {
-    List<TraceSpan> all = readAll(traceId);
+    List<TraceSpan> read = readAll(traceId);
+    List<TraceSpan> all = unique(read);
+    duplicates(read.size() - all.size());
     state.delete(key(META, traceId));
     state.put(timeKey(EXPIRY, now + maxAgeMs, traceId), new byte[0]);
     state.put(key(COMPLETED, traceId), meta.write());
-    if (rejoinMs > 0) {
-      state.put(timeKey(REJOIN_EXPIRY, wallMs + rejoinMs, traceId), new byte[0]);
-    } else {
-      forget(traceId);
-    }
     if (all.isEmpty()) {
+      forget(traceId);
       return; // every span of it was dropped; nothing to summarize
     }
     DependencyLinker.Result links = DependencyLinker.link(all);
-    links.unpaired().forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
+    if (rejoinMs > 0) {
+      // its unpaired spans are counted when it can no longer be joined: a straggler may pair them
+      putUnpaired(traceId, links);
+      state.put(timeKey(REJOIN_EXPIRY, wallMs + rejoinMs, traceId), new byte[0]);
+    } else {
+      countUnpaired(links);
+      forget(traceId);
+    }
     metrics.tracesCompleted(1);
     context().forward(new Record<>(traceId, new CompletedTrace(TraceSummaries.of(all), links.edges(), false),
         Math.max(0, meta.lastEventMs)));
   }
 
   /**
+   * The spans without repeats: a span sent twice, equal in every field (an exporter's retry after an
+   * answer it did not get), counts once. Different spans with one id stay, for the linker to count.
+   */
+  private static List<TraceSpan> unique(List<TraceSpan> spans) {
+    return new ArrayList<>(new LinkedHashSet<>(spans));
+  }
+
+  private void duplicates(int count) {
+    if (count > 0) {
+      metrics.droppedSpans("duplicate", count);
+    }
+  }
+
+  private void putUnpaired(String traceId, DependencyLinker.Result links) {
+    if (links.unpaired().isEmpty()) {
+      state.delete(key(UNPAIRED, traceId));
+      return;
+    }
+    UnpairedReason[] reasons = UnpairedReason.values();
+    ByteBuffer out = ByteBuffer.allocate(1 + 4 * reasons.length).put((byte) 1); // version
+    for (UnpairedReason reason : reasons) {
+      out.putInt(links.unpaired(reason));
+    }
+    state.put(key(UNPAIRED, traceId), out.array());
+  }
+
+  private void countUnpaired(DependencyLinker.Result links) {
+    links.unpaired().forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
+  }
+
+  /**
    * Joins a batch to a trace completed less than {@code rejoin} ago: sends its summary again, with every
-   * span, and the edges the batch adds; spans it pairs are no longer unpaired, but were counted so.
+   * span, and the edges the batch adds. The trace's unpaired spans are counted when it is forgotten.
    */
   private void rejoin(String traceId, Meta meta, List<TraceSpan> batch, long timestamp) {
     List<TraceSpan> before = readAll(traceId);
@@ -275,19 +319,20 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     Meta updated = new Meta(first, Math.max(meta.lastEventMs, timestamp), meta.lastWallMs, meta.deadline,
         meta.wallDeadline, meta.spans + kept.size(), meta.batches + 1);
     state.put(key(COMPLETED, traceId), updated.write());
-    List<TraceSpan> all = new ArrayList<>(before);
-    all.addAll(kept);
-    DependencyLinker.Result was = DependencyLinker.link(before);
-    DependencyLinker.Result is = DependencyLinker.link(all);
-    for (UnpairedReason reason : UnpairedReason.values()) {
-      int more = is.unpaired(reason) - was.unpaired(reason);
-      if (more > 0) {
-        metrics.unpairedSpans(reason.tag(), more);
-      }
+    List<TraceSpan> had = unique(before);
+    List<TraceSpan> joined = new ArrayList<>(before);
+    joined.addAll(kept);
+    List<TraceSpan> all = unique(joined);
+    duplicates(kept.size() - (all.size() - had.size()));
+    if (all.size() == had.size()) {
+      return; // only copies of spans it has
     }
-    metrics.rejoinedTraceSpans(kept.size());
-    CompletedTrace joined = new CompletedTrace(TraceSummaries.of(all), added(was.edges(), is.edges()), true);
-    context().forward(new Record<>(traceId, joined, Math.max(0, updated.lastEventMs)));
+    DependencyLinker.Result is = DependencyLinker.link(all);
+    putUnpaired(traceId, is);
+    metrics.rejoinedTraceSpans(all.size() - had.size());
+    CompletedTrace again = new CompletedTrace(TraceSummaries.of(all),
+        added(DependencyLinker.link(had).edges(), is.edges()), true);
+    context().forward(new Record<>(traceId, again, Math.max(0, updated.lastEventMs)));
   }
 
   /** The edges of {@code now} that {@code before} does not have (as multisets). */
@@ -303,7 +348,10 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     return added;
   }
 
-  /** Deletes the kept spans of a completed trace, which then holds progress no longer; its marker stays. */
+  /**
+   * Deletes the kept spans of a completed trace, which then holds progress no longer, and counts its
+   * unpaired spans; its marker stays.
+   */
   private void forget(String traceId) {
     byte[] completed = state.get(key(COMPLETED, traceId));
     if (completed == null || completed.length == 0) {
@@ -311,6 +359,17 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     }
     state.delete(timeKey(HOLD, Meta.read(completed).firstEventMs, traceId));
     state.put(key(COMPLETED, traceId), new byte[0]);
+    byte[] unpaired = state.get(key(UNPAIRED, traceId));
+    if (unpaired != null) {
+      ByteBuffer in = ByteBuffer.wrap(unpaired, 1, unpaired.length - 1);
+      for (UnpairedReason reason : UnpairedReason.values()) {
+        int n = in.getInt();
+        if (n > 0) {
+          metrics.unpairedSpans(reason.tag(), n);
+        }
+      }
+      state.delete(key(UNPAIRED, traceId));
+    }
     List<Bytes> keys = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
       it.forEachRemaining(entry -> keys.add(entry.key));
@@ -328,10 +387,10 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
 
   /**
    * Event time, held at the first span of any trace held + grace (its results land in a later window),
-   * and at the progress of the input tasks that may still re-key spans to this one.
+   * and at the progress of the input tasks that have re-keyed spans to this one.
    */
   private long progressTime() {
-    long time = Math.min(clock.progress(), rekeying.time()); // NONE is the least, IDLE the greatest
+    long time = Math.min(clock.progress(), rekeying.timeOfKnown()); // NONE is the least, IDLE the greatest
     if (time == Progress.NONE) {
       return time;
     }

@@ -22,8 +22,8 @@ final class TraceSeries extends LatencySeries<TraceSummary, TraceSeriesKey> {
   @Override public String operation(TraceSummary trace) { return trace.rootOperation(); }
 
   @Override
-  public TraceSeriesKey series(TraceSummary trace, String admittedOperation) {
-    return new TraceSeriesKey(trace.rootService(), admittedOperation);
+  public TraceSeriesKey series(TraceSummary trace, String admittedService, String admittedOperation) {
+    return new TraceSeriesKey(admittedService, admittedOperation);
   }
 
   @Override double durationMs(TraceSummary trace) { return trace.durationNanos() / 1e6; }

@@ -28,12 +28,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * grace, that is, when every input task has passed it (an idle input task advances its own time with
  * the wall clock; one that holds a trace open holds the windows the trace can land in); then its one
  * final result is forwarded and its state deleted. The input tasks count their own late inputs, so an
- * input for a closed window is rare here: counted, not aggregated. Past the per-service limit of
- * distinct operations, further operations are folded into the {@link SeriesKey#OVERFLOW_OPERATION} series.
+ * input for a closed window is rare here: counted, not aggregated. Past the limits of distinct services
+ * and of distinct operations per service, inputs are folded into {@link SeriesKey#OVERFLOW_OPERATION}
+ * series ({@link CardinalityGuard}).
+ *
+ * <p>A closed window stays closed. The minimum can move back: a trace-assembly task that takes in a trace
+ * older than the progress it reported holds its progress at that trace's first span + grace again, an
+ * input task that reported {@link Progress#IDLE} reports a time once it sees a span, and an input task
+ * without pre-aggregation restarts from an event time saved up to a second before its last report. So
+ * the task keeps the latest window start it has closed through, and an input for a window at or before
+ * it is late, whatever the minimum says now; without that, such an input opened the window again and
+ * it was emitted a second time, with only the stragglers in it.
  *
  * <p>State, all in changelogged stores (so exactly-once restores it): open windows keyed by
  * big-endian window start then series, so closing is a range scan in time order; the latest progress
- * of each input task; and the operations admitted per service.
+ * of each input task; the window start closed through; and the services and operations admitted.
  *
  * @param <I> the input key, not used
  * @param <V> the input value
@@ -42,25 +51,31 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> {
   private static final String PROGRESS_PREFIX = "progress\u0000";
-  private static final String COUNT_PREFIX = "count\u0000";
-  private static final String OPERATION_PREFIX = "op\u0000";
+  private static final String CLOSED = "closed";
 
   private final WindowSeries<V, K, R> series;
   private final long size;
   private final long grace;
+  private final int maxServices;
   private final int maxOperations;
+  private final long expireAfter;
   private final TopologyMetrics metrics;
 
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> state;
+  private CardinalityGuard guard;
   private final UpstreamProgress upstream = new UpstreamProgress();
+  /** Windows starting at or before this have closed; {@code Long.MIN_VALUE} before the first. */
+  private long closedThrough = Long.MIN_VALUE;
 
-  WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, int maxOperations,
-      TopologyMetrics metrics) {
+  WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, int maxServices, int maxOperations,
+      Duration expireAfter, TopologyMetrics metrics) {
     this.series = series;
     this.size = size.toMillis();
     this.grace = grace.toMillis();
+    this.maxServices = maxServices;
     this.maxOperations = maxOperations;
+    this.expireAfter = expireAfter.toMillis();
     this.metrics = metrics;
   }
 
@@ -69,6 +84,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     super.init(context);
     windows = context.getStateStore(series.windowsStore());
     state = context.getStateStore(series.stateStore());
+    guard = new CardinalityGuard(state, maxServices, maxOperations, expireAfter, series.input(), metrics);
     try (KeyValueIterator<String, Long> it = state.prefixScan(PROGRESS_PREFIX, new StringSerializer())) {
       while (it.hasNext()) {
         KeyValue<String, Long> entry = it.next();
@@ -76,6 +92,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
         upstream.report(new Progress(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), entry.value));
       }
     }
+    Long closed = state.get(CLOSED);
+    closedThrough = closed == null ? Long.MIN_VALUE : closed;
   }
 
   @Override
@@ -94,11 +112,14 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     long timestamp = record.timestamp();
     long start = timestamp - Math.floorMod(timestamp, size);
     long now = upstream.time();
-    if (now != Progress.NONE && start + size + grace <= now) {
-      metrics.late(series.input(), service, series.count(input));
+    // IDLE: every input task was idle since its start and held nothing; this input comes from one that is
+    // no longer idle, ahead of its new progress report, and only a window closed before can be late
+    if (start <= closedThrough || now != Progress.NONE && now != Progress.IDLE && start + size + grace <= now) {
+      metrics.late(series.input(), guard.counted(service), series.count(input));
       return;
     }
-    Bytes key = windowKey(start, series.series(input, admit(service, series.operation(input), series.count(input))));
+    CardinalityGuard.Admitted admitted = guard.admit(service, series.operation(input), series.count(input), start);
+    Bytes key = windowKey(start, series.series(input, admitted.service(), admitted.operation()));
     windows.put(key, series.add(windows.get(key), input));
   }
 
@@ -109,6 +130,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     }
     // windows starting at or before this have closed (no overflow: IDLE closes every window)
     long closedBefore = now == Progress.IDLE ? Long.MAX_VALUE - 1 : now - grace - size;
+    // with IDLE, only the windows there are have closed: a task that sees a span later starts from its time
+    long through = now == Progress.IDLE ? Long.MIN_VALUE : closedBefore;
     List<Bytes> closed = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = windows.range(null, windowKeyPrefix(closedBefore + 1))) {
       while (it.hasNext()) {
@@ -121,27 +144,17 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
         R result = series.result(entry.value, start, start + size);
         context().forward(new Record<>(readSeries(key), result, start));
         closed.add(entry.key);
+        through = Math.max(through, start);
       }
     }
     closed.forEach(windows::delete);
-  }
-
-  /** The operation as given, or the overflow name once the service has its limit of distinct names. */
-  private String admit(String service, String operation, long inputs) {
-    String opKey = OPERATION_PREFIX + service + '\u0000' + operation;
-    if (state.get(opKey) != null) {
-      return operation;
+    if (through > closedThrough) {
+      closedThrough = through;
+      state.put(CLOSED, through);
     }
-    String countKey = COUNT_PREFIX + service;
-    Long admitted = state.get(countKey);
-    long n = admitted == null ? 0 : admitted;
-    if (n >= maxOperations) {
-      metrics.overflow(series.input(), service, inputs);
-      return SeriesKey.OVERFLOW_OPERATION;
+    if (now != Progress.IDLE) {
+      guard.expire(now, size);
     }
-    state.put(opKey, 1L);
-    state.put(countKey, n + 1);
-    return operation;
   }
 
   private static Bytes windowKeyPrefix(long start) {

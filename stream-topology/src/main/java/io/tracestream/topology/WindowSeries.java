@@ -23,8 +23,8 @@ interface WindowSeries<V, K, R> {
 
   String operation(V input);
 
-  /** The series of {@code input}, with the operation the cardinality guard admitted for it. */
-  K series(V input, String admittedOperation);
+  /** The series of {@code input}, with the service and operation the cardinality guard admitted for it. */
+  K series(V input, String admittedService, String admittedOperation);
 
   /** How many inputs (spans, traces, edges) {@code input} stands for, as late and overflowing inputs are counted. */
   default long count(V input) {

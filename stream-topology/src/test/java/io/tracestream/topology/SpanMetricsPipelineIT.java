@@ -1,5 +1,7 @@
 package io.tracestream.topology;
 
+import static io.tracestream.topology.MetricsText.scrape;
+import static io.tracestream.topology.MetricsText.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
@@ -23,12 +25,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,27 +127,5 @@ class SpanMetricsPipelineIT {
       assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + topology.adminPort()
           + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     }
-  }
-
-  private static String scrape(TopologyApp app) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.adminPort() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** The value of the sample of {@code name} whose labels include all of {@code labels} (a comma-separated list). */
-  private static OptionalDouble value(String text, String name, String labels) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{([^}]*)})? (\\S+)$").matcher(text);
-    while (m.find()) {
-      String have = m.group(2) == null ? "" : m.group(2);
-      boolean all = labels.isEmpty() || Arrays.stream(labels.split(",(?=[a-z_]+=)")).allMatch(have::contains);
-      if (all) {
-        return OptionalDouble.of(Double.parseDouble(m.group(3)));
-      }
-    }
-    return OptionalDouble.empty();
   }
 }

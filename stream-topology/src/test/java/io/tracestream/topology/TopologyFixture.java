@@ -115,9 +115,8 @@ final class TopologyFixture implements AutoCloseable {
   }
 
   /**
-   * Two more seconds of wall-clock time, each running the punctuations: the re-keying input task's
-   * progress report, sent in one, reaches trace assembly through spans-by-trace after assembly's own
-   * punctuation, so the assembly's report with it goes in the next.
+   * Two more seconds of wall-clock time, each running the punctuations: a progress report sent in one
+   * reaches the tasks downstream after their own punctuation, and what they report with it goes in the next.
    */
   void settle() {
     driver.advanceWallClockTime(Duration.ofSeconds(1));

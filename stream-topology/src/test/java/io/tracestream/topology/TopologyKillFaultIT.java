@@ -12,21 +12,30 @@ import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
 import io.tracestream.testkit.ReliabilityReport;
 import io.tracestream.testkit.TopicReader;
+import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
+import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSummary;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -39,16 +48,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka's {@code streams_eos_test} on this topology: sequence-numbered spans go in while the topology
- * process is killed with SIGKILL three times; afterwards every window result equals the recomputation
- * of the same input, and every span's one-span trace is summarized exactly once.
+ * process is killed with SIGKILL three times; afterwards every span, trace and edge window result equals
+ * the recomputation of the same input, every span's one-span trace is summarized exactly once, and no
+ * process counted anything late, at the default grace.
  */
 class TopologyKillFaultIT {
   /** Spans sent between two kills, and after the last restart. */
   private static final int SPANS_BETWEEN_KILLS = 1_500;
   private static final int SPANS_PER_SECOND = 300;
   private static final int KILLS = 3;
+  private static final int PARTITIONS = 3;
   private static final long WINDOW_MS = 5_000;
+  /** {@code topology.grace} is not set: this is its default. */
+  private static final long DEFAULT_GRACE_MS = 30_000;
   private static final long LOAD_TRACES = 0xE05L;
+  private static final long CLOSING_TRACES = 0xF1L;
+  /** Counters that must stay at zero in every process: what went late, or was not joined to its trace. */
+  private static final List<String> MISSED = List.of("tracestream_late_spans_total",
+      "tracestream_late_traces_total", "tracestream_late_edges_total", "tracestream_late_trace_spans_total",
+      "tracestream_edge_unpaired_spans_total");
 
   @RegisterExtension
   static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -58,34 +76,34 @@ class TopologyKillFaultIT {
 
   @Test
   void threeKillsDuringLoadLoseAndDoubleCountNothing() throws Exception {
-    KAFKA.createTopics(3, "eos_spans");
+    KAFKA.createTopics(PARTITIONS, "eos_spans");
     Map<String, String> settings = new HashMap<>(Map.of(
         "kafka.bootstrap.servers", KAFKA.bootstrapServers(), "topic.spans", "eos_spans",
         "topic.span-metrics", "eos_span_metrics", "topic.dlq", "eos_dlq", "topic.traces", "eos_traces",
         "topic.trace-metrics", "eos_trace_metrics", "topic.edges", "eos_edges",
         "topology.application.id", "eos-fault", "topology.state.dir", stateDir.toString()));
-    // Windows of 5 s; the grace absorbs the event-time skew between the input tasks of a restarted
-    // process: they restore their state independently, and one that restores late delivers its backlog
-    // behind the others (on a loaded 2-core machine that skew passed 120 s; see docs/RELIABILITY.md). So
-    // the grace is 10 minutes and every late span of every process is counted and must be zero. idle.close
-    // is out of the way: the last windows are closed by flush spans instead, which the future skew lets
-    // through. A killed member leaves the group after 6 s.
-    settings.putAll(Map.of("topology.window", "5s", "topology.grace", "10m", "topology.idle.close", "20m",
-        "topology.max.future.skew", "15m",
-        "topology.trace.idle", "1s", "kafka.session.timeout.ms", "6000", "kafka.heartbeat.interval.ms", "1000",
+    // Grace, idle close, trace idle and rejoin, future skew and pre-aggregation interval are the defaults.
+    // After a SIGKILL the input tasks restore their state each on its own and one that restores late
+    // delivers its backlog behind the others; that no longer makes spans late (it did at grace 30 s and
+    // 120 s, docs/RELIABILITY.md), since a window closes only when every input task's progress has passed
+    // its end + grace, and a trace window only when every assembly task has. Windows are 5 s instead of
+    // the default minute so that the load spans some 20 windows per series and a span lost or counted
+    // twice at a kill shows in the windows around it. A killed member leaves the group after 6 s.
+    settings.putAll(Map.of("topology.window", "5s",
+        "kafka.session.timeout.ms", "6000", "kafka.heartbeat.interval.ms", "1000",
         // the repartition topics are kept whole, so that a mismatch can be located before or after them
         "kafka.repartition.purge.interval.ms", "3600000"));
     int adminPort = TopologyProcess.freePort();
     Path logs = Path.of("target", "fault-logs");
 
-    // Expected results, computed from the input alone
-    Map<String, long[]> expected = new ConcurrentHashMap<>();
+    Expected expected = new Expected();
     AtomicInteger sent = new AtomicInteger();
     List<Double> recoverySeconds = new ArrayList<>();
-    List<Long> lateBeforeKills = new ArrayList<>(); // late spans each killed process had counted
+    Map<String, Long> missed = new LinkedHashMap<>(); // summed over the processes, each read before its kill
+    MISSED.forEach(counter -> missed.put(counter, 0L));
     long started = System.nanoTime();
     TopologyProcess topology = TopologyProcess.start(settings, adminPort, logs.resolve("eos-0.log"));
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     Thread load = new Thread(() -> produce(expected, sent, stop), "eos-load");
     try {
       Await.until(Duration.ofSeconds(180), "the first topology process to be ready", topology::ready);
@@ -95,7 +113,7 @@ class TopologyKillFaultIT {
       for (int kill = 1; kill <= KILLS; kill++) {
         int at = sent.get() + SPANS_BETWEEN_KILLS;
         Await.until(Duration.ofSeconds(60), at + " spans sent", () -> sent.get() >= at);
-        lateBeforeKills.add(lateSpans(topology.metrics()));
+        add(missed, topology.metrics());
         topology.kill();
         long killed = System.nanoTime();
         topology = TopologyProcess.start(settings, adminPort, logs.resolve("eos-" + kill + ".log"));
@@ -108,45 +126,51 @@ class TopologyKillFaultIT {
       stop.set(true);
       load.join(Duration.ofSeconds(60).toMillis());
       int spans = sent.get();
-      // A flush before the topology has worked off the load would make the load's last spans late
-      Await.until(Duration.ofSeconds(90), "the topology to consume all its input", TopologyKillFaultIT::caughtUp);
-      // and to forward every span it summed (each partial waits up to topology.preaggregate.interval) to the
-      // window tasks, which then consume it
-      readUpTo(Duration.ofSeconds(60), "eos-fault-" + StreamTopology.REPARTITION + "-repartition",
-          records -> records.stream().mapToLong(r -> SpanPartial.SERDE.deserializer().deserialize("", r.value())
-              .window().count()).sum() >= spans);
-      Await.until(Duration.ofSeconds(30), "the window tasks to consume the last partials", TopologyKillFaultIT::caughtUp);
-      flush();
+      long loadEnded = System.nanoTime();
+      // and the spans stop, the last windows are closed by one span per input partition ending past their
+      // end + grace, sent at once: the topology may still be working off the load, but each input task
+      // reads its partition in order, so it has sent every load span on before it reports the closing
+      // span's time. (Without them the last windows close topology.idle.close, a minute, after the load.)
+      long closingWindow = close() / WINDOW_MS * WINDOW_MS;
 
-      // Then the committed window results add up to the input, window by window, each emitted once
-      List<ConsumerRecord<String, byte[]>> results = readUpTo(Duration.ofSeconds(60), "eos_span_metrics",
-          records -> counted(records) >= spans);
-      Map<String, long[]> actual = new TreeMap<>();
-      int duplicateWindows = 0;
-      for (ConsumerRecord<String, byte[]> r : results) {
-        if (r.key().contains("\"flush\"")) {
-          continue;
-        }
-        SeriesKey key = StreamTopology.SERIES_KEY.deserializer().deserialize("", r.key().getBytes(StandardCharsets.UTF_8));
+      // Then the committed span, trace and edge window results each add up to the input, window by
+      // window, each emitted once (the closing spans' windows, which stay open, are left out)
+      Windows spanWindows = readWindows("eos_span_metrics", closingWindow, spans, r -> {
+        SeriesKey key = StreamTopology.SERIES_KEY.deserializer().deserialize("", utf8(r.key()));
         WindowResult value = StreamTopology.WINDOW_RESULT.deserializer().deserialize("", r.value());
-        long[] previous = actual.put(window(key, value.windowStart()), new long[] {value.count(), value.errors()});
-        if (previous != null) {
-          duplicateWindows++;
-        }
+        return new Window(value.windowStart(), key.service() + " " + key.operation() + " " + key.status(),
+            value.count(), value.errors());
+      });
+      Windows traceWindows = readWindows("eos_trace_metrics", closingWindow, spans, r -> {
+        TraceSeriesKey key = StreamTopology.TRACE_SERIES_KEY.deserializer().deserialize("", utf8(r.key()));
+        WindowResult value = StreamTopology.WINDOW_RESULT.deserializer().deserialize("", r.value());
+        return new Window(value.windowStart(), key.rootService() + " " + key.rootOperation(), value.count(),
+            value.errors());
+      });
+      Windows edgeWindows = readWindows("eos_edges", closingWindow, spans, r -> {
+        EdgeKey key = StreamTopology.EDGE_KEY.deserializer().deserialize("", utf8(r.key()));
+        EdgeWindowResult value = StreamTopology.EDGE_WINDOW_RESULT.deserializer().deserialize("", r.value());
+        return new Window(value.windowStart(), key.client() + " " + key.server() + " " + key.connectionType(),
+            value.calls(), value.errors());
+      });
+      double resultsAfterLoad = (System.nanoTime() - loadEnded) / 1e9;
+      add(missed, topology.metrics());
+      boolean exact = spanWindows.equalTo(expected.spans) && traceWindows.equalTo(expected.traces)
+          && edgeWindows.equalTo(expected.edges);
+      if (!exact) {
+        System.out.println("counted by the processes: " + missed + "\n" + diagnosis(expected, spanWindows,
+            traceWindows, edgeWindows, topology.metrics()));
       }
-      long countedSpans = counted(results);
-      assertThat(duplicateWindows).as("windows emitted more than once").isZero();
-      String lastMetrics = topology.metrics();
-      long late = lateBeforeKills.stream().mapToLong(Long::longValue).sum() + lateSpans(lastMetrics);
-      if (!toLists(actual).equals(toLists(new TreeMap<>(expected)))) {
-        System.out.println("late spans counted by the killed processes " + lateBeforeKills + ", by the last one "
-            + lateSpans(lastMetrics));
-        String metrics = lastMetrics;
-        System.out.println(diagnosis(expected, actual, metrics.isEmpty() ? "(the last process's /metrics did not answer)" : metrics));
-      }
-      assertThat(late).as("late spans counted by the processes (before each kill, and the last)").isZero();
-      assertThat(toLists(actual)).as("window results vs. recomputation (diagnosis on stdout)")
-          .isEqualTo(toLists(new TreeMap<>(expected)));
+      assertThat(List.of(spanWindows.duplicates, traceWindows.duplicates, edgeWindows.duplicates))
+          .as("span, trace and edge windows emitted more than once").containsOnly(0);
+      assertThat(missed).as("late and unpaired counted by the processes (each read before its kill)")
+          .allSatisfy((counter, n) -> assertThat(n).as(counter).isZero());
+      assertThat(spanWindows.lists()).as("span windows vs. recomputation (diagnosis on stdout)")
+          .isEqualTo(lists(expected.spans));
+      assertThat(traceWindows.lists()).as("trace windows vs. recomputation (diagnosis on stdout)")
+          .isEqualTo(lists(expected.traces));
+      assertThat(edgeWindows.lists()).as("edge windows vs. recomputation (diagnosis on stdout)")
+          .isEqualTo(lists(expected.edges));
 
       // And every sequence number's trace is summarized exactly once
       List<ConsumerRecord<String, byte[]>> traces = readUpTo(Duration.ofSeconds(30), "eos_traces",
@@ -159,19 +183,26 @@ class TopologyKillFaultIT {
           seen[(int) id.getLong(8)]++;
         }
       }
-      long lost = java.util.Arrays.stream(seen).filter(n -> n == 0).count();
-      long duplicated = java.util.Arrays.stream(seen).filter(n -> n > 1).count();
+      long lost = Arrays.stream(seen).filter(n -> n == 0).count();
+      long duplicated = Arrays.stream(seen).filter(n -> n > 1).count();
       assertThat(lost).as("sequence numbers without a trace summary").isZero();
       assertThat(duplicated).as("sequence numbers summarized twice").isZero();
       assertThat(TopicReader.readUntil(KAFKA.bootstrapServers(), "eos_dlq", Duration.ofSeconds(5), r -> true))
           .as("DLQ").isEmpty();
 
+      long counted = spanWindows.total();
       ReliabilityReport.write("topology-kill", String.format("""
-          | faults injected | spans sent | window results | spans in them | lost | double-counted | traces summarized twice | restart to ready (s) | test duration (s) |
-          | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-          | %d x SIGKILL of the topology process | %d | %d | %d | %d | %d | %d | %s | %.0f |
-          """, KILLS, spans, results.size(), countedSpans, lost, countedSpans - spans, duplicated,
-          recoverySeconds.stream().map(s -> String.format("%.1f", s)).toList(), (System.nanoTime() - started) / 1e9));
+          | faults injected | grace | spans sent | span window results | spans in them | lost | double-counted \
+          | trace and edge window results | traces summarized twice | late spans, traces, edges \
+          | restart to ready (s) | last result after the load (s) | test duration (s) |
+          | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+          | %d x SIGKILL of the topology process | %d s (default) | %d | %d | %d | %d | %d \
+          | %d + %d, as recomputed | %d | %d, %d, %d | %s | %.0f | %.0f |
+          """, KILLS, DEFAULT_GRACE_MS / 1000, spans, spanWindows.records, counted, lost, counted - spans,
+          traceWindows.records, edgeWindows.records, duplicated, missed.get("tracestream_late_spans_total"),
+          missed.get("tracestream_late_traces_total"), missed.get("tracestream_late_edges_total"),
+          recoverySeconds.stream().map(s -> String.format("%.1f", s)).toList(), resultsAfterLoad,
+          (System.nanoTime() - started) / 1e9));
     } finally {
       load.interrupt();
       topology.stop();
@@ -179,58 +210,38 @@ class TopologyKillFaultIT {
   }
 
   /**
-   * Whether the application has committed every input record: exactly the end of the input topic, and of
-   * its repartition topics at most the last transaction marker short of the end.
+   * Sends one span to every input partition, ending one window and the grace after now (within the
+   * default topology.max.future.skew of a minute), under service and operation "closing", and returns
+   * its end. Every load window ends before it minus grace, so every input task's progress passes them.
    */
-  private static boolean caughtUp() {
-    try (org.apache.kafka.clients.admin.Admin admin = KAFKA.admin()) {
-      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets("eos-fault").partitionsToOffsetAndMetadata().get();
-      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-      committed.keySet().forEach(tp -> latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
-      var ends = admin.listOffsets(latest).all().get();
-      if (committed.keySet().stream().filter(tp -> tp.topic().equals("eos_spans")).count() < 3) {
-        return false;
+  private static long close() throws Exception {
+    Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    long endMs = System.currentTimeMillis() + 2 * WINDOW_MS + DEFAULT_GRACE_MS;
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+      for (int partition = 0; partition < PARTITIONS; partition++) {
+        Span span = Span.newBuilder()
+            .setTraceId(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(CLOSING_TRACES).putLong(partition).array()))
+            .setSpanId(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(1).array()))
+            .setName("closing").setKind(Span.SpanKind.SPAN_KIND_SERVER)
+            .setStartTimeUnixNano((endMs - 1) * 1_000_000L).setEndTimeUnixNano(endMs * 1_000_000L).build();
+        producer.send(new ProducerRecord<>("eos_spans", partition, TraceIds.toHex(span.getTraceId()),
+            TopologyFixture.request("closing", span).toByteArray())).get();
       }
-      return committed.entrySet().stream().allMatch(e -> {
-        long end = ends.get(e.getKey()).offset();
-        long at = e.getValue() == null ? 0 : e.getValue().offset();
-        return e.getKey().topic().equals("eos_spans") ? at >= end : at >= end - 1;
-      });
-    } catch (Exception e) {
-      return false;
     }
+    return endMs;
   }
 
   /**
-   * Moves every task's event time 11 minutes past the load, within topology.max.future.skew, so that every
-   * window of the load closes: one span per service on every input partition, under operation "flush",
-   * whose own windows stay open and are left out of the comparison.
+   * Sends spans numbered from 0 until stopped, each a one-span trace ending now (so an edge from
+   * {@code user}), at a steady rate; records what it sent.
    */
-  private static void flush() throws Exception {
-    Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-    long endMs = System.currentTimeMillis() + 660_000;
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      for (int partition = 0; partition < 3; partition++) {
-        for (int service = 0; service < 3; service++) {
-          Span span = Span.newBuilder()
-              .setTraceId(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(0xF1L).putLong(partition * 3L + service).array()))
-              .setSpanId(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(1).array()))
-              .setName("flush").setKind(Span.SpanKind.SPAN_KIND_SERVER)
-              .setStartTimeUnixNano((endMs - 1) * 1_000_000L).setEndTimeUnixNano(endMs * 1_000_000L).build();
-          producer.send(new ProducerRecord<>("eos_spans", partition, TraceIds.toHex(span.getTraceId()),
-              TopologyFixture.request("svc-" + service, span).toByteArray())).get();
-        }
-      }
-    }
-  }
-
-  /** Sends spans numbered from 0 until stopped, each a one-span trace ending now, at a steady rate; records what it sent. */
-  private static void produce(Map<String, long[]> expected, AtomicInteger sent, java.util.concurrent.atomic.AtomicBoolean stop) {
+  private static void produce(Expected expected, AtomicInteger sent, AtomicBoolean stop) {
     Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.LINGER_MS_CONFIG, 5);
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
       long begin = System.nanoTime();
       for (int seq = 0; !stop.get() && !Thread.currentThread().isInterrupted(); seq++) {
         long due = begin + seq * 1_000_000_000L / SPANS_PER_SECOND;
@@ -245,13 +256,10 @@ class TopologyKillFaultIT {
             .setName(operation).setKind(Span.SpanKind.SPAN_KIND_SERVER)
             .setStartTimeUnixNano((endMs - 1 - seq % 100) * 1_000_000L).setEndTimeUnixNano(endMs * 1_000_000L)
             .addAttributes(KeyValue.newBuilder().setKey("seq").setValue(AnyValue.newBuilder().setIntValue(seq)))
-            .setStatus(Status.newBuilder().setCode(error ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET))
+            .setStatus(Status.newBuilder()
+                .setCode(error ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET))
             .build();
-        SeriesKey key = new SeriesKey(service, operation, "SPAN_KIND_SERVER", error ? "STATUS_CODE_ERROR" : "STATUS_CODE_UNSET");
-        expected.computeIfAbsent(window(key, endMs / WINDOW_MS * WINDOW_MS), k -> new long[2])[0]++;
-        if (error) {
-          expected.get(window(key, endMs / WINDOW_MS * WINDOW_MS))[1]++;
-        }
+        expected.add(endMs, service, operation, error);
         producer.send(new ProducerRecord<>("eos_spans", TraceIds.toHex(span.getTraceId()),
             TopologyFixture.request(service, span).toByteArray())).get();
         sent.incrementAndGet();
@@ -263,9 +271,74 @@ class TopologyKillFaultIT {
     }
   }
 
+  /** Window results recomputed from what the load sent: [count, errors] per "window-start series". */
+  private static final class Expected {
+    final Map<String, long[]> spans = new ConcurrentHashMap<>();
+    final Map<String, long[]> traces = new ConcurrentHashMap<>();
+    final Map<String, long[]> edges = new ConcurrentHashMap<>();
+
+    /** A one-span trace: its span, its summary and its edge from {@code user} all fall in its end's window. */
+    void add(long endMs, String service, String operation, boolean error) {
+      long start = endMs / WINDOW_MS * WINDOW_MS;
+      String status = error ? "STATUS_CODE_ERROR" : "STATUS_CODE_UNSET";
+      count(spans, start + " " + service + " " + operation + " " + status, error);
+      count(traces, start + " " + service + " " + operation, error);
+      count(edges, start + " " + Edge.USER + " " + service + " " + Edge.VIRTUAL_NODE, error);
+    }
+
+    private static void count(Map<String, long[]> windows, String window, boolean error) {
+      long[] counts = windows.computeIfAbsent(window, k -> new long[2]);
+      counts[0]++;
+      counts[1] += error ? 1 : 0;
+    }
+  }
+
+  /** One window result: its start, its series, what it counted (spans, traces or calls) and the errors. */
+  private record Window(long start, String series, long count, long errors) {}
+
+  /** A topic's window results as "window-start series" -> [count, errors], and how many came twice. */
+  private record Windows(Map<String, long[]> counts, int duplicates, int records) {
+    long total() {
+      return counts.values().stream().mapToLong(c -> c[0]).sum();
+    }
+
+    Map<String, List<Long>> lists() {
+      return TopologyKillFaultIT.lists(counts);
+    }
+
+    boolean equalTo(Map<String, long[]> expected) {
+      return lists().equals(TopologyKillFaultIT.lists(expected));
+    }
+  }
+
+  /**
+   * The committed window results of {@code topic} starting before {@code before}, once they count
+   * {@code total} (or all there are after two minutes: trace windows close trace idle, rejoin and grace
+   * after their last trace).
+   */
+  private static Windows readWindows(String topic, long before, long total,
+      Function<ConsumerRecord<String, byte[]>, Window> parse) {
+    Predicate<List<ConsumerRecord<String, byte[]>>> complete = records -> records.stream().map(parse)
+        .filter(w -> w.start() < before).mapToLong(Window::count).sum() >= total;
+    Map<String, long[]> counts = new TreeMap<>();
+    int duplicates = 0;
+    int records = 0;
+    for (ConsumerRecord<String, byte[]> r : readUpTo(Duration.ofSeconds(120), topic, complete)) {
+      Window w = parse.apply(r);
+      if (w.start() >= before) {
+        continue;
+      }
+      records++;
+      if (counts.put(w.start() + " " + w.series(), new long[] {w.count(), w.errors()}) != null) {
+        duplicates++;
+      }
+    }
+    return new Windows(counts, duplicates, records);
+  }
+
   /** The topic's committed records once they satisfy {@code done}, or all there are after {@code timeout}. */
   private static List<ConsumerRecord<String, byte[]>> readUpTo(Duration timeout, String topic,
-      java.util.function.Predicate<List<ConsumerRecord<String, byte[]>>> done) {
+      Predicate<List<ConsumerRecord<String, byte[]>>> done) {
     List<ConsumerRecord<String, byte[]>> read = new ArrayList<>();
     try {
       TopicReader.readUntil(KAFKA.bootstrapServers(), topic, timeout, records -> {
@@ -280,51 +353,55 @@ class TopologyKillFaultIT {
   }
 
   /**
-   * Where the windows that differ lost or gained spans: their counts as the span samples on the
-   * by-service repartition topic (read_committed) have them, and the last process's pipeline counters.
+   * Where the windows that differ lost or gained: for span windows also their counts as the partials on
+   * the by-service repartition topic (read_committed) have them; then the last process's pipeline counters.
    */
-  private static String diagnosis(Map<String, long[]> expected, Map<String, long[]> actual, String metrics) {
-    Map<String, long[]> samples = new TreeMap<>();
+  private static String diagnosis(Expected expected, Windows spans, Windows traces, Windows edges, String metrics) {
+    Map<String, long[]> partials = new TreeMap<>();
     for (ConsumerRecord<String, byte[]> r : readUpTo(Duration.ofSeconds(20),
         "eos-fault-" + StreamTopology.REPARTITION + "-repartition", r -> false)) {
-      SpanPartial partial = SpanPartial.SERDE.deserializer().deserialize("", r.value());
-      if (partial.operation().equals("flush")) {
-        continue;
+      if (r.value() == null) {
+        continue; // a progress report
       }
-      SeriesKey key = new SeriesKey(partial.service(), partial.operation(), SpanSeries.kindName(partial.kind()),
-          SpanSeries.statusName(partial.status()));
-      samples.computeIfAbsent(window(key, r.timestamp() / WINDOW_MS * WINDOW_MS), k -> new long[2])[0] +=
-          partial.window().count();
+      SpanPartial partial = SpanPartial.SERDE.deserializer().deserialize("", r.value());
+      String window = r.timestamp() / WINDOW_MS * WINDOW_MS + " " + partial.service() + " " + partial.operation()
+          + " " + SpanSeries.statusName(partial.status());
+      partials.computeIfAbsent(window, k -> new long[1])[0] += partial.window().count();
     }
     StringBuilder out = new StringBuilder("window | expected | emitted | spans in partials on the repartition topic\n");
-    new TreeMap<>(expected).forEach((window, counts) -> {
-      long[] got = actual.getOrDefault(window, new long[2]);
-      if (got[0] != counts[0] || got[1] != counts[1]) {
-        out.append(window).append(" | ").append(counts[0]).append(" | ").append(got[0]).append(" | ")
-            .append(samples.getOrDefault(window, new long[1])[0]).append('\n');
-      }
-    });
-    metrics.lines().filter(l -> l.startsWith("tracestream_late") || l.startsWith("tracestream_overflow") || l.startsWith("tracestream_dropped") || l.startsWith("("))
+    differences(expected.spans, spans.counts(), partials, out);
+    differences(expected.traces, traces.counts(), Map.of(), out);
+    differences(expected.edges, edges.counts(), Map.of(), out);
+    metrics.lines().filter(l -> l.startsWith("tracestream_late") || l.startsWith("tracestream_overflow")
+            || l.startsWith("tracestream_dropped") || l.startsWith("tracestream_edge_unpaired"))
         .forEach(l -> out.append(l).append('\n'));
     return out.toString();
   }
 
-  /** The sum of a process's tracestream_late_spans_total series, from its /metrics. */
-  private static long lateSpans(String metrics) {
-    return (long) metrics.lines().filter(l -> l.startsWith("tracestream_late_spans_total"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  private static void differences(Map<String, long[]> expected, Map<String, long[]> actual,
+      Map<String, long[]> partials, StringBuilder out) {
+    new TreeMap<>(expected).forEach((window, counts) -> {
+      long[] got = actual.getOrDefault(window, new long[2]);
+      if (got[0] != counts[0] || got[1] != counts[1]) {
+        out.append(window).append(" | ").append(counts[0]).append(" | ").append(got[0]).append(" | ")
+            .append(partials.containsKey(window) ? Long.toString(partials.get(window)[0]) : "-").append('\n');
+      }
+    });
+    actual.keySet().stream().filter(window -> !expected.containsKey(window))
+        .forEach(window -> out.append(window).append(" | 0 | ").append(actual.get(window)[0]).append(" | -\n"));
   }
 
-  private static String window(SeriesKey key, long windowStart) {
-    return windowStart + " " + key.service() + " " + key.operation() + " " + key.status();
+  /** Adds a process's counters (from its /metrics, summed over their tags) to {@code totals}. */
+  private static void add(Map<String, Long> totals, String metrics) {
+    totals.replaceAll((counter, n) -> n + (long) metrics.lines().filter(l -> l.startsWith(counter))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
   }
 
-  private static long counted(List<ConsumerRecord<String, byte[]>> records) {
-    return records.stream()
-        .mapToLong(r -> StreamTopology.WINDOW_RESULT.deserializer().deserialize("", r.value()).count()).sum();
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Map<String, List<Long>> toLists(Map<String, long[]> counts) {
+  private static Map<String, List<Long>> lists(Map<String, long[]> counts) {
     Map<String, List<Long>> out = new TreeMap<>();
     counts.forEach((k, v) -> out.put(k, List.of(v[0], v[1])));
     return out;

@@ -135,7 +135,6 @@ class TraceAssemblyTest {
     topology.send("frontend", root, call);
     tick(12_000);
     assertThat(summaries().get(traceId(2_100)).spanCount()).isEqualTo(2);
-    assertThat(topology.metrics.get("unpaired.client_without_server")).isEqualTo(1);
 
     // the server's span comes 1 s (wall clock) after the trace completed, within topology.trace.rejoin
     topology.advanceWallClock(Duration.ofSeconds(1));
@@ -148,7 +147,6 @@ class TraceAssemblyTest {
     tick(200_000);
     // the tick's trace, completed last, holds the windows for topology.trace.rejoin (15 s) of wall-clock time
     topology.advanceWallClock(Duration.ofSeconds(16));
-    topology.settle();
     var edges = topology.edges.readKeyValuesToList().stream()
         .filter(kv -> kv.key.client().equals("frontend")).toList();
     assertThat(edges).singleElement().satisfies(kv -> {
@@ -159,6 +157,39 @@ class TraceAssemblyTest {
         .filter(kv -> kv.key.rootService().equals("frontend")).toList();
     assertThat(traceWindows).as("the trace counted once in whole-trace metrics").singleElement()
         .satisfies(kv -> assertThat(kv.value.count()).isEqualTo(1));
+    assertThat(topology.metrics.get("unpaired.client_without_server")).as("the client was paired after all").isZero();
+  }
+
+  @Test
+  void aTracesUnpairedSpansAreCountedOnceItCanNoLongerBeJoined() {
+    start();
+    Span root = span(2_200, 0, "GET /", SERVER, false, 1_000, 10);
+    topology.send("frontend", root, span(2_200, spanId(root), "fetch", CLIENT, false, 995, 5));
+    tick(12_000);
+    assertThat(summaries()).containsKey(traceId(2_200));
+    assertThat(topology.metrics.get("unpaired.client_without_server")).as("a server span may still come").isZero();
+
+    topology.advanceWallClock(Duration.ofSeconds(16));
+
+    assertThat(topology.metrics.get("unpaired.client_without_server")).isEqualTo(1);
+  }
+
+  @Test
+  void aBatchSentTwiceCountsOnce() {
+    start();
+    Span root = span(2_300, 0, "GET /", SERVER, false, 1_000, 10);
+    Span call = span(2_300, spanId(root), "fetch", CLIENT, false, 995, 5);
+    Span served = span(2_300, spanId(call), "GET /fetch", SERVER, false, 994, 3);
+    topology.send("frontend", root, call);
+    topology.send("backend", served);
+    topology.send("backend", served); // an exporter's retry after an answer it did not get
+
+    tick(12_000);
+
+    assertThat(summaries().get(traceId(2_300)).spanCount()).isEqualTo(3);
+    assertThat(topology.metrics.get("dropped.duplicate")).isEqualTo(1);
+    topology.advanceWallClock(Duration.ofSeconds(16));
+    assertThat(topology.metrics.counts.keySet()).noneMatch(k -> k.startsWith("unpaired."));
   }
 
   @Test
@@ -175,6 +206,24 @@ class TraceAssemblyTest {
     assertThat(done.get(traceId(400)).spanCount()).isEqualTo(2);
     assertThat(done.get(traceId(400)).services()).containsExactly("backend", "frontend");
     assertThat(done.get(traceId(401)).spanCount()).isEqualTo(1);
+  }
+
+  @Test
+  void theTraceWindowsWaitForTheProgressOfATaskThatReKeyedSpans() {
+    start();
+    Span root = span(410, 0, "GET /a", SERVER, false, 1_000, 100);
+    topology.sendUnkeyed("frontend", root);
+    tick(100_000);
+    assertThat(topology.traceMetrics.readKeyValuesToList()).as("the re-keying task has not reported yet").isEmpty();
+
+    // past the trace's rejoin time, then its report, then assembly's report with it
+    topology.advanceWallClock(Duration.ofSeconds(16));
+    assertThat(topology.traceMetrics.readKeyValuesToList()).isEmpty();
+    topology.advanceWallClock(Duration.ofSeconds(1));
+    topology.advanceWallClock(Duration.ofSeconds(1));
+
+    assertThat(topology.traceMetrics.readKeyValuesToList())
+        .anySatisfy(kv -> assertThat(kv.key.rootOperation()).isEqualTo("GET /a"));
   }
 
   @Test

@@ -69,6 +69,20 @@ class UpstreamProgressTest {
   }
 
   @Test
+  void onlyTheInputTasksKnownToWriteHereHoldItsTimeOfKnown() {
+    assertThat(upstream.timeOfKnown()).as("nobody re-keys: nothing holds").isEqualTo(Progress.IDLE);
+
+    assertThat(upstream.register(2, 4)).isTrue();
+    assertThat(upstream.timeOfKnown()).as("its data came before its first report").isEqualTo(Progress.NONE);
+    upstream.report(new Progress(2, 4, 7_000));
+    upstream.report(new Progress(3, 4, 9_000));
+
+    assertThat(upstream.register(2, 4)).isFalse();
+    assertThat(upstream.timeOfKnown()).isEqualTo(7_000);
+    assertThat(upstream.time()).as("partitions 0 and 1 never reported").isEqualTo(Progress.NONE);
+  }
+
+  @Test
   void aReportTravelsInAHeaderOfANullValueWithAVersion() {
     Progress progress = new Progress(3, 12, 1_793_527_200_000L);
 

@@ -9,7 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** POSTs JSON and classifies the answer: 2xx done, 408/429/5xx and I/O errors worth a retry, other 4xx not. */
+/**
+ * POSTs JSON and classifies the answer: 2xx done, 408/429/5xx and I/O errors worth a retry, other 4xx not.
+ * Messages name the URL only as {@link Redacted#url}: a webhook URL is a credential.
+ */
 final class JsonPost {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,15 +39,16 @@ final class JsonPost {
     try {
       response = client.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new DeliveryException(uri + ": " + e, true);
+      throw new DeliveryException(Redacted.url(uri) + ": " + Redacted.scrub(e.toString(), uri), true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DeliveryException(uri + ": interrupted", true);
+      throw new DeliveryException(Redacted.url(uri) + ": interrupted", true);
     }
     int status = response.statusCode();
     if (status / 100 != 2) {
       String body1 = response.body() == null ? "" : response.body();
-      throw new DeliveryException(uri + " answered " + status + ": " + body1.substring(0, Math.min(200, body1.length())),
+      String shown = Redacted.scrub(body1.substring(0, Math.min(200, body1.length())), uri);
+      throw new DeliveryException(Redacted.url(uri) + " answered " + status + ": " + shown,
           status == 408 || status == 429 || status >= 500);
     }
   }

@@ -78,6 +78,18 @@ class ReceiversTest {
   }
 
   @Test
+  void slackTextEscapesSpanDerivedLabelsSoASpanNameCannotPingTheChannel() {
+    AlertTransition t = new AlertTransition("k", "id", "slow <b>", AlertStatus.FIRING, "span_latency", 734.0, "734ms",
+        ">", 500, "500ms", Map.of("span_name", "<!channel> & <@U024BE7LH>"),
+        Map.of("summary", "p99 of <!here|here> is 734ms"), 0, 60_000, 0, 60_000, true, 0);
+
+    assertThat(SlackReceiver.text(t))
+        .contains("span_name=&lt;!channel&gt; &amp; &lt;@U024BE7LH&gt;", "p99 of &lt;!here|here&gt; is 734ms",
+            "*[FIRING] slow &lt;b&gt;*")
+        .doesNotContain("<!channel>", "<!here", "<@", "<b>");
+  }
+
+  @Test
   void theViewKeepsAlertsUnderWayAndResendsOnlyPagedFiringOnes() {
     AlertView view = new AlertView();
     view.apply(0, transition(AlertStatus.FIRING, FIRED));

@@ -21,10 +21,13 @@ import java.util.zip.GZIPInputStream;
  * counted in bytes read from disk (compressed bytes for a gzipped file), against the files' sizes.
  */
 public final class FileSource {
+  /** The default of {@code replay.max.message.bytes}, 16 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
   private final List<Path> files;
   private final boolean stdin;
   private final InputStream stdinStream;
   private final InputFormat forced;
+  private final int maxMessageBytes;
   private final long totalBytes;
   private final AtomicLong bytesRead = new AtomicLong();
 
@@ -34,6 +37,12 @@ public final class FileSource {
    * @throws IllegalArgumentException naming an input that does not exist or is not readable
    */
   public FileSource(List<String> inputs, InputFormat forced, InputStream stdinStream) {
+    this(inputs, forced, stdinStream, DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  /** @param maxMessageBytes {@code replay.max.message.bytes}: the largest message or line held; larger ones are skipped */
+  public FileSource(List<String> inputs, InputFormat forced, InputStream stdinStream, int maxMessageBytes) {
+    this.maxMessageBytes = maxMessageBytes;
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("no input: name files, directories or - for stdin");
     }
@@ -117,7 +126,7 @@ public final class FileSource {
       in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
     }
     InputFormat format = forced != null ? forced : InputFormat.detect(in);
-    format.reader().read(in, name, sink);
+    format.reader(maxMessageBytes).read(in, name, sink);
   }
 
   private final class Counting extends FilterInputStream {

@@ -4,29 +4,31 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The span file formats replay reads; {@link #detect} tells them apart by their first bytes. */
 public enum InputFormat {
   /** OTLP/JSON lines, the Collector file exporter's {@code format: json}. */
-  OTLP_JSON(new OtlpJsonLinesReader()),
+  OTLP_JSON(OtlpJsonLinesReader::new),
   /** Size-prefixed OTLP protobuf (the Collector file exporter's {@code format: proto}) or one bare message. */
-  OTLP_PROTO(new OtlpProtoReader()),
+  OTLP_PROTO(OtlpProtoReader::new),
   /** Jaeger's {@code {"data":[traces]}}. */
-  JAEGER_JSON(new JaegerJsonReader());
+  JAEGER_JSON(maxMessageBytes -> new JaegerJsonReader());
 
   private static final int SNIFF_BYTES = 8192;
   private static final Pattern FIRST_FIELD = Pattern.compile("\"([A-Za-z_]+)\"\\s*:");
 
-  private final SpanReader reader;
+  private final IntFunction<SpanReader> reader;
 
-  InputFormat(SpanReader reader) {
+  InputFormat(IntFunction<SpanReader> reader) {
     this.reader = reader;
   }
 
-  SpanReader reader() {
-    return reader;
+  /** A reader that holds no message or line larger than {@code maxMessageBytes}. */
+  SpanReader reader(int maxMessageBytes) {
+    return reader.apply(maxMessageBytes);
   }
 
   /** The command-line name: {@code otlp-json}, {@code otlp-proto}, {@code jaeger-json}. */

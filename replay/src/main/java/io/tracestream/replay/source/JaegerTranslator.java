@@ -113,9 +113,11 @@ public final class JaegerTranslator {
         .setTraceId(traceId)
         .setSpanId(id(text(json, "spanID"), TraceIds.SPAN_ID_BYTES, where + " spanID"))
         .setName(text(json, "operationName"));
-    long startMicros = json.path("startTime").asLong(0);
-    long durationMicros = Math.max(0, json.path("duration").asLong(0));
-    span.setStartTimeUnixNano(startMicros * 1000).setEndTimeUnixNano((startMicros + durationMicros) * 1000);
+    long startMicros = micros(json.path("startTime"), where + " startTime");
+    long durationMicros = Math.max(0, micros(json.path("duration"), where + " duration"));
+    span.setStartTimeUnixNano(nanos(startMicros, where + " startTime"))
+        .setEndTimeUnixNano(nanos(sum(startMicros, durationMicros, where + " startTime + duration"),
+            where + " startTime + duration"));
 
     boolean parentSet = false;
     String legacyParent = text(json, "parentSpanID"); // older Jaeger JSON also writes it beside references
@@ -162,7 +164,8 @@ public final class JaegerTranslator {
     span.setStatus(status(statusCode, statusMessage, errorTag, httpStatus, span.getKind()));
 
     for (JsonNode log : array(json, "logs")) {
-      Span.Event.Builder event = Span.Event.newBuilder().setTimeUnixNano(log.path("timestamp").asLong(0) * 1000);
+      Span.Event.Builder event = Span.Event.newBuilder()
+          .setTimeUnixNano(nanos(micros(log.path("timestamp"), where + " log timestamp"), where + " log timestamp"));
       for (JsonNode field : array(log, "fields")) {
         KeyValue kv = attribute(field, where + " log");
         if (kv.getKey().equals("event") && event.getName().isEmpty()) {
@@ -249,6 +252,37 @@ public final class JaegerTranslator {
       return ByteString.copyFrom(TraceIds.fromHex(padded));
     } catch (IllegalArgumentException e) {
       throw new BadInputException(what + " '" + hex + "' is not hex", e);
+    }
+  }
+
+  /** Microseconds as Jaeger writes them (0 when absent); a number beyond a long is bad input, not wrapped. */
+  private static long micros(JsonNode value, String what) throws BadInputException {
+    if (value.isNumber() && !value.canConvertToLong()) {
+      throw new BadInputException(what + " " + value.asText() + " µs is out of range");
+    }
+    return value.asLong(0);
+  }
+
+  /**
+   * Microseconds as OTLP's nanoseconds since the epoch. A time before 1970, or past what a long holds
+   * in nanoseconds (year 2262), is bad input: the multiplication must not wrap to another time.
+   */
+  private static long nanos(long micros, String what) throws BadInputException {
+    if (micros < 0) {
+      throw new BadInputException(what + " " + micros + " µs is before 1970");
+    }
+    try {
+      return Math.multiplyExact(micros, 1000L);
+    } catch (ArithmeticException e) {
+      throw new BadInputException(what + " " + micros + " µs is out of range of OTLP's nanoseconds (after 2262)");
+    }
+  }
+
+  private static long sum(long a, long b, String what) throws BadInputException {
+    try {
+      return Math.addExact(a, b);
+    } catch (ArithmeticException e) {
+      throw new BadInputException(what + " is out of range");
     }
   }
 

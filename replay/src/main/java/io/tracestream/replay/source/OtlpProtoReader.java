@@ -13,10 +13,20 @@ import java.io.PushbackInputStream;
  * {@code TracesData} message is preceded by its size as a 4-byte big-endian unsigned integer, or one
  * bare {@code ExportTraceServiceRequest} (a saved request body). A bare message starts with the tag of
  * field 1 ({@code 0x0a}); a size prefix starts with {@code 0x00} for any message under 16 MiB.
+ *
+ * <p>No message larger than {@code replay.max.message.bytes} is held: a bare message (which may be a
+ * gzip member that inflates to gigabytes) is read up to that size and skipped past it; a size-prefixed
+ * one over it is skipped by its size without being read into memory.
  */
 final class OtlpProtoReader implements SpanReader {
-  /** Larger "sizes" are taken as a sign the stream is not size-prefixed (or is corrupt), not allocated. */
+  /** Larger "sizes" are taken as a sign the stream is not size-prefixed (or is corrupt), not skipped over. */
   static final int MAX_MESSAGE_BYTES = 256 << 20;
+
+  private final int maxMessageBytes;
+
+  OtlpProtoReader(int maxMessageBytes) {
+    this.maxMessageBytes = maxMessageBytes;
+  }
 
   @Override
   public void read(InputStream raw, String name, SpanSink sink) throws IOException {
@@ -27,7 +37,12 @@ final class OtlpProtoReader implements SpanReader {
     }
     in.unread(first);
     if (first == 0x0a) {
-      byte[] body = in.readAllBytes();
+      byte[] body = in.readNBytes(maxMessageBytes + 1);
+      if (body.length > maxMessageBytes) {
+        sink.bad(name + ": the message", "larger than replay.max.message.bytes (" + maxMessageBytes
+            + " bytes), skipped");
+        return;
+      }
       decode(body, name + ": the message", sink);
       return;
     }
@@ -45,6 +60,17 @@ final class OtlpProtoReader implements SpanReader {
         sink.bad(location, "size prefix " + size + " is over " + MAX_MESSAGE_BYTES
             + " bytes: not a size-prefixed OTLP protobuf stream, or corrupt; the rest of the stream is skipped");
         return;
+      }
+      if (size > maxMessageBytes) {
+        sink.bad(location, "size prefix " + size + " is over replay.max.message.bytes (" + maxMessageBytes
+            + " bytes), skipped");
+        try {
+          data.skipNBytes(size);
+        } catch (EOFException e) {
+          return;
+        }
+        offset += 4 + size;
+        continue;
       }
       byte[] body = new byte[(int) size];
       try {

@@ -17,7 +17,7 @@ import java.util.function.Function;
  * the histograms {@code traces_service_graph_request_client_seconds} and
  * {@code traces_service_graph_request_server_seconds} (a side no span measured has no samples: the
  * client side of an edge from {@code user}, the server side of a virtual node). All are counters, so
- * nothing goes stale.
+ * nothing goes stale; an edge unseen for {@code expireAfter} is forgotten ({@link PartitionedSeries}).
  */
 final class EdgeMetricsState extends WindowState<EdgeKey, EdgeWindowResult, EdgeMetricsState.Series> {
   static final String REQUESTS = "traces_service_graph_request_total";
@@ -30,7 +30,12 @@ final class EdgeMetricsState extends WindowState<EdgeKey, EdgeWindowResult, Edge
       .thenComparing(EdgeKey::connectionType);
 
   EdgeMetricsState() {
-    super(Duration.ZERO, ORDER, Series::new);
+    this(NEVER);
+  }
+
+  /** @param expireAfter an edge with no window for this long (event time) is forgotten */
+  EdgeMetricsState(Duration expireAfter) {
+    super(Duration.ZERO, expireAfter, ORDER, Series::new);
   }
 
   @Override

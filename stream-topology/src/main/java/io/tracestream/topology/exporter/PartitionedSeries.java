@@ -15,6 +15,11 @@ import java.util.function.Supplier;
  * partition; should it appear in several (the topic's partition count changed), its parts are merged
  * in {@link #snapshot}.
  *
+ * <p>A series whose newest window ended more than {@code expireAfterMs} before the newest window end
+ * held here is forgotten, counters and all (event time, checked as the newest end moves on): a service
+ * that is gone, or a name per deployment, must not stay in memory and on {@code /metrics} for good.
+ * Should it come back, its counters start again from zero, which Prometheus reads as a counter reset.
+ *
  * @param <K> the series key
  * @param <V> a window result
  * @param <S> what is kept of a series
@@ -59,15 +64,39 @@ final class PartitionedSeries<K, V, S extends PartitionedSeries.Series<V, S>> {
 
   private final Comparator<K> order;
   private final Supplier<S> empty;
+  private final long expireAfterMs;
   private final Map<Integer, Map<K, S>> partitions = new HashMap<>();
+  private long newestEnd = Long.MIN_VALUE;
 
-  PartitionedSeries(Comparator<K> order, Supplier<S> empty) {
+  PartitionedSeries(Comparator<K> order, Supplier<S> empty, long expireAfterMs) {
     this.order = order;
     this.empty = empty;
+    this.expireAfterMs = expireAfterMs;
   }
 
   synchronized void add(int partition, K key, V result) {
-    partitions.computeIfAbsent(partition, p -> new HashMap<>()).computeIfAbsent(key, k -> empty.get()).add(result);
+    S series = partitions.computeIfAbsent(partition, p -> new HashMap<>()).computeIfAbsent(key, k -> empty.get());
+    series.add(result);
+    if (series.end() > newestEnd) {
+      newestEnd = series.end();
+      expire();
+    }
+  }
+
+  /** Forgets the series that ended more than expireAfterMs before the newest end; runs once per new newest end. */
+  private void expire() {
+    if (newestEnd - expireAfterMs > newestEnd) {
+      return; // no series can be that old
+    }
+    long oldest = newestEnd - expireAfterMs;
+    for (Map<K, S> series : partitions.values()) {
+      series.values().removeIf(s -> s.end() < oldest);
+    }
+  }
+
+  /** Series held, over every partition. */
+  synchronized int size() {
+    return partitions.values().stream().mapToInt(Map::size).sum();
   }
 
   synchronized void drop(Collection<Integer> dropped) {

@@ -40,7 +40,11 @@ final class SpanMetricsState extends WindowState<SeriesKey, WindowResult, SpanMe
       .thenComparing(SeriesKey::status);
 
   SpanMetricsState(Duration staleAfter) {
-    super(staleAfter, ORDER, Series::new);
+    this(staleAfter, NEVER);
+  }
+
+  SpanMetricsState(Duration staleAfter, Duration expireAfter) {
+    super(staleAfter, expireAfter, ORDER, Series::new);
   }
 
   @Override

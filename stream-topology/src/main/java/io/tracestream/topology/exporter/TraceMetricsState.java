@@ -27,7 +27,11 @@ final class TraceMetricsState extends WindowState<TraceSeriesKey, WindowResult, 
       Comparator.comparing(TraceSeriesKey::rootService).thenComparing(TraceSeriesKey::rootOperation);
 
   TraceMetricsState(Duration staleAfter) {
-    super(staleAfter, ORDER, Series::new);
+    this(staleAfter, NEVER);
+  }
+
+  TraceMetricsState(Duration staleAfter, Duration expireAfter) {
+    super(staleAfter, expireAfter, ORDER, Series::new);
   }
 
   @Override

@@ -75,9 +75,9 @@ public final class WindowMetricsExporter<K, V> implements AutoCloseable {
    * quantiles. Starts reading at once; the parameters are those of the constructor.
    */
   public static WindowMetricsExporter<SeriesKey, WindowResult> spanMetrics(Map<String, Object> kafkaProperties,
-      String topic, String groupId, Duration staleAfter) {
+      String topic, String groupId, Duration staleAfter, Duration expireAfter) {
     return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, SeriesKey.class, WindowResult.class,
-        new SpanMetricsState(staleAfter));
+        new SpanMetricsState(staleAfter, expireAfter));
   }
 
   /**
@@ -85,9 +85,9 @@ public final class WindowMetricsExporter<K, V> implements AutoCloseable {
    * operation. Starts reading at once; the parameters are those of the constructor.
    */
   public static WindowMetricsExporter<TraceSeriesKey, WindowResult> traceMetrics(Map<String, Object> kafkaProperties,
-      String topic, String groupId, Duration staleAfter) {
+      String topic, String groupId, Duration staleAfter, Duration expireAfter) {
     return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, TraceSeriesKey.class, WindowResult.class,
-        new TraceMetricsState(staleAfter));
+        new TraceMetricsState(staleAfter, expireAfter));
   }
 
   /**
@@ -96,9 +96,9 @@ public final class WindowMetricsExporter<K, V> implements AutoCloseable {
    * constructor.
    */
   public static WindowMetricsExporter<EdgeKey, EdgeWindowResult> edges(Map<String, Object> kafkaProperties,
-      String topic, String groupId) {
+      String topic, String groupId, Duration expireAfter) {
     return new WindowMetricsExporter<>(kafkaProperties, topic, groupId, EdgeKey.class, EdgeWindowResult.class,
-        new EdgeMetricsState());
+        new EdgeMetricsState(expireAfter));
   }
 
   /**

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * <p>A series whose last window ended more than {@code staleAfter} before the newest window end of
  * any series held here loses its gauges (a series that went quiet must not show an old p99
  * forever); its counters stay, as counters do. The clock is event time, so output depends only on
- * the records applied.
+ * the records applied. A series further behind than {@code expireAfter} is forgotten altogether
+ * ({@link PartitionedSeries}).
  *
  * @param <K> the series key
  * @param <V> a window result
@@ -25,12 +26,18 @@ abstract class WindowState<K, V, S extends PartitionedSeries.Series<V, S>> {
   final long staleAfterMs;
   private final PartitionedSeries<K, V, S> partitions;
 
-  WindowState(Duration staleAfter, Comparator<K> order, Supplier<S> empty) {
+  /** Never expires series: for replay's history of a bounded time range. */
+  static final Duration NEVER = Duration.ofMillis(Long.MAX_VALUE);
+
+  WindowState(Duration staleAfter, Duration expireAfter, Comparator<K> order, Supplier<S> empty) {
     if (staleAfter == null || staleAfter.isNegative()) {
       throw new IllegalArgumentException("staleAfter must be zero or positive, got " + staleAfter);
     }
+    if (expireAfter == null || expireAfter.compareTo(staleAfter) < 0) {
+      throw new IllegalArgumentException("expireAfter must be at least staleAfter, got " + expireAfter);
+    }
     this.staleAfterMs = staleAfter.toMillis();
-    this.partitions = new PartitionedSeries<>(order, empty);
+    this.partitions = new PartitionedSeries<>(order, empty, expireAfter.toMillis());
   }
 
   /**
@@ -45,6 +52,11 @@ abstract class WindowState<K, V, S extends PartitionedSeries.Series<V, S>> {
       throw new IllegalArgumentException(problem);
     }
     partitions.add(partition, key, result);
+  }
+
+  /** Series held. */
+  final int size() {
+    return partitions.size();
   }
 
   /** Forgets every series read from these partitions. */

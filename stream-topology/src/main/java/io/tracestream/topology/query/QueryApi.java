@@ -69,6 +69,7 @@ public final class QueryApi implements HttpHandler {
   private final Clock clock;
   private final HttpClient http;
   private final String scheme;
+  private final int maxServices;
 
   /**
    * @param self this instance's {@code application.server}, as other instances see it
@@ -78,12 +79,17 @@ public final class QueryApi implements HttpHandler {
    */
   public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
       int partitions, Clock clock) {
-    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, Optional.empty());
+    this(streams, self, tracesSourceTopic, edgesSourceTopic, partitions, clock, Optional.empty(), 1000);
   }
 
-  /** @param tls when present, other instances are called over https with this context (trust and own cert) */
+  /**
+   * @param tls when present, other instances are called over https with this context (trust and own cert)
+   * @param maxServices most names one {@code /api/services} answer holds (the first in order; {@code total}
+   *     says how many there are)
+   */
   public QueryApi(KafkaStreams streams, HostInfo self, String tracesSourceTopic, String edgesSourceTopic,
-      int partitions, Clock clock, Optional<SSLContext> tls) {
+      int partitions, Clock clock, Optional<SSLContext> tls, int maxServices) {
+    this.maxServices = maxServices;
     HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
     tls.ifPresent(client::sslContext);
     this.http = client.build();
@@ -133,7 +139,7 @@ public final class QueryApi implements HttpHandler {
         p -> JSON.valueToTree(stores.services(p)), "/api/services?")) {
       answer.forEach(name -> services.add(name.asText()));
     }
-    ok(exchange, services, services.size());
+    ok(exchange, first(services, maxServices), services.size());
   }
 
   private void dependencies(HttpExchange exchange, Map<String, String> params) throws IOException {
@@ -303,6 +309,11 @@ public final class QueryApi implements HttpHandler {
       params.putIfAbsent(name, value);
     }
     return params;
+  }
+
+  /** The first {@code max} names, in order. */
+  static List<String> first(SortedSet<String> names, int max) {
+    return names.stream().limit(max).toList();
   }
 
   private static void ok(HttpExchange exchange, Object data, int total) throws IOException {

@@ -9,6 +9,7 @@ import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.WindowResult;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,18 @@ class EdgeMetricsStateTest {
   private static EdgeWindowResult edge(long end, long errors, WindowResult client, WindowResult server) {
     long calls = Math.max(client == null ? 0 : client.count(), server == null ? 0 : server.count());
     return new EdgeWindowResult(end - MINUTE, end, calls, errors, client, server);
+  }
+
+  @Test
+  void anEdgeUnseenForTheExpiryIsForgotten() throws IOException {
+    EdgeMetricsState expiring = new EdgeMetricsState(Duration.ofMinutes(30));
+    expiring.apply(0, USER_BACKEND, edge(MINUTE, 0, null, window(MINUTE, 0, 0, 0, 400)));
+
+    expiring.apply(0, EXECUTION_RISK, edge(40 * MINUTE, 0, window(40 * MINUTE, 0, 0, 0, 50), null));
+
+    StringBuilder out = new StringBuilder();
+    expiring.write(out);
+    assertThat(out.toString()).contains(RISK).doesNotContain(USER);
   }
 
   private String text() throws IOException {

@@ -119,7 +119,7 @@ class SpanMetricsExporterIT {
   }
 
   private static WindowMetricsExporter<SeriesKey, WindowResult> exporter(String group) {
-    return WindowMetricsExporter.spanMetrics(KAFKA.clientProperties(), TOPIC, group, STALE_AFTER);
+    return WindowMetricsExporter.spanMetrics(KAFKA.clientProperties(), TOPIC, group, STALE_AFTER, Duration.ofHours(1));
   }
 
   private static String committedText() throws Exception {

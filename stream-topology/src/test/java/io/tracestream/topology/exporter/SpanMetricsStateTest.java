@@ -192,6 +192,32 @@ class SpanMetricsStateTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks a dimension");
   }
 
+  @Test
+  void aSeriesUnseenForTheExpiryIsForgottenCountersAndAll() throws IOException {
+    SpanMetricsState expiring = new SpanMetricsState(Duration.ofMinutes(5), Duration.ofMinutes(30));
+    expiring.apply(0, PAY, window(MINUTE, 10, 10, 10, 10));
+    expiring.apply(0, CART, window(MINUTE, 20, 20, 20, 20));
+
+    expiring.apply(0, CART, window(32 * MINUTE, 20, 20, 20, 20));
+
+    StringBuilder out = new StringBuilder();
+    expiring.write(out);
+    assertThat(out.toString()).contains(CART_LABELS).doesNotContain("service_name=\"payment\"");
+    assertThat(expiring.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aSeriesWithinTheExpiryKeepsItsCounters() throws IOException {
+    SpanMetricsState expiring = new SpanMetricsState(Duration.ofMinutes(5), Duration.ofMinutes(30));
+    expiring.apply(0, PAY, window(2 * MINUTE, 10, 10, 10, 10));
+
+    expiring.apply(0, CART, window(32 * MINUTE, 20, 20, 20, 20));
+
+    StringBuilder out = new StringBuilder();
+    expiring.write(out);
+    assertThat(out.toString()).contains("traces_span_metrics_calls_total{" + PAY_LABELS + "} 1");
+  }
+
   private String text() throws IOException {
     StringBuilder out = new StringBuilder();
     state.write(out);

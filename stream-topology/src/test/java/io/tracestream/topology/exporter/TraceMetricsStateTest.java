@@ -132,6 +132,18 @@ class TraceMetricsStateTest {
         .findFirst().orElseThrow(() -> new AssertionError("no " + prefix));
   }
 
+  @Test
+  void aSeriesUnseenForTheExpiryIsForgotten() throws IOException {
+    TraceMetricsState expiring = new TraceMetricsState(Duration.ofMinutes(5), Duration.ofMinutes(30));
+    expiring.apply(0, CART, window(MINUTE, 10, 10, 10, 10));
+
+    expiring.apply(0, CHECKOUT, window(40 * MINUTE, 20, 20, 20, 20));
+
+    StringBuilder out = new StringBuilder();
+    expiring.write(out);
+    assertThat(out.toString()).contains("POST /checkout").doesNotContain("GET /cart");
+  }
+
   private String text() throws IOException {
     StringBuilder out = new StringBuilder();
     state.write(out);

@@ -1,0 +1,40 @@
+package io.tracestream.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracestream.config.ConfigException;
+import io.tracestream.config.Settings;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TopologyConfigTest {
+  @Test
+  void cardinalityLimitsDefaultToAThousandServicesForgottenAfterAnHour() {
+    TopologyConfig config = TopologyConfig.from(Settings.of(Map.of()));
+
+    assertThat(config.maxServices()).isEqualTo(1000);
+    assertThat(config.expireAfter()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void theExpiryFollowsALongerStaleAfterUnlessSet() {
+    assertThat(TopologyConfig.from(Settings.of(Map.of("topology.metrics.stale.after", "2h"))).expireAfter())
+        .isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
+  void anExpiryShorterThanStaleAfterFailsNamingTheKey() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.metrics.expire.after", "1m"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.metrics.expire.after: must be at least topology.metrics.stale.after");
+  }
+
+  @Test
+  void maxServicesMustBePositive() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.max.services", "0"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.max.services");
+  }
+}
