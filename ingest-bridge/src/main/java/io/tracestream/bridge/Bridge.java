@@ -1,5 +1,6 @@
 package io.tracestream.bridge;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -46,11 +47,19 @@ public final class Bridge implements AutoCloseable {
     producer = TraceKeyedProducer.create(producerConfig(config), config.spansTopic());
     producerMetrics = new KafkaClientMetrics(producer.producer());
     producerMetrics.bindTo(registry);
+    MemoryBudget budget = new MemoryBudget(config.memoryBudget());
+    Gauge.builder("tracestream.bridge.memory.budget", budget, MemoryBudget::limit).baseUnit("bytes")
+        .description("bridge.memory.budget: heap the requests in flight and the forward queue may hold")
+        .register(registry);
+    Gauge.builder("tracestream.bridge.memory.used", budget, MemoryBudget::used).baseUnit("bytes")
+        .description("bytes of bridge.memory.budget held now by requests in flight and the forward queue")
+        .register(registry);
     forwarder = config.forwardEndpoint()
-        .<Forwarder>map(uri -> new OtlpForwarder(uri, config.forwardQueue(), config.forwardTimeout(), metrics))
+        .<Forwarder>map(uri -> new OtlpForwarder(uri, budget, config.forwardQueueBytes(), config.forwardTimeout(),
+            metrics))
         .orElse(Forwarder.NONE);
     SpanIngest ingest = new SpanIngest(new TraceSplitter(config.maxRecordBytes()), producer, health::reachable,
-        config.maxInflightBytes(), config.ackTimeout(), forwarder, metrics);
+        budget, config.ackTimeout(), forwarder, metrics);
     health.start();
     admin = new AdminServer(config.adminBind(), config.adminPort(), config.adminTls(), config.adminLimits(),
         config.adminAuth(), registry::scrape, health::reachable,

@@ -23,7 +23,7 @@ public record BridgeConfig(
     int adminPort,
     int maxRequestBytes,
     int maxRecordBytes,
-    long maxInflightBytes,
+    long memoryBudget,
     Duration ackTimeout,
     Duration healthInterval,
     Duration retryAfter,
@@ -32,7 +32,7 @@ public record BridgeConfig(
     String adminBind,
     HttpLimits adminLimits,
     Optional<URI> forwardEndpoint,
-    int forwardQueue,
+    long forwardQueueBytes,
     Duration forwardTimeout,
     Optional<TlsConfig> tls,
     Optional<TlsConfig> adminTls,
@@ -53,14 +53,17 @@ public record BridgeConfig(
       new ConfigKey("bridge.admin.port", "9464", "/metrics, /health/live, /health/ready"),
       new ConfigKey("bridge.max.request.bytes", "16MiB", "largest request body after decompression; larger gets 413 / RESOURCE_EXHAUSTED"),
       new ConfigKey("bridge.max.record.bytes", "900KiB", "largest Kafka record value; a larger trace is split over several records"),
-      new ConfigKey("bridge.max.inflight.bytes", "128MiB", "request bytes waiting for Kafka at once; past it requests get 503 / UNAVAILABLE"),
+      new ConfigKey("bridge.memory.budget", "25%", "heap the requests in flight may hold in all (bodies, decoded"
+          + " JSON, Kafka records, the forward queue), in bytes or as a percentage of the maximum heap; past it"
+          + " 503 / UNAVAILABLE, or 413 / RESOURCE_EXHAUSTED for a request that needs more than three quarters of it"),
       new ConfigKey("bridge.kafka.ack.timeout", "5s", "how long a request waits for Kafka's acknowledgement before 503 / UNAVAILABLE"),
       new ConfigKey("bridge.kafka.health.interval", "1s", "how often Kafka reachability is checked"),
       new ConfigKey("bridge.retry.after", "1s", "the delay advised to clients in Retry-After / RetryInfo"),
       new ConfigKey("bridge.http.threads", "32", "OTLP/HTTP requests whose bodies are read and processed at once;"
           + " more wait for a turn (a client stalling in its headers takes none)"),
       new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
-      new ConfigKey("bridge.forward.queue", "1000", "requests waiting to be forwarded; past it they are dropped and counted"),
+      new ConfigKey("bridge.forward.queue.bytes", "a quarter of bridge.memory.budget", "bytes of requests"
+          + " waiting to be forwarded, within bridge.memory.budget; past it they are dropped and counted"),
       new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"),
       new ConfigKey("bridge.cors.allowed.origins", null, "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no CORS headers"),
       new ConfigKey("bridge.grpc.max.concurrent.calls", "100", "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
@@ -77,9 +80,26 @@ public record BridgeConfig(
       TlsConfig.keys("bridge.admin", "the admin port"))
       .flatMap(List::stream).toList();
 
+  public static final String MEMORY_BUDGET = "bridge.memory.budget";
+  /** Keys that were replaced; naming the replacement beats "unknown key". */
+  private static final Map<String, String> REPLACED = Map.of(
+      "bridge.max.inflight.bytes", MEMORY_BUDGET,
+      "bridge.forward.queue", "bridge.forward.queue.bytes");
+
   public static BridgeConfig from(Settings settings) {
+    return from(settings, Runtime.getRuntime().maxMemory());
+  }
+
+  /** With {@code maxHeap} as the heap a percentage of {@code bridge.memory.budget} is taken of. */
+  static BridgeConfig from(Settings settings, long maxHeap) {
+    REPLACED.forEach((old, replacement) -> {
+      if (settings.optional(old).isPresent()) {
+        throw new ConfigException(old, "was replaced by " + replacement + " (see ingest-bridge/README.md)");
+      }
+    });
     settings.requireKnown("bridge.", KEYS);
     Map<String, Object> kafka = settings.kafkaClientProperties();
+    long budget = memoryBudget(settings, maxHeap);
     return new BridgeConfig(
         kafka,
         nonEmpty(settings, "topic.spans", "otlp_spans"),
@@ -89,7 +109,7 @@ public record BridgeConfig(
         settings.port("bridge.admin.port", 9464),
         (int) settings.bytes("bridge.max.request.bytes", 16 << 20, 1024, Integer.MAX_VALUE - 8),
         (int) settings.bytes("bridge.max.record.bytes", 900 << 10, 1024, 64 << 20),
-        settings.bytes("bridge.max.inflight.bytes", 128L << 20, 1024, Long.MAX_VALUE),
+        budget,
         settings.duration("bridge.kafka.ack.timeout", Duration.ofSeconds(5)),
         settings.duration("bridge.kafka.health.interval", Duration.ofSeconds(1)),
         settings.duration("bridge.retry.after", Duration.ofSeconds(1)),
@@ -98,7 +118,7 @@ public record BridgeConfig(
         nonEmpty(settings, "bridge.admin.bind", nonEmpty(settings, "bridge.bind", "127.0.0.1")),
         HttpLimits.from(settings, "bridge.admin"),
         settings.optional("bridge.forward.otlp.endpoint").map(v -> endpoint("bridge.forward.otlp.endpoint", v)),
-        settings.integer("bridge.forward.queue", 1000, 1, 1_000_000),
+        settings.bytes("bridge.forward.queue.bytes", budget / 4, 0, budget),
         settings.duration("bridge.forward.timeout", Duration.ofSeconds(5)),
         TlsConfig.from(settings, "bridge"),
         TlsConfig.from(settings, "bridge.admin"),
@@ -112,6 +132,41 @@ public record BridgeConfig(
             settings.duration("bridge.grpc.max.connection.idle", Duration.ofMinutes(5)),
             settings.duration("bridge.grpc.max.connection.age", Duration.ofMinutes(30)),
             settings.duration("bridge.grpc.permit.keepalive.time", Duration.ofSeconds(30))));
+  }
+
+  /**
+   * {@value #MEMORY_BUDGET}: bytes, or a percentage of the maximum heap; at least 1 MiB and twice
+   * {@code bridge.max.record.bytes} (a request must be able to hold a record), at most the heap.
+   */
+  private static long memoryBudget(Settings settings, long maxHeap) {
+    String raw = settings.string(MEMORY_BUDGET, "25%").strip();
+    long budget;
+    if (raw.endsWith("%")) {
+      int percent;
+      try {
+        percent = Integer.parseInt(raw.substring(0, raw.length() - 1).strip());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(MEMORY_BUDGET, "expected a size such as 64MiB or a percentage of the heap such as"
+            + " 25%, got '" + raw + "'");
+      }
+      if (percent < 1 || percent > 90) {
+        throw new ConfigException(MEMORY_BUDGET, "expected a percentage of the heap in [1, 90], got " + percent + "%");
+      }
+      budget = maxHeap * percent / 100;
+    } else {
+      budget = settings.bytes(MEMORY_BUDGET, 0, 1, Long.MAX_VALUE);
+    }
+    long record = settings.bytes("bridge.max.record.bytes", 900 << 10, 1024, 64 << 20);
+    long least = Math.max(1L << 20, 2 * record);
+    if (budget < least) {
+      throw new ConfigException(MEMORY_BUDGET, budget + " bytes is less than " + least
+          + " (1 MiB, and twice bridge.max.record.bytes)");
+    }
+    if (budget > maxHeap) {
+      throw new ConfigException(MEMORY_BUDGET, budget + " bytes is more than the maximum heap, " + maxHeap
+          + " bytes (-Xmx)");
+    }
+    return budget;
   }
 
   private static List<String> origins(Optional<String> raw) {

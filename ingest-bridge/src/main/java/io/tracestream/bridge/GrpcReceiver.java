@@ -3,6 +3,7 @@ package io.tracestream.bridge;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -43,29 +44,65 @@ import java.util.concurrent.TimeUnit;
  */
 final class GrpcReceiver implements AutoCloseable {
   /**
-   * A request body, or why it could not be read. gRPC enforces the size limit on a compressed message
-   * only while the marshaller reads it, and an exception thrown there reaches the client as UNKNOWN;
-   * so the refusal is carried to the method, which answers with the right code.
+   * A request body and the lease that holds its bytes, or why it could not be read. gRPC enforces the size
+   * limit on a compressed message only while the marshaller reads it, and an exception thrown there reaches
+   * the client as UNKNOWN; so the refusal is carried to the method, which answers with the right code.
    */
-  record Body(byte[] bytes, Status refusal) {}
+  record Body(byte[] bytes, MemoryBudget.Lease lease, Status refusal, IngestResult.OverBudget overBudget) {}
 
-  private static final MethodDescriptor.Marshaller<Body> BODY = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(Body value) {
-      return new ByteArrayInputStream(value.bytes());
-    }
-
-    @Override
-    public Body parse(InputStream stream) {
-      try {
-        return new Body(stream.readAllBytes(), null);
-      } catch (StatusRuntimeException e) { // the inflated message is over maxInboundMessageSize
-        return new Body(null, e.getStatus());
-      } catch (IOException e) {
-        return new Body(null, Status.INVALID_ARGUMENT.withDescription("cannot read the message: " + e.getMessage()));
+  /**
+   * Reads each message into the heap only with the bytes taken from the call's lease of the bridge's memory
+   * budget ({@link GrpcBudget}), which holds the message's bytes as gRPC gathered them already.
+   */
+  private static MethodDescriptor.Marshaller<Body> bodies(SpanIngest ingest) {
+    return new MethodDescriptor.Marshaller<>() {
+      @Override
+      public InputStream stream(Body value) {
+        return new ByteArrayInputStream(value.bytes());
       }
+
+      @Override
+      public Body parse(InputStream stream) {
+        MemoryBudget.Lease lease = GrpcBudget.lease(ingest.budget()); // the call's, closed with the call
+        try {
+          byte[] bytes = read(stream, lease);
+          if (bytes == null) {
+            return new Body(null, null, null, ingest.overBudget(lease.refusal()));
+          }
+          return new Body(bytes, lease, null, null);
+        } catch (StatusRuntimeException e) { // the inflated message is over maxInboundMessageSize
+          return new Body(null, null, e.getStatus(), null);
+        } catch (IOException e) {
+          return new Body(null, null,
+              Status.INVALID_ARGUMENT.withDescription("cannot read the message: " + e.getMessage()), null);
+        }
+      }
+    };
+  }
+
+  /**
+   * A message of known length (uncompressed) in one array; else in chunks. The lease holds the message's
+   * bytes as gathered already (its wire size), and gRPC frees those buffers once it is parsed: the copy on the
+   * heap takes only what it needs beyond them (nothing, uncompressed), so that a call never waits for room
+   * while holding its message.
+   */
+  private static byte[] read(InputStream stream, MemoryBudget.Lease lease) throws IOException {
+    if (stream instanceof KnownLength) {
+      int length = stream.available();
+      long more = length - lease.held();
+      return more <= 0 || lease.take(more) ? stream.readNBytes(length) : null;
     }
-  };
+    return lease.readAll(stream, Integer.MAX_VALUE - 8); // gRPC's limit applies as it inflates
+  }
+
+  /**
+   * gRPC logs every call it ends for a message it cannot read (over the size limit, refused by the memory
+   * budget) at WARNING with a stack trace: a client could fill the log with them. They are client errors,
+   * answered and counted in tracestream_bridge_requests_total; only SEVERE is logged. Held here, as JUL
+   * keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger DEFRAME_LOG =
+      quiet("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
 
   private final Server server;
 
@@ -75,8 +112,9 @@ final class GrpcReceiver implements AutoCloseable {
   GrpcReceiver(String bind, int port, int maxRequestBytes, Duration retryAfter, Optional<TlsConfig> tls,
       Optional<BearerAuth> auth, GrpcLimits limits, SpanIngest ingest, BridgeMetrics metrics) throws IOException {
     ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(BODY, OtlpGrpcBytes.MARSHALLER).build(), ServerCalls.asyncUnaryCall(
-            (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
+        .addMethod(TraceServiceGrpc.getExportMethod().toBuilder(bodies(ingest), OtlpGrpcBytes.MARSHALLER).build(),
+            ServerCalls.asyncUnaryCall(
+                (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
         .maxInboundMessageSize(maxRequestBytes)
@@ -86,7 +124,8 @@ final class GrpcReceiver implements AutoCloseable {
         .maxConnectionAge(limits.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
         .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
         .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
-        .addStreamTracerFactory(new TooLargeCounter(metrics));
+        .addStreamTracerFactory(new TooLargeCounter(metrics))
+        .addStreamTracerFactory(new GrpcBudget(ingest, metrics));
     if (tls.isPresent()) {
       builder.sslContext(sslContext(tls.get()));
     }
@@ -98,6 +137,12 @@ final class GrpcReceiver implements AutoCloseable {
 
   int port() {
     return server.getPort();
+  }
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.SEVERE);
+    return logger;
   }
 
   private static SslContext sslContext(TlsConfig tls) throws IOException {
@@ -145,15 +190,22 @@ final class GrpcReceiver implements AutoCloseable {
       response.onError(body.refusal().asRuntimeException());
       return;
     }
+    if (body.overBudget() != null) {
+      overBudget(body.overBudget(), response, retryAfter, metrics);
+      return;
+    }
+    MemoryBudget.Lease lease = body.lease();
     CompletableFuture<IngestResult> ingested;
     try {
-      ingested = ingest.ingest(body.bytes(), body.bytes().length, Transport.GRPC);
+      ingested = ingest.ingest(body.bytes(), lease, Transport.GRPC);
     } catch (OtlpDecodeException e) {
+      lease.close();
       metrics.request(Transport.GRPC, Outcome.BAD_REQUEST);
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     ingested.thenAccept(result -> {
+      lease.close();
       if (result instanceof IngestResult.Accepted accepted) {
         metrics.request(Transport.GRPC, accepted.outcome());
         response.onNext(accepted.response().toByteArray());
@@ -161,8 +213,25 @@ final class GrpcReceiver implements AutoCloseable {
       } else if (result instanceof IngestResult.Unavailable unavailable) {
         metrics.request(Transport.GRPC, Outcome.UNAVAILABLE);
         response.onError(unavailable(unavailable.message(), retryAfter));
+      } else if (result instanceof IngestResult.OverBudget over) {
+        overBudget(over, response, retryAfter, metrics);
       }
     });
+  }
+
+  /**
+   * RESOURCE_EXHAUSTED without RetryInfo for a request that can never fit in the memory budget (OTLP
+   * clients do not retry it), UNAVAILABLE with RetryInfo while the budget is in use.
+   */
+  private static void overBudget(IngestResult.OverBudget over, StreamObserver<byte[]> response, Duration retryAfter,
+      BridgeMetrics metrics) {
+    if (over.refusal() == MemoryBudget.Refusal.NEVER_FITS) {
+      metrics.request(Transport.GRPC, Outcome.OVER_BUDGET);
+      response.onError(Status.RESOURCE_EXHAUSTED.withDescription(over.message()).asRuntimeException());
+    } else {
+      metrics.request(Transport.GRPC, Outcome.BUDGET_FULL);
+      response.onError(unavailable(over.message(), retryAfter));
+    }
   }
 
   /** UNAVAILABLE with RetryInfo, which OTLP clients honour as the delay before their retry. */
@@ -178,8 +247,14 @@ final class GrpcReceiver implements AutoCloseable {
         .build());
   }
 
+  /** A refusal by the memory budget, counted as {@link Outcome#OVER_BUDGET} where it is answered. */
+  private static boolean overBudget(Status status) {
+    return status.getDescription() != null && status.getDescription().contains("bridge.memory.budget");
+  }
+
   /**
-   * Counts every RESOURCE_EXHAUSTED answer: gRPC refuses an uncompressed oversized message from its
+   * Counts every RESOURCE_EXHAUSTED answer but the memory budget's: gRPC refuses an uncompressed oversized
+   * message from its
    * length prefix before any method runs, and {@link #export} refuses a compressed one; nothing else
    * answers with that code.
    */
@@ -195,7 +270,7 @@ final class GrpcReceiver implements AutoCloseable {
       return new ServerStreamTracer() {
         @Override
         public void streamClosed(Status status) {
-          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && !overBudget(status)) {
             metrics.request(Transport.GRPC, Outcome.TOO_LARGE);
           }
         }

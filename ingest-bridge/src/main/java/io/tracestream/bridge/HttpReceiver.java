@@ -130,38 +130,93 @@ final class HttpReceiver implements AutoCloseable {
             + "; use gzip or none", Outcome.UNSUPPORTED_MEDIA_TYPE);
         return;
       }
-      byte[] body;
+      MemoryBudget.Lease lease = ingest.budget().lease();
       try {
-        body = gzip ? readLimited(new GZIPInputStream(exchange.getRequestBody(), 8192))
-            : declaredLength(exchange) > maxRequestBytes ? drainLimited(exchange.getRequestBody())
-            : readLimited(exchange.getRequestBody());
-      } catch (IOException e) {
-        error(exchange, 400, type, Code.INVALID_ARGUMENT,
-            (gzip ? "invalid gzip body: " : "cannot read body: ") + e.getMessage(), Outcome.BAD_REQUEST);
-        return;
-      }
-      if (body == null) {
-        error(exchange, 413, type, Code.RESOURCE_EXHAUSTED, "request body is larger than " + maxRequestBytes
-            + " bytes" + (gzip ? " after decompression" : ""), Outcome.TOO_LARGE);
-        return;
-      }
-      CompletableFuture<IngestResult> ingested;
-      try {
-        byte[] protobuf = JSON.equals(type) ? OtlpCodec.decodeJson(body).toByteArray() : body;
-        ingested = ingest.ingest(protobuf, body.length, Transport.HTTP);
-      } catch (OtlpDecodeException e) {
-        error(exchange, 400, type, Code.INVALID_ARGUMENT, e.getMessage(), Outcome.BAD_REQUEST);
-        return;
-      }
-      IngestResult result = await(ingested);
-      if (result instanceof IngestResult.Accepted accepted) {
-        metrics.request(Transport.HTTP, accepted.outcome());
-        respond(exchange, 200, type, accepted.response());
-      } else if (result instanceof IngestResult.Unavailable unavailable) {
-        exchange.getResponseHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
-        error(exchange, 503, type, Code.UNAVAILABLE, unavailable.message(), Outcome.UNAVAILABLE);
+        serve(exchange, type, gzip, lease);
+      } finally {
+        lease.close();
       }
     }
+  }
+
+  /**
+   * Reads, decodes and ingests the body of a POST that passed every check, holding what it allocates in
+   * {@code lease}: the body as read, what decoding OTLP/JSON builds, the Kafka records.
+   */
+  private void serve(HttpExchange exchange, String type, boolean gzip, MemoryBudget.Lease lease) throws IOException {
+    byte[] body;
+    try {
+      body = readBody(exchange, gzip, lease);
+    } catch (IOException e) {
+      error(exchange, 400, type, Code.INVALID_ARGUMENT,
+          (gzip ? "invalid gzip body: " : "cannot read body: ") + e.getMessage(), Outcome.BAD_REQUEST);
+      return;
+    }
+    if (body == null && lease.refusal() != null) {
+      overBudget(exchange, type, ingest.overBudget(lease.refusal()));
+      return;
+    }
+    if (body == null) {
+      error(exchange, 413, type, Code.RESOURCE_EXHAUSTED, "request body is larger than " + maxRequestBytes
+          + " bytes" + (gzip ? " after decompression" : ""), Outcome.TOO_LARGE);
+      return;
+    }
+    CompletableFuture<IngestResult> ingested;
+    try {
+      byte[] protobuf = body;
+      if (JSON.equals(type)) {
+        long cost = OtlpCodec.jsonDecodeCost(body); // counts tokens, builds nothing
+        if (!lease.take(cost)) {
+          overBudget(exchange, type, ingest.overBudget(lease.refusal()));
+          return;
+        }
+        protobuf = OtlpCodec.decodeJson(body).toByteArray();
+        lease.release(Math.max(0, cost - protobuf.length)); // the trees are garbage now, the protobuf stays
+      }
+      ingested = ingest.ingest(protobuf, lease, Transport.HTTP);
+    } catch (OtlpDecodeException e) {
+      error(exchange, 400, type, Code.INVALID_ARGUMENT, e.getMessage(), Outcome.BAD_REQUEST);
+      return;
+    }
+    IngestResult result = await(ingested);
+    if (result instanceof IngestResult.Accepted accepted) {
+      metrics.request(Transport.HTTP, accepted.outcome());
+      respond(exchange, 200, type, accepted.response());
+    } else if (result instanceof IngestResult.Unavailable unavailable) {
+      exchange.getResponseHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
+      error(exchange, 503, type, Code.UNAVAILABLE, unavailable.message(), Outcome.UNAVAILABLE);
+    } else if (result instanceof IngestResult.OverBudget over) {
+      overBudget(exchange, type, over);
+    }
+  }
+
+  /** 413 for a request that can never fit in the memory budget, 503 with Retry-After while it is in use. */
+  private void overBudget(HttpExchange exchange, String type, IngestResult.OverBudget over) throws IOException {
+    if (over.refusal() == MemoryBudget.Refusal.NEVER_FITS) {
+      error(exchange, 413, type, Code.RESOURCE_EXHAUSTED, over.message(), Outcome.OVER_BUDGET);
+    } else {
+      exchange.getResponseHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
+      error(exchange, 503, type, Code.UNAVAILABLE, over.message(), Outcome.BUDGET_FULL);
+    }
+  }
+
+  /**
+   * The body, or null: when it is over {@code bridge.max.request.bytes}, or when {@code lease} refused its
+   * bytes ({@link MemoryBudget.Lease#refusal} says why). Bytes are taken before they are allocated: a
+   * declared length at once, else chunk by chunk and once more for the copy into one array. A refused
+   * body is read as far as the limit but not kept, so that the client gets its answer.
+   */
+  private byte[] readBody(HttpExchange exchange, boolean gzip, MemoryBudget.Lease lease) throws IOException {
+    InputStream raw = exchange.getRequestBody();
+    long declared = gzip ? -1 : declaredLength(exchange);
+    if (declared > maxRequestBytes) {
+      return drainLimited(raw);
+    }
+    if (declared >= 0) {
+      return lease.take(declared) ? raw.readNBytes((int) declared) : drainLimited(raw);
+    }
+    byte[] body = lease.readAll(gzip ? new GZIPInputStream(raw, 8192) : raw, maxRequestBytes);
+    return body == null && lease.refusal() != null ? drainLimited(raw) : body;
   }
 
   /** The origin to echo when it is one of the configured ones, else null (no CORS headers at all). */
@@ -180,16 +235,10 @@ final class HttpReceiver implements AutoCloseable {
     return null;
   }
 
-  /** The body, or null when it is longer than the limit; reads at most limit + 1 bytes. */
-  private byte[] readLimited(InputStream in) throws IOException {
-    byte[] body = in.readNBytes(maxRequestBytes + 1);
-    return body.length > maxRequestBytes ? null : body;
-  }
-
   /**
-   * Null, for a body whose Content-Length is over the limit: it is read as far as {@link #readLimited}
-   * would (so the client gets the 413 as before, on a connection still usable) but not kept, where
-   * keeping it would hold twice the limit on the heap per request.
+   * Null, for a body that is refused (its Content-Length is over the limit, or the memory budget has no
+   * room for it): it is read as far as the limit (so the client gets its answer on a connection still
+   * usable) but not kept.
    */
   private byte[] drainLimited(InputStream in) throws IOException {
     byte[] chunk = new byte[8192];

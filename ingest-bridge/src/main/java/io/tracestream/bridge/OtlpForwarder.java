@@ -11,40 +11,47 @@ import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * Forwards accepted requests by OTLP/gRPC, as the bytes they are. Bounded twice: at most {@code queue} requests wait in flight
- * or queued; more are dropped and counted. A failed call is counted and not retried: the spans are
- * already durable in Kafka, and Jaeger can read them from there (the Kafka receiver) if it must.
+ * Forwards accepted requests by OTLP/gRPC, as the bytes they are. Bounded in bytes: the requests in flight
+ * hold at most {@code maxQueueBytes} ({@code bridge.forward.queue.bytes}), taken from the bridge's
+ * {@link MemoryBudget}; a request that finds no room is dropped and counted, so a slow or unreachable
+ * Jaeger costs at most that much memory and never refuses a client. A failed call is counted and not
+ * retried: the spans are already durable in Kafka, and Jaeger can read them from there (the Kafka
+ * receiver) if it must.
  */
 final class OtlpForwarder implements Forwarder {
   private final ManagedChannel channel;
-  private final Semaphore slots;
+  private final MemoryBudget budget;
+  private final long maxQueueBytes;
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Duration timeout;
   private final BridgeMetrics metrics;
 
-  OtlpForwarder(URI endpoint, int queue, Duration timeout, BridgeMetrics metrics) {
+  OtlpForwarder(URI endpoint, MemoryBudget budget, long maxQueueBytes, Duration timeout, BridgeMetrics metrics) {
     this.channel = NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort()).usePlaintext().build();
-    this.slots = new Semaphore(queue);
+    this.budget = budget;
+    this.maxQueueBytes = maxQueueBytes;
     this.timeout = timeout;
     this.metrics = metrics;
   }
 
   @Override
-  public void offer(byte[] request, int spans) {
-    if (!slots.tryAcquire()) {
+  public void offer(int bytes, Supplier<byte[]> request, int spans) {
+    if (!reserve(bytes)) {
       metrics.forwardDropped(spans);
       return;
     }
     Futures.addCallback(
         ClientCalls.futureUnaryCall(channel.newCall(OtlpGrpcBytes.EXPORT,
-            CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)), request),
+            CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)), request.get()),
         new FutureCallback<byte[]>() {
           @Override
           public void onSuccess(byte[] answer) {
-            slots.release();
+            release(bytes);
             long refused;
             try {
               refused = ExportTraceServiceResponse.parseFrom(answer).getPartialSuccess().getRejectedSpans();
@@ -60,11 +67,38 @@ final class OtlpForwarder implements Forwarder {
 
           @Override
           public void onFailure(Throwable error) {
-            slots.release();
+            release(bytes);
             metrics.forwardFailed(spans);
           }
         },
         MoreExecutors.directExecutor());
+  }
+
+  /** Room for {@code bytes} more in the queue and in the budget. */
+  private boolean reserve(int bytes) {
+    while (true) {
+      long now = queuedBytes.get();
+      if (now + bytes > maxQueueBytes) {
+        return false;
+      }
+      if (queuedBytes.compareAndSet(now, now + bytes)) {
+        break;
+      }
+    }
+    if (!budget.tryTake(bytes, Long.MAX_VALUE)) {
+      queuedBytes.addAndGet(-bytes);
+      return false;
+    }
+    return true;
+  }
+
+  private void release(int bytes) {
+    queuedBytes.addAndGet(-bytes);
+    budget.release(bytes);
+  }
+
+  long queuedBytes() {
+    return queuedBytes.get();
   }
 
   @Override

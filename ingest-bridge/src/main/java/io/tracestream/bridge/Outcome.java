@@ -10,6 +10,10 @@ public enum Outcome {
   UNAVAILABLE,
   /** body over bridge.max.request.bytes after decompression: 413 / RESOURCE_EXHAUSTED */
   TOO_LARGE,
+  /** needs more of bridge.memory.budget than one request may hold: 413 / RESOURCE_EXHAUSTED */
+  OVER_BUDGET,
+  /** bridge.memory.budget in use by other requests: 503 / UNAVAILABLE, retry later */
+  BUDGET_FULL,
   /** 415 */
   UNSUPPORTED_MEDIA_TYPE,
   /** 405 */

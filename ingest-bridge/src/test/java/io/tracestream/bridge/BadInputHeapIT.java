@@ -89,7 +89,10 @@ class BadInputHeapIT {
 
   private final AtomicLong traces = new AtomicLong(1);
 
-  /** One bad input: its name in the report, the documented answer, and how to send it. */
+  /**
+   * One bad input: its name in the report, the documented answer ("413|503": either; 503 / UNAVAILABLE when
+   * the heavy inputs of the other clients hold bridge.memory.budget at the moment), and how to send it.
+   */
   private record BadInput(String name, String expected, Sender send) {}
 
   @FunctionalInterface
@@ -137,7 +140,7 @@ class BadInputHeapIT {
                   BadInput input = inputs.get((i + client * 3) % inputs.size());
                   String got = answer(() -> input.send().send(bridge, channel));
                   badSent.incrementAndGet();
-                  if (!got.equals(input.expected())) {
+                  if (!List.of(input.expected().split("\\|")).contains(got)) {
                     wrong.add(new Wrong(input.name(), input.expected(), got));
                   }
                 }
@@ -191,19 +194,21 @@ class BadInputHeapIT {
     byte[] badUtf8Json = json("\"name\":\"@@@@\"");
     replace(badUtf8Json, "@@@@".getBytes(StandardCharsets.US_ASCII), new byte[] {(byte) 0xc3, 0x28, (byte) 0xff, (byte) 0xfe});
     return List.of(
-        new BadInput("HTTP gzip bomb, 64 MiB of zeros in " + (bomb.length >> 10) + " KiB", "413",
+        new BadInput("HTTP gzip bomb, 64 MiB of zeros in " + (bomb.length >> 10) + " KiB", "413|503",
             (b, c) -> post(b, PROTOBUF, bomb, true)),
         new BadInput("HTTP body 64 KiB over the limit", "413", (b, c) -> post(b, PROTOBUF, overLimit, false)),
-        new BadInput("HTTP chunked body 64 KiB over the limit", "413", (b, c) -> postChunked(b, overLimit)),
-        new BadInput("HTTP 100,000 spans in one request (" + (hundredThousand.length >> 20) + " MiB)", "200",
+        new BadInput("HTTP chunked body 64 KiB over the limit", "413|503", (b, c) -> postChunked(b, overLimit)),
+        new BadInput("HTTP 100,000 spans in one request (" + (hundredThousand.length >> 20) + " MiB)", "200|503",
             (b, c) -> post(b, PROTOBUF, hundredThousand, false)),
-        new BadInput("HTTP 1 MB attribute value", "200 partial 1", (b, c) -> post(b, PROTOBUF, oneMegabyteAttribute, false)),
+        new BadInput("HTTP 1 MB attribute value", "200 partial 1|503",
+            (b, c) -> post(b, PROTOBUF, oneMegabyteAttribute, false)),
         new BadInput("HTTP AnyValue nested 200 deep", "400", (b, c) -> post(b, PROTOBUF, deep, false)),
         new BadInput("HTTP AnyValue nested 150 deep, JSON", "400", (b, c) -> post(b, JSON, deepJson, false)),
         new BadInput("HTTP truncated protobuf", "400", (b, c) -> post(b, PROTOBUF, truncated, false)),
         new BadInput("HTTP invalid UTF-8, protobuf", "400", (b, c) -> post(b, PROTOBUF, badUtf8, false)),
         new BadInput("HTTP invalid UTF-8, JSON", "400", (b, c) -> post(b, JSON, badUtf8Json, false)),
-        new BadInput("gRPC gzip bomb, 64 MiB of zeros", "RESOURCE_EXHAUSTED", (b, c) -> export(c, zeros64MiB, true)),
+        new BadInput("gRPC gzip bomb, 64 MiB of zeros", "RESOURCE_EXHAUSTED|UNAVAILABLE",
+            (b, c) -> export(c, zeros64MiB, true)),
         new BadInput("gRPC message 64 KiB over the limit", "RESOURCE_EXHAUSTED", (b, c) -> export(c, overLimit, false)),
         new BadInput("gRPC truncated protobuf", "INVALID_ARGUMENT", (b, c) -> export(c, truncated, false)),
         new BadInput("gRPC AnyValue nested 200 deep", "INVALID_ARGUMENT", (b, c) -> export(c, deep, false)));

@@ -33,6 +33,16 @@ import java.util.Map;
 public final class TraceSplitter {
   /** Upper bound of a field's tag plus its length prefix (1-byte tag, 5-byte varint). */
   private static final int FIELD_OVERHEAD = 6;
+  /**
+   * Heap a split holds per valid span besides the span's bytes, and per trace besides its records' bytes
+   * (objects, list and map entries, the hex key), rounded up from the object layouts of a 64-bit JVM with
+   * compressed pointers; {@link SplitBudget} is charged these with the records' bytes.
+   */
+  static final int SPAN_BOOKKEEPING = 80;
+  static final int TRACE_BOOKKEEPING = 512;
+  static final int RECORD_BOOKKEEPING = 64;
+  /** The split asks its budget for at least this much at a time. */
+  static final int BUDGET_STEP = 16 << 10;
 
   private static final WireCheck REQUEST = WireCheck.of(ExportTraceServiceRequest.getDescriptor());
   private static final WireCheck RESOURCE_SPANS = WireCheck.of(ResourceSpans.getDescriptor());
@@ -61,7 +71,21 @@ public final class TraceSplitter {
 
   /** Splits an encoded ExportTraceServiceRequest; fails as {@link OtlpCodec#decodeProtobuf} would fail on it. */
   public SplitResult split(byte[] request) throws OtlpDecodeException {
-    Split split = new Split(request);
+    try {
+      return split(request, SplitBudget.UNLIMITED);
+    } catch (SplitBudgetException e) {
+      throw new IllegalStateException("an unlimited budget refused", e);
+    }
+  }
+
+  /**
+   * Splits an encoded ExportTraceServiceRequest, taking from {@code budget} the bytes of the records and of
+   * the split's bookkeeping before they are allocated (an upper bound, in steps of at least
+   * {@value #BUDGET_STEP} bytes). When the budget refuses, the split stops: a body that does not decode may
+   * then be refused for its size before its error is found.
+   */
+  public SplitResult split(byte[] request, SplitBudget budget) throws OtlpDecodeException, SplitBudgetException {
+    Split split = new Split(request, budget);
     try {
       CodedInputStream in = CodedInputStream.newInstance(request);
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
@@ -102,17 +126,34 @@ public final class TraceSplitter {
     final List<TraceBuffer> order = new ArrayList<>();
     final List<TraceRecord> records = new ArrayList<>();
     final Map<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
+    final SplitBudget budget;
     int accepted;
+    /** Bytes the split holds or is about to allocate, and bytes the budget has given. */
+    long need;
+    long taken;
 
-    Split(byte[] body) {
+    Split(byte[] body, SplitBudget budget) {
       this.body = body;
+      this.budget = budget;
+    }
+
+    /** Accounts for {@code bytes} about to be allocated; asks the budget for more when they pass what it gave. */
+    void charge(long bytes) throws SplitBudgetException {
+      need += bytes;
+      if (need > taken) {
+        long more = Math.max(need - taken, BUDGET_STEP);
+        if (!budget.take(more)) {
+          throw new SplitBudgetException(taken);
+        }
+        taken += more;
+      }
     }
 
     /**
      * Reads one ResourceSpans (nested in the root: depth 0) and places its spans, once its header is
      * known: the wire may hold the schema_url after the spans.
      */
-    void resourceSpans(CodedInputStream in) throws IOException {
+    void resourceSpans(CodedInputStream in) throws IOException, SplitBudgetException {
       int limit = WireCheck.enter(in, 0);
       Header header = new Header(RESOURCE_TAG);
       List<PendingScope> scopes = new ArrayList<>();
@@ -132,6 +173,7 @@ public final class TraceSplitter {
         }
       }
       in.popLimit(limit);
+      charge(2L * header.size());
       byte[] resource = header.toByteArray();
       for (PendingScope scope : scopes) {
         for (PendingSpan span : scope.spans()) {
@@ -140,7 +182,7 @@ public final class TraceSplitter {
       }
     }
 
-    private PendingScope scopeSpans(CodedInputStream in) throws IOException {
+    private PendingScope scopeSpans(CodedInputStream in) throws IOException, SplitBudgetException {
       int limit = WireCheck.enter(in, 1);
       Header header = new Header(SCOPE_TAG);
       List<PendingSpan> spans = new ArrayList<>();
@@ -153,6 +195,7 @@ public final class TraceSplitter {
         if (tag == SPANS_TAG) {
           PendingSpan span = span(in);
           if (span != null) {
+            charge(SPAN_BOOKKEEPING);
             spans.add(span);
           }
         } else {
@@ -163,6 +206,7 @@ public final class TraceSplitter {
         }
       }
       in.popLimit(limit);
+      charge(2L * header.size());
       return new PendingScope(header.toByteArray(), spans);
     }
 
@@ -202,7 +246,7 @@ public final class TraceSplitter {
       return UnsafeByteOperations.unsafeWrap(body, at, length);
     }
 
-    private void place(byte[] resource, byte[] scope, PendingSpan span) {
+    private void place(byte[] resource, byte[] scope, PendingSpan span) throws SplitBudgetException {
       int spanBytes = fieldSize(span.length());
       if (spanBytes + FIELD_OVERHEAD + resource.length + FIELD_OVERHEAD + scope.length > maxRecordBytes) {
         rejected.merge(RejectReason.SPAN_TOO_LARGE, 1, Integer::sum);
@@ -210,14 +254,17 @@ public final class TraceSplitter {
       }
       TraceBuffer trace = traces.get(span.traceId());
       if (trace == null) {
+        charge(TRACE_BOOKKEEPING);
         trace = new TraceBuffer(TraceIds.toHex(span.traceId()));
         traces.put(span.traceId(), trace);
         order.add(trace);
       }
       if (trace.growth(resource, scope, spanBytes) + trace.bytes > maxRecordBytes) {
-        records.add(trace.flush(body));
+        records.add(trace.flush(body)); // its bytes were charged span by span
       }
-      trace.add(resource, scope, span, trace.growth(resource, scope, spanBytes));
+      int growth = trace.growth(resource, scope, spanBytes);
+      charge(growth + (trace.spans == 0 ? RECORD_BOOKKEEPING : 0)); // before flush allocates them
+      trace.add(resource, scope, span, growth);
       accepted++;
     }
 
@@ -246,6 +293,10 @@ public final class TraceSplitter {
 
     Header(int messageTag) {
       this.messageTag = messageTag;
+    }
+
+    int size() {
+      return bytes.size() + 2;
     }
 
     void add(int tag, byte[] body, int from, int to) {
