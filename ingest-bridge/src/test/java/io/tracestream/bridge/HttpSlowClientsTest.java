@@ -46,7 +46,7 @@ class HttpSlowClientsTest {
   HttpSlowClientsTest() throws IOException {
     InMemoryBridgeMetrics metrics = new InMemoryBridgeMetrics();
     SpanIngest ingest = new SpanIngest(new TraceSplitter(1 << 20), new TraceKeyedProducer(kafka, "spans"),
-        () -> true, 64 << 20, Duration.ofSeconds(30), Forwarder.NONE, metrics);
+        () -> true, new MemoryBudget(64 << 20), Duration.ofSeconds(30), Forwarder.NONE, metrics);
     // 4 requests processed at once, fewer than the slow clients
     receiver = new HttpReceiver("127.0.0.1", 0, 4, new HttpLimits(TIMEOUT, TIMEOUT, TIMEOUT, 256), 1 << 20,
         Duration.ofSeconds(1), Optional.empty(), Optional.empty(), List.of(), ingest, metrics);

@@ -44,7 +44,7 @@ class OtlpCipherSuitesTest {
     InMemoryBridgeMetrics metrics = new InMemoryBridgeMetrics();
     SpanIngest ingest = new SpanIngest(new TraceSplitter(1 << 20), new TraceKeyedProducer(
         new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()), "spans"),
-        () -> true, 1 << 20, Duration.ofSeconds(5), Forwarder.NONE, metrics);
+        () -> true, new MemoryBudget(1 << 20), Duration.ofSeconds(5), Forwarder.NONE, metrics);
     grpc = new GrpcReceiver("127.0.0.1", 0, 1 << 20, Duration.ofSeconds(1), Optional.of(tls), Optional.empty(),
         new GrpcLimits(100, 200, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(30),
             Duration.ofSeconds(30)), ingest, metrics);
