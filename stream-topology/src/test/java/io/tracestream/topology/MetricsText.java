@@ -1,11 +1,6 @@
 package io.tracestream.topology;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.tracestream.testkit.AdminPort;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,17 +10,15 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads a topology instance's admin port over plain http: its /metrics samples and /api/dependencies. */
+/** Reads a topology instance's /metrics samples (and, through {@link AdminPort}, its /api/dependencies). */
 final class MetricsText {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SAMPLE = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? (\\S+)$");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private MetricsText() {}
 
   static String scrape(TopologyApp app) {
-    return get(app, "/metrics").body();
+    return AdminPort.scrape(app.adminPort());
   }
 
   /** The value of the sample of {@code name} whose labels include all of {@code labels} (a comma-separated list). */
@@ -72,28 +65,6 @@ final class MetricsText {
 
   /** {@code parent->child} to callCount over the last hour; empty while the instance answers other than 200. */
   static Map<String, Long> dependencies(TopologyApp app) {
-    HttpResponse<String> response = get(app, "/api/dependencies?endTs=" + System.currentTimeMillis()
-        + "&lookback=" + Duration.ofHours(1).toMillis());
-    Map<String, Long> links = new TreeMap<>();
-    if (response.statusCode() != 200) {
-      return links;
-    }
-    try {
-      for (JsonNode link : JSON.readTree(response.body()).path("data")) {
-        links.put(link.path("parent").asText() + "->" + link.path("child").asText(), link.path("callCount").asLong());
-      }
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    return links;
-  }
-
-  private static HttpResponse<String> get(TopologyApp app, String path) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.adminPort() + path)).build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return AdminPort.dependencies(app.adminPort(), System.currentTimeMillis(), Duration.ofHours(1));
   }
 }
