@@ -16,7 +16,8 @@ import java.util.Map;
  * benchmarks ran, the JMH results ({@code results/jmh.json}), the end-to-end report
  * ({@code results/e2e.md}), the open-traces, 10-minute and freshness runs
  * ({@code results/e2e-open-traces.md}, {@code results/e2e-10min.md}, {@code results/e2e-freshness.md}) and the
- * hand-written analysis ({@code results/notes.md}), which is the one part a run does not regenerate. Arguments: the output file, then the load averages before, after
+ * hand-written analysis ({@code results/notes.md}), which is the one part a run does not regenerate.
+ * Arguments: the output file, then the load averages before, after
  * JMH and after the end-to-end run.
  */
 public final class ResultsMarkdown {

@@ -35,7 +35,8 @@ class HardeningTest {
     assertThat(unit.service("CapabilityBoundingSet")).as("no capabilities: every port is above 1024").isEmpty();
     assertThat(unit.service("ProtectProc")).as("other users' processes hidden").isEqualTo("invisible");
     assertThat(unit.serviceList("SystemCallFilter")).containsExactly("@system-service");
-    assertThat(unit.service("SystemCallErrorNumber")).as("a filtered call fails, the JVM falls back").isEqualTo("EPERM");
+    assertThat(unit.service("SystemCallErrorNumber")).as("a filtered call fails, the JVM falls back")
+        .isEqualTo("EPERM");
     assertThat(unit.service("PrivateMounts")).isEqualTo("yes");
     assertThat(unit.service("PrivateIPC")).isEqualTo("yes");
     assertThat(unit.service("RemoveIPC")).isEqualTo("yes");

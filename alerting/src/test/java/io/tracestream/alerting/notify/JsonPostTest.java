@@ -64,7 +64,8 @@ class JsonPostTest {
 
   @Test
   void redactedUrlsKeepSchemeHostAndPort() {
-    assertThat(Redacted.url(URI.create("https://hooks.slack.com/services/" + SECRET))).isEqualTo("https://hooks.slack.com/…");
+    assertThat(Redacted.url(URI.create("https://hooks.slack.com/services/" + SECRET)))
+        .isEqualTo("https://hooks.slack.com/…");
     assertThat(Redacted.url(URI.create("http://am:9093"))).isEqualTo("http://am:9093");
     assertThat(Redacted.url("not a url at all")).isEqualTo("<url>");
   }

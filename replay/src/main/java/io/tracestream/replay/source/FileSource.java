@@ -40,7 +40,10 @@ public final class FileSource {
     this(inputs, forced, stdinStream, DEFAULT_MAX_MESSAGE_BYTES);
   }
 
-  /** @param maxMessageBytes {@code replay.max.message.bytes}: the largest message or line held; larger ones are skipped */
+  /**
+   * @param maxMessageBytes {@code replay.max.message.bytes}: the largest message or line held; larger ones
+   *     are skipped
+   */
   public FileSource(List<String> inputs, InputFormat forced, InputStream stdinStream, int maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
     if (inputs.isEmpty()) {

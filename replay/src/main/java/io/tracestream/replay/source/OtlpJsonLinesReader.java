@@ -26,7 +26,8 @@ final class OtlpJsonLinesReader implements SpanReader {
     while ((line = lines.next()) != null) {
       number++;
       if (line == BoundedLines.TOO_LONG) {
-        sink.bad(name + ":" + number, "line longer than replay.max.message.bytes (" + maxLineBytes + " bytes), skipped");
+        sink.bad(name + ":" + number,
+            "line longer than replay.max.message.bytes (" + maxLineBytes + " bytes), skipped");
         continue;
       }
       if (blank(line)) {
