@@ -89,7 +89,8 @@ public record TopologyConfig(
       new ConfigKey("topology.stream.threads", "1", "Kafka Streams threads in this instance"),
       new ConfigKey("topology.metrics.stale.after", "5m", "a series' latency quantiles are no longer exported when its last window is this much older than the newest"),
       new ConfigKey("topology.metrics.expire.after", "1h, or topology.metrics.stale.after if longer",
-          "a service, and its series, not seen for this long is forgotten: window tasks free its slot under topology.max.services (event time), the exporters drop"
+          "a service, and its series, not seen for this long is forgotten: window tasks free its slot under"
+          + " topology.max.services (event time), the exporters drop"
           + " its counters and histograms (event time), and per-service meters are removed (wall clock); at"
           + " least topology.metrics.stale.after"),
       new ConfigKey("topology.admin.tls.peer.ca", "topology.admin.tls.client.ca, else topology.admin.tls.cert", "PEM CA certificates trusted when a query is forwarded to another instance's https admin port; the instance presents its own topology.admin.tls.cert to it")),
