@@ -37,4 +37,25 @@ class TopologyConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("topology.max.services");
   }
+
+  @Test
+  void aTraceIdleAtOrPastTheMaximumAgeFailsNamingTheKey() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.trace.idle", "5m"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.trace.idle: must be shorter than topology.trace.max.age");
+  }
+
+  @Test
+  void aRejoinLongerThanTheMaximumAgeFailsNamingTheKey() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.trace.rejoin", "6m"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.trace.rejoin: must be at most topology.trace.max.age");
+  }
+
+  @Test
+  void rejoinDefaultsToFifteenSecondsAndZeroTurnsItOff() {
+    assertThat(TopologyConfig.from(Settings.of(Map.of())).traceRejoin()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(TopologyConfig.from(Settings.of(Map.of("topology.trace.rejoin", "0s"))).traceRejoin())
+        .isZero();
+  }
 }
