@@ -104,7 +104,7 @@ class ReplayThenLiveIT {
       long replayedEnd = first.plus(Duration.ofMinutes(10)).toEpochMilli();
       long liveEnd = Instant.now().plus(Duration.ofMinutes(10)).toEpochMilli();
       long edgesSent = ShopTraces.edges(REPLAYED + live.size()).values().stream().mapToLong(Long::longValue).sum();
-      boolean settled = settled(SETTLE, () -> {
+      boolean settled = Await.holds(SETTLE, () -> {
         String metrics = AdminPort.scrape(admin);
         return total(AdminPort.dependencies(admin, replayedEnd, Duration.ofMinutes(20)))
             + total(AdminPort.dependencies(admin, liveEnd, Duration.ofHours(1)))
@@ -145,16 +145,6 @@ class ReplayThenLiveIT {
     settings.put("topology.state.dir", dir.resolve("state").toString());
     settings.put("topology.admin.port", "0");
     return settings;
-  }
-
-  /** Waits for {@code condition} up to {@code timeout}; false when it did not hold by then. */
-  private static boolean settled(Duration timeout, java.util.function.BooleanSupplier condition) {
-    try {
-      Await.until(timeout, "the topology to settle", condition);
-      return true;
-    } catch (AssertionError e) {
-      return false;
-    }
   }
 
   private static long total(Map<String, Long> links) {

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -150,7 +149,7 @@ class SdkBrokerStopFaultIT {
       });
       long edgesStored = expectedEdges.values().stream().mapToLong(Long::longValue).sum();
       long endTs = Instant.now().plus(Duration.ofMinutes(10)).toEpochMilli();
-      boolean settled = settled(() -> {
+      boolean settled = Await.holds(SETTLE, () -> {
         String metrics = AdminPort.scrape(admin);
         return total(AdminPort.dependencies(admin, endTs, Duration.ofHours(1)))
             + AdminPort.sum(metrics, "tracestream_late_edges_total") >= edgesStored
@@ -219,15 +218,6 @@ class SdkBrokerStopFaultIT {
   /** Whether every service has settled at least as many spans as {@code ended} says. */
   private static boolean covers(Map<String, Long> settled, Map<String, Long> ended) {
     return ended.entrySet().stream().allMatch(e -> settled.getOrDefault(e.getKey(), 0L) >= e.getValue());
-  }
-
-  private static boolean settled(BooleanSupplier condition) {
-    try {
-      Await.until(SETTLE, "the topology to settle", condition);
-      return true;
-    } catch (AssertionError e) {
-      return false;
-    }
   }
 
   private static long total(Map<String, Long> links) {

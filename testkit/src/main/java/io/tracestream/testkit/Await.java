@@ -17,4 +17,14 @@ public final class Await {
       LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
     }
   }
+
+  /** Waits like {@link #until}, but answers whether the condition held instead of failing (to report figures). */
+  public static boolean holds(Duration timeout, BooleanSupplier condition) {
+    try {
+      until(timeout, "the condition", condition);
+      return true;
+    } catch (AssertionError e) {
+      return false;
+    }
+  }
 }
