@@ -47,9 +47,12 @@ public final class Bridge implements AutoCloseable {
     producer = TraceKeyedProducer.create(producerConfig(config), config.spansTopic());
     producerMetrics = new KafkaClientMetrics(producer.producer());
     producerMetrics.bindTo(registry);
-    MemoryBudget budget = new MemoryBudget(config.memoryBudget());
+    MemoryBudget budget = new MemoryBudget(config.memoryBudget(), config.grpcLimits().reservedBytes());
     Gauge.builder("tracestream.bridge.memory.budget", budget, MemoryBudget::limit).baseUnit("bytes")
         .description("bridge.memory.budget: heap the requests in flight and the forward queue may hold")
+        .register(registry);
+    Gauge.builder("tracestream.bridge.memory.reserved", budget, MemoryBudget::reserved).baseUnit("bytes")
+        .description("bytes of bridge.memory.budget reserved at start for the gRPC connections' flow-control windows")
         .register(registry);
     Gauge.builder("tracestream.bridge.memory.used", budget, MemoryBudget::used).baseUnit("bytes")
         .description("bytes of bridge.memory.budget held now by requests in flight and the forward queue")
@@ -66,6 +69,8 @@ public final class Bridge implements AutoCloseable {
         "Kafka at " + config.kafka().get("bootstrap.servers") + " is not reachable");
     grpc = new GrpcReceiver(config.bind(), config.grpcPort(), config.maxRequestBytes(), config.retryAfter(),
         config.tls(), config.auth(), config.grpcLimits(), ingest, metrics);
+    Gauge.builder("tracestream.bridge.grpc.connections", grpc, GrpcReceiver::connections)
+        .description("open gRPC connections; at most bridge.grpc.max.connections").register(registry);
     http = new HttpReceiver(config.bind(), config.httpPort(), config.httpThreads(), config.httpLimits(),
         config.maxRequestBytes(), config.retryAfter(), config.tls(), config.auth(), config.corsOrigins(), ingest,
         metrics);

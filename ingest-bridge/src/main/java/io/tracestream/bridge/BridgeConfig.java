@@ -66,6 +66,17 @@ public record BridgeConfig(
           + " waiting to be forwarded, within bridge.memory.budget; past it they are dropped and counted"),
       new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"),
       new ConfigKey("bridge.cors.allowed.origins", null, "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no CORS headers"),
+      new ConfigKey("bridge.grpc.max.connections", "a quarter of bridge.memory.budget over"
+          + " bridge.grpc.flow.control.window, at most 256", "open gRPC connections; more are closed as they are"
+          + " accepted. Their flow-control windows are reserved from bridge.memory.budget: at most a quarter of it"),
+      new ConfigKey("bridge.grpc.max.connections.per.address", "32", "open gRPC connections from one client"
+          + " address; more are closed as they are accepted"),
+      new ConfigKey("bridge.grpc.flow.control.window", "64KiB", "HTTP/2 flow-control window of a gRPC"
+          + " connection: what a client may send before a call reads it (at least 65535 bytes)"),
+      new ConfigKey("bridge.grpc.handshake.timeout", "10s", "a gRPC connection that has not begun HTTP/2 (and"
+          + " TLS) this long after it was accepted is closed"),
+      new ConfigKey("bridge.grpc.read.timeout", "30s", "a gRPC call whose message has not arrived whole this long"
+          + " after its headers is cancelled (a client sending slowly would hold its part of the memory budget)"),
       new ConfigKey("bridge.grpc.max.concurrent.calls", "100", "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
       new ConfigKey("bridge.grpc.max.rst.frames", "200", "RST_STREAM frames a client may send per bridge.grpc.rst.window before its connection is closed (rapid reset)"),
       new ConfigKey("bridge.grpc.rst.window", "10s", "window of bridge.grpc.max.rst.frames"),
@@ -125,13 +136,36 @@ public record BridgeConfig(
         BearerAuth.from(settings, "bridge"),
         BearerAuth.from(settings, "bridge.admin"),
         origins(settings.optional("bridge.cors.allowed.origins")),
-        new GrpcLimits(
-            settings.integer("bridge.grpc.max.concurrent.calls", 100, 1, 100_000),
-            settings.integer("bridge.grpc.max.rst.frames", 200, 1, 1_000_000),
-            settings.duration("bridge.grpc.rst.window", Duration.ofSeconds(10)),
-            settings.duration("bridge.grpc.max.connection.idle", Duration.ofMinutes(5)),
-            settings.duration("bridge.grpc.max.connection.age", Duration.ofMinutes(30)),
-            settings.duration("bridge.grpc.permit.keepalive.time", Duration.ofSeconds(30))));
+        grpcLimits(settings, budget));
+  }
+
+  /**
+   * The gRPC limits; {@code bridge.grpc.max.connections} times {@code bridge.grpc.flow.control.window} is
+   * reserved from the budget, and may take at most a quarter of it.
+   */
+  private static GrpcLimits grpcLimits(Settings settings, long budget) {
+    int window = (int) settings.bytes("bridge.grpc.flow.control.window", 64 << 10,
+        GrpcLimits.MIN_FLOW_CONTROL_WINDOW, 16 << 20);
+    long fits = budget / 4 / window;
+    int connections = settings.integer("bridge.grpc.max.connections", (int) Math.max(1, Math.min(256, fits)), 1,
+        100_000);
+    if (connections > fits) {
+      throw new ConfigException("bridge.grpc.max.connections", connections + " connections with a window of " + window
+          + " bytes (bridge.grpc.flow.control.window) need " + (long) connections * window
+          + " bytes, more than a quarter of bridge.memory.budget (" + budget + " bytes)");
+    }
+    return new GrpcLimits(
+        connections,
+        settings.integer("bridge.grpc.max.connections.per.address", 32, 1, 100_000),
+        window,
+        settings.duration("bridge.grpc.handshake.timeout", Duration.ofSeconds(10)),
+        settings.duration("bridge.grpc.read.timeout", Duration.ofSeconds(30)),
+        settings.integer("bridge.grpc.max.concurrent.calls", 100, 1, 100_000),
+        settings.integer("bridge.grpc.max.rst.frames", 200, 1, 1_000_000),
+        settings.duration("bridge.grpc.rst.window", Duration.ofSeconds(10)),
+        settings.duration("bridge.grpc.max.connection.idle", Duration.ofMinutes(5)),
+        settings.duration("bridge.grpc.max.connection.age", Duration.ofMinutes(30)),
+        settings.duration("bridge.grpc.permit.keepalive.time", Duration.ofSeconds(30)));
   }
 
   /**

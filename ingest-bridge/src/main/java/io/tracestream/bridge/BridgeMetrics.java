@@ -24,6 +24,9 @@ public interface BridgeMetrics {
   /** The forward queue was full: those spans reached Kafka but not Jaeger. */
   void forwardDropped(int spans);
 
+  /** A connection closed by a limit: as it was accepted, or for not beginning HTTP/2 in time. */
+  void connectionRefused(Transport transport, GrpcConnections.Refusal why);
+
   BridgeMetrics NOOP = new BridgeMetrics() {
     @Override public void request(Transport transport, Outcome outcome) {}
     @Override public void spansReceived(Transport transport, int count) {}
@@ -34,5 +37,6 @@ public interface BridgeMetrics {
     @Override public void forwarded(int spans) {}
     @Override public void forwardFailed(int spans) {}
     @Override public void forwardDropped(int spans) {}
+    @Override public void connectionRefused(Transport transport, GrpcConnections.Refusal why) {}
   };
 }

@@ -13,6 +13,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -35,6 +37,8 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -105,6 +109,10 @@ final class GrpcReceiver implements AutoCloseable {
       quiet("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
 
   private final Server server;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ScheduledExecutorService readTimer;
+  private volatile GrpcConnections connections;
 
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -116,7 +124,17 @@ final class GrpcReceiver implements AutoCloseable {
             ServerCalls.asyncUnaryCall(
                 (Body body, StreamObserver<byte[]> response) -> export(body, response, ingest, retryAfter, metrics)))
         .build();
+    readTimer = readTimer();
+    boss = new NioEventLoopGroup(1);
+    workers = new NioEventLoopGroup();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+        .channelFactory(() -> connections = new GrpcConnections(limits, metrics))
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers)
+        .flowControlWindow(limits.flowControlWindow())
+        // GrpcConnections closes (and counts) a connection silent past the timeout; gRPC's own, later, closes one
+        // whose TLS handshake stalls after its first bytes
+        .handshakeTimeout(limits.handshakeTimeout().multipliedBy(2).toNanos(), TimeUnit.NANOSECONDS)
         .maxInboundMessageSize(maxRequestBytes)
         .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
         .maxRstFramesPerWindow(limits.maxRstFrames(), (int) Math.max(1, limits.rstWindow().toSeconds()))
@@ -125,6 +143,7 @@ final class GrpcReceiver implements AutoCloseable {
         .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
         .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
         .addStreamTracerFactory(new TooLargeCounter(metrics))
+        .addStreamTracerFactory(new GrpcReadTimeout(limits.readTimeout(), readTimer, metrics))
         .addStreamTracerFactory(new GrpcBudget(ingest, metrics));
     if (tls.isPresent()) {
       builder.sslContext(sslContext(tls.get()));
@@ -137,6 +156,22 @@ final class GrpcReceiver implements AutoCloseable {
 
   int port() {
     return server.getPort();
+  }
+
+  /** gRPC connections open now. */
+  int connections() {
+    return connections.open();
+  }
+
+  /** One thread for every call's read deadline; a call settled in time removes its own at once. */
+  private static ScheduledExecutorService readTimer() {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "grpc-read-timeout");
+      thread.setDaemon(true);
+      return thread;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
   }
 
   private static java.util.logging.Logger quiet(String name) {
@@ -289,5 +324,8 @@ final class GrpcReceiver implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     }
+    readTimer.shutdownNow();
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

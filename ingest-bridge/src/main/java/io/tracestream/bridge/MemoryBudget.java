@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the requests it has not sent yet. When a lease is refused, the request is answered at once: 413 /
  * RESOURCE_EXHAUSTED when it alone needs more than a request may hold, else 503 / UNAVAILABLE, retry later.
  *
- * <p>A request may hold at most three quarters of the budget ({@link #largest}), and may grow past three
+ * <p>The gRPC connections' flow-control windows are reserved at start ({@link #reserved}); requests and the
+ * forward queue share the rest, below "the budget". A request may hold at most three quarters of the budget
+ * ({@link #largest}), and may grow past three
  * quarters of it in total only while it holds no more than a thirty-second: large requests can fill the
  * budget only so far, and small ones, which is what SDKs send, still find room. (A gRPC message's size is
  * not known before it has arrived, so a large one counts as small for its first bytes: small ones may
@@ -39,6 +41,8 @@ final class MemoryBudget {
    */
   static final Duration WAIT = Duration.ofSeconds(1);
 
+  private final long budget;
+  private final long reserved;
   private final long limit;
   private final long largest;
   private final long small;
@@ -46,17 +50,35 @@ final class MemoryBudget {
   private final Object room = new Object();
   private volatile int waiting;
 
-  MemoryBudget(long limit) {
-    if (limit < 1024) {
-      throw new IllegalArgumentException("a memory budget of " + limit + " bytes is too small");
+  MemoryBudget(long budget) {
+    this(budget, 0);
+  }
+
+  /**
+   * @param reserved bytes set aside at start for holders that cannot ask first (the gRPC connections' flow-control
+   *     windows, {@link GrpcLimits#reservedBytes}); requests and the forward queue share the rest
+   */
+  MemoryBudget(long budget, long reserved) {
+    long limit = budget - reserved;
+    if (reserved < 0 || limit < 1024) {
+      throw new IllegalArgumentException("a memory budget of " + limit + " bytes (" + budget + " less " + reserved
+          + " reserved) is too small");
     }
+    this.budget = budget;
+    this.reserved = reserved;
     this.limit = limit;
     this.largest = limit - limit / 4;
     this.small = limit / 32;
   }
 
+  /** The whole budget, {@code bridge.memory.budget}. */
   long limit() {
-    return limit;
+    return budget;
+  }
+
+  /** What is set aside at start; the rest is for requests and the forward queue. */
+  long reserved() {
+    return reserved;
   }
 
   /** The most one request may hold. */
@@ -64,6 +86,7 @@ final class MemoryBudget {
     return largest;
   }
 
+  /** What requests and the forward queue hold now, the reservation aside. */
   long used() {
     return used.get();
   }

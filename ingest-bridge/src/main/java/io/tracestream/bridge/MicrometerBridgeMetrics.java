@@ -23,6 +23,7 @@ final class MicrometerBridgeMetrics implements BridgeMetrics {
   private final Counter forwarded;
   private final Counter forwardFailed;
   private final Counter forwardDropped;
+  private final Map<GrpcConnections.Refusal, Counter> connectionsRefused = new EnumMap<>(GrpcConnections.Refusal.class);
 
   MicrometerBridgeMetrics(MeterRegistry registry) {
     for (Transport t : Transport.values()) {
@@ -50,6 +51,13 @@ final class MicrometerBridgeMetrics implements BridgeMetrics {
     forwarded = forwardCounter(registry, "sent", "spans forwarded to the OTLP forward endpoint");
     forwardFailed = forwardCounter(registry, "failed", "spans whose forward call failed");
     forwardDropped = forwardCounter(registry, "dropped", "spans not forwarded because the forward queue was full");
+    for (GrpcConnections.Refusal why : GrpcConnections.Refusal.values()) {
+      connectionsRefused.put(why, Counter.builder("tracestream.bridge.connections.refused")
+          .description("connections closed as they were accepted, over bridge.grpc.max.connections (limit) or"
+              + " bridge.grpc.max.connections.per.address (per_address), or for not beginning HTTP/2 within"
+              + " bridge.grpc.handshake.timeout (handshake_timeout)")
+          .tag("transport", Transport.GRPC.tag()).tag("reason", why.tag()).register(registry));
+    }
   }
 
   private static Counter spanCounter(MeterRegistry registry, String what, String description, Transport t) {
@@ -111,5 +119,10 @@ final class MicrometerBridgeMetrics implements BridgeMetrics {
   @Override
   public void forwardDropped(int spans) {
     forwardDropped.increment(spans);
+  }
+
+  @Override
+  public void connectionRefused(Transport transport, GrpcConnections.Refusal why) {
+    connectionsRefused.get(why).increment();
   }
 }

@@ -21,7 +21,9 @@ public enum Outcome {
   /** undecodable body: 400 / INVALID_ARGUMENT */
   BAD_REQUEST,
   /** no or a wrong bearer token: 401 / UNAUTHENTICATED */
-  UNAUTHENTICATED;
+  UNAUTHENTICATED,
+  /** a gRPC message not received whole within bridge.grpc.read.timeout: the call is cancelled */
+  READ_TIMEOUT;
 
   public String tag() {
     return name().toLowerCase(java.util.Locale.ROOT);

@@ -25,4 +25,7 @@ final class InMemoryBridgeMetrics implements BridgeMetrics {
   @Override public void forwarded(int spans) { add("forward.sent", spans); }
   @Override public void forwardFailed(int spans) { add("forward.failed", spans); }
   @Override public void forwardDropped(int spans) { add("forward.dropped", spans); }
+  @Override public void connectionRefused(Transport transport, GrpcConnections.Refusal why) {
+    add("connections.refused." + why.tag(), 1);
+  }
 }

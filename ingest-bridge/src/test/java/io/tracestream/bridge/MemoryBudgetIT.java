@@ -104,7 +104,7 @@ class MemoryBudgetIT {
             Map.of("kafka.bootstrap.servers", KAFKA.bootstrapServers(), "topic.spans", TOPIC,
                 "bridge.kafka.health.interval", "5s", "bridge.kafka.ack.timeout", "30s",
                 "bridge.forward.otlp.endpoint", "http://127.0.0.1:" + blackHole.getLocalPort(),
-                "bridge.forward.timeout", "20s"),
+                "bridge.forward.timeout", "20s", "bridge.grpc.read.timeout", "5s"),
             DIR.resolve("bridge.log"))) {
       Await.until(Duration.ofSeconds(60), "bridge ready", () -> status(admin(bridge, "/health/ready")) == 200);
       // Given each attack alone gets its answer for a budget that is free
@@ -208,6 +208,8 @@ class MemoryBudgetIT {
         new Attack(CONCURRENT_CALLS + " concurrent gRPC calls of " + (bigCall.length >> 20)
             + " MiB (one span with an 8 MiB attribute) on one connection",
             "OK partial 1", Set.of("OK partial 1", "UNAVAILABLE"), (b, c) -> concurrently(c, bigCall)),
+        new Attack("gRPC call sending 48 KB of an announced 8 MiB message, then nothing", "RST_STREAM CANCEL",
+            Set.of("RST_STREAM CANCEL"), (b, c) -> List.of(stalledCall(b))),
         new Attack(String.format("HTTP valid %.1f MB (20,000 spans), forwarded to a target that never answers",
             forwardFill.length / 1e6), "200", Set.of("200", "503"), (b, c) -> List.of(post(b, PROTOBUF, forwardFill))));
   }
@@ -289,6 +291,30 @@ class MemoryBudgetIT {
       return e.getStatus().getCode().name();
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       return "undecodable answer";
+    }
+  }
+
+  /**
+   * A call whose message never arrives whole, on its own connection: what arrives (48 KB, within the
+   * connection's flow-control window, which this client does not track) is taken from the budget, and held
+   * until {@code bridge.grpc.read.timeout} cancels the call.
+   */
+  private static String stalledCall(BridgeProcess bridge) throws Exception {
+    try (RawHttp2 h2 = new RawHttp2(bridge.grpcPort())) {
+      h2.handshake();
+      h2.open(1);
+      byte[] prefix = {0, 0, (byte) 0x80, 0, 0}; // an 8 MiB message
+      h2.data(1, prefix);
+      byte[] chunk = new byte[16_000];
+      for (int i = 0; i < 3; i++) {
+        h2.data(1, chunk);
+      }
+      h2.flush();
+      if (!Await.holds(Duration.ofMinutes(1), () -> !h2.frames(RawHttp2.RST_STREAM).isEmpty())) {
+        return "no RST_STREAM";
+      }
+      return h2.frames(RawHttp2.RST_STREAM).get(0).int32(0) == RawHttp2.CANCEL ? "RST_STREAM CANCEL"
+          : "RST_STREAM " + h2.frames(RawHttp2.RST_STREAM).get(0).int32(0);
     }
   }
 

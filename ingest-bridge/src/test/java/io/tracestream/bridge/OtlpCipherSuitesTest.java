@@ -46,8 +46,8 @@ class OtlpCipherSuitesTest {
         new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()), "spans"),
         () -> true, new MemoryBudget(1 << 20), Duration.ofSeconds(5), Forwarder.NONE, metrics);
     grpc = new GrpcReceiver("127.0.0.1", 0, 1 << 20, Duration.ofSeconds(1), Optional.of(tls), Optional.empty(),
-        new GrpcLimits(100, 200, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(30),
-            Duration.ofSeconds(30)), ingest, metrics);
+        new GrpcLimits(16, 16, 65_535, Duration.ofSeconds(10), Duration.ofSeconds(30), 100, 200, Duration.ofSeconds(10),
+            Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofSeconds(30)), ingest, metrics);
     http = new HttpReceiver("127.0.0.1", 0, 4, HttpLimits.DEFAULTS, 1 << 20, Duration.ofSeconds(1), Optional.of(tls),
         Optional.empty(), List.of(), ingest, metrics);
   }

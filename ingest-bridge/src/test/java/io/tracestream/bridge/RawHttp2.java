@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  * streams as fast as it can (rapid reset). A reader thread records every frame the server sends.
  */
 final class RawHttp2 implements AutoCloseable {
+  static final int DATA = 0;
   static final int HEADERS = 1;
   static final int RST_STREAM = 3;
   static final int SETTINGS = 4;
@@ -69,6 +70,11 @@ final class RawHttp2 implements AutoCloseable {
   /** Opens a gRPC call to TraceService/Export on {@code stream} and sends no message (the call stays open). */
   void open(int stream) throws IOException {
     frame(HEADERS, 0x4, stream, headerBlock); // END_HEADERS
+  }
+
+  /** Sends {@code payload} as a DATA frame on {@code stream}, without END_STREAM. */
+  void data(int stream, byte[] payload) throws IOException {
+    frame(DATA, 0, stream, payload);
   }
 
   void reset(int stream, int errorCode) throws IOException {
