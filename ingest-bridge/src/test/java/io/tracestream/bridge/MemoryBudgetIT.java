@@ -104,7 +104,7 @@ class MemoryBudgetIT {
             Map.of("kafka.bootstrap.servers", KAFKA.bootstrapServers(), "topic.spans", TOPIC,
                 "bridge.kafka.health.interval", "5s", "bridge.kafka.ack.timeout", "30s",
                 "bridge.forward.otlp.endpoint", "http://127.0.0.1:" + blackHole.getLocalPort(),
-                "bridge.forward.timeout", "20s", "bridge.grpc.read.timeout", "5s"),
+                "bridge.forward.timeout", "20s", "bridge.grpc.read.timeout", "20s"),
             DIR.resolve("bridge.log"))) {
       Await.until(Duration.ofSeconds(60), "bridge ready", () -> status(admin(bridge, "/health/ready")) == 200);
       // Given each attack alone gets its answer for a budget that is free
