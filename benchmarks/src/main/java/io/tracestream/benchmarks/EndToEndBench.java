@@ -34,6 +34,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The whole pipeline under load in one JVM: a load generator sending pre-encoded OTLP/gRPC requests
@@ -107,23 +108,26 @@ public final class EndToEndBench {
     Path stateDir = Files.createTempDirectory("tracestream-e2e-bench");
     EndToEndReport.Run e2e;
     EndToEndReport.Alone alone = null;
+    EndToEndReport.Alone stages = null;
     try {
       System.gc();
       e2e = endToEnd(run, broker, runId, spansTopic, stateDir, live, spans, spansPerRecord);
       if (options.topologyAlone()) {
         System.gc();
-        alone = topologyAlone(options, broker, runId, spansTopic, stateDir, spansPerRecord);
+        alone = topologyAlone(options, broker, "bench-alone-" + runId, spansTopic, stateDir, spansPerRecord, false);
+        System.gc();
+        stages = topologyAlone(options, broker, "bench-stages-" + runId, spansTopic, stateDir, spansPerRecord, true);
       }
     } finally {
       TopologyBench.deleteRecursively(stateDir);
     }
     Report.publish(Path.of(options.out()), EndToEndReport.markdown(run, broker.description(), requests.size(),
-        spansPerRecord, produce, decode, e2e, alone));
+        spansPerRecord, produce, decode, e2e, alone, stages));
   }
 
-  private static TopologyConfig topologyConfig(Options options, BenchBroker broker, String runId, String applicationId,
-      String spansTopic, Path stateDir) {
-    Map<String, String> settings = new HashMap<>();
+  private static TopologyConfig topologyConfig(Options options, BenchBroker broker, String applicationId,
+      String spansTopic, Path stateDir, Map<String, String> more) {
+    Map<String, String> settings = new HashMap<>(more);
     settings.put("kafka.bootstrap.servers", broker.bootstrap());
     settings.put("topic.spans", spansTopic);
     settings.put("topic.span-metrics", "bench_e2e_metrics_" + applicationId);
@@ -144,7 +148,7 @@ public final class EndToEndBench {
   private static EndToEndReport.Run endToEnd(Options options, BenchBroker broker, String runId, String spansTopic,
       Path stateDir, List<LiveRequest> live, int[] spans, double spansPerRecord) throws Exception {
     String applicationId = "bench-e2e-" + runId;
-    TopologyConfig config = topologyConfig(options, broker, runId, applicationId, spansTopic, stateDir);
+    TopologyConfig config = topologyConfig(options, broker, applicationId, spansTopic, stateDir, Map.of());
     ThreadCpu cpu = new ThreadCpu(applicationId);
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "bench-sampler");
@@ -261,11 +265,15 @@ public final class EndToEndBench {
     }
   }
 
-  /** The topology alone on the end-to-end input, from its start with a fresh application id. */
-  private static EndToEndReport.Alone topologyAlone(Options options, BenchBroker broker, String runId,
-      String spansTopic, Path stateDir, double spansPerRecord) throws Exception {
-    String applicationId = "bench-alone-" + runId;
-    TopologyConfig config = topologyConfig(options, broker, runId, applicationId, spansTopic, stateDir);
+  /**
+   * The topology alone on the end-to-end input, from its start with a fresh application id; with
+   * {@code stages}, each processor's CPU measured ({@link StageCpu}).
+   */
+  private static EndToEndReport.Alone topologyAlone(Options options, BenchBroker broker, String applicationId,
+      String spansTopic, Path stateDir, double spansPerRecord, boolean stages) throws Exception {
+    TopologyConfig config = topologyConfig(options, broker, applicationId, spansTopic, stateDir,
+        stages ? Map.of("kafka." + StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, StageCpu.class.getName()) : Map.of());
+    Map<String, Long> processorsFrom = StageCpu.snapshot();
     ThreadCpu cpu = new ThreadCpu(applicationId);
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
         AdminClientConfig.CLIENT_ID_CONFIG, "bench-admin-alone"))) {
@@ -288,7 +296,12 @@ public final class EndToEndBench {
             Map<String, Long> used = ThreadCpu.minus(cpu.snapshot(), cpuFrom);
             Duration all = Duration.ofNanos(now - started);
             double steady = (records - committedAtFirst) * spansPerRecord / ((now - firstCommit) / 1e9);
-            return new EndToEndReport.Alone(records, records * spansPerRecord, all, steady, used.get(ThreadCpu.TOPOLOGY));
+            Map<String, Long> processors = new java.util.TreeMap<>();
+            if (stages) {
+              StageCpu.snapshot().forEach((p, n) -> processors.put(p, n - processorsFrom.getOrDefault(p, 0L)));
+            }
+            return new EndToEndReport.Alone(records, records * spansPerRecord, all, steady, used.get(ThreadCpu.TOPOLOGY),
+                processors);
           }
           if (now - started > Duration.ofMinutes(20).toNanos()) {
             throw new IllegalStateException("the topology alone did not commit its input within 20 minutes");

@@ -28,14 +28,39 @@ final class EndToEndReport {
       long openTraces, java.util.List<Long> liveHeap, String profile) {}
 
   /** The topology alone on the end-to-end input: all of it until committed, and from its first commit. */
-  record Alone(long records, double spans, Duration elapsed, double steadySpansPerSecond, long topologyCpuNanos) {
+  /**
+   * @param processorNanos CPU per processor ({@link StageCpu}), when this run measured it (which costs two
+   *     thread-CPU clock reads per record and processor), else empty
+   */
+  record Alone(long records, double spans, Duration elapsed, double steadySpansPerSecond, long topologyCpuNanos,
+      Map<String, Long> processorNanos) {
     double spansPerSecond() {
       return spans / (elapsed.toNanos() / 1e9);
     }
   }
 
+  /** The topology's CPU by stage, from a run of the topology alone measured with {@link StageCpu}. */
+  private static void stages(StringBuilder md, Alone run) {
+    Map<String, Long> byStage = new java.util.LinkedHashMap<>();
+    StageCpu.STAGES.forEach(stage -> byStage.put(stage, 0L));
+    run.processorNanos().forEach((processor, nanos) -> byStage.merge(StageCpu.stage(processor), nanos, Long::sum));
+    long inProcessors = byStage.values().stream().mapToLong(Long::longValue).sum();
+    byStage.put("outside processors: polls, deserialization, commits, restoration, the clients' own threads",
+        run.topologyCpuNanos() - inProcessors);
+    double millions = run.spans() / 1e6;
+    md.append(String.format(Locale.ROOT, "%nThe topology's CPU by stage: the topology alone once more on the same"
+        + " input, each processor measured on its thread's CPU clock (exclusive of the processors it forwards to;"
+        + " a send counts for the processor that sends; punctuations included): %,.0f spans, %.1f CPU s,"
+        + " %,.0f spans/s from its first commit (%s).%n%n"
+        + "| stage | CPU s | CPU s per million spans | share |%n| --- | ---: | ---: | ---: |%n", run.spans(),
+        run.topologyCpuNanos() / 1e9, run.steadySpansPerSecond(), "slower than the plain run above: measuring costs"
+        + " two clock reads per record and processor"));
+    byStage.forEach((stage, nanos) -> md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.0f %% |%n",
+        stage, nanos / 1e9, nanos / 1e9 / millions, 100.0 * nanos / run.topologyCpuNanos())));
+  }
+
   static String markdown(Options o, String broker, int requests, double spansPerRecord, ClosedLoop.Result produce,
-      Decode decode, Run e2e, Alone alone) {
+      Decode decode, Run e2e, Alone alone, Alone stages) {
     double a = produce.spansPerSecond();
     double b = decode.spansPerSecond();
     double slower = Math.min(a, b);
@@ -63,15 +88,20 @@ final class EndToEndReport {
             : "The lag grew: the topology did not keep up with the bridge, so the end-to-end rate is the topology's."));
 
     md.append("**Targets**\n\n| target | measured | met |\n| --- | --- | --- |\n");
-    if (alone != null) {
-      target(md, "topology ≥ 0.6 × (b)", String.format(Locale.ROOT, "%.2f alone, %.2f sharing the machine with the bridge",
-          alone.steadySpansPerSecond() / b, e2e.topologySpansPerSecond() / b), alone.steadySpansPerSecond() / b >= 0.6);
-    } else {
-      target(md, "topology ≥ 0.6 × (b)", String.format(Locale.ROOT, "%.2f", e2e.topologySpansPerSecond() / b),
-          e2e.topologySpansPerSecond() / b >= 0.6);
-    }
-    target(md, "end to end ≥ 0.5 × slower of (a), (b)", String.format(Locale.ROOT, "%.2f", endToEnd / slower),
-        endToEnd / slower >= 0.5);
+    double topology = (alone != null ? alone.steadySpansPerSecond() : e2e.topologySpansPerSecond()) / b;
+    String topologyMeasured = alone != null
+        ? String.format(Locale.ROOT, "%.2f alone, %.2f sharing the machine with the bridge", topology,
+            e2e.topologySpansPerSecond() / b)
+        : String.format(Locale.ROOT, "%.2f", topology);
+    target(md, "topology ≥ 0.4 × (b) (issue 18)", topologyMeasured, topology >= 0.4);
+    target(md, "topology ≥ 0.6 × (b) (the goal beyond)", topologyMeasured, topology >= 0.6);
+    boolean bounded = e2e.lagUntil() <= Math.max(2 * e2e.lagFrom(), 1000);
+    target(md, "end to end ≥ 0.25 × slower of (a), (b), lag bounded", String.format(Locale.ROOT, "%.2f, lag %s",
+        endToEnd / slower, bounded ? "bounded" : "grew"), endToEnd / slower >= 0.25 && bounded);
+    long gc = e2e.cpuNanos().getOrDefault(ThreadCpu.GC, 0L);
+    long total = e2e.cpuNanos().getOrDefault("total", 0L);
+    target(md, "GC under 15 % of the process's CPU in the end-to-end run", String.format(Locale.ROOT,
+        "%.1f %% (%.1f of %.1f CPU s)", 100.0 * gc / total, gc / 1e9, total / 1e9), gc < 0.15 * total);
     Freshness f = e2e.freshness();
     target(md, String.format(Locale.ROOT, "freshness p99 ≤ window + grace + 2 s = %.0f s", freshnessTarget / 1e3),
         String.format(Locale.ROOT, "%.1f s over %d windows", f.oldestP99() / 1e3, f.windows()),
@@ -114,6 +144,9 @@ final class EndToEndReport {
       double perMillion = alone.topologyCpuNanos() / 1e9 / (alone.spans() / 1e6);
       md.append(String.format(Locale.ROOT, "| topology alone (replay) | %.1f | | %.1f | %,.0f |%n",
           alone.topologyCpuNanos() / 1e9, perMillion, 1e6 / perMillion));
+    }
+    if (stages != null) {
+      stages(md, stages);
     }
     md.append(String.format(Locale.ROOT, "%nOne JVM holds broker, bridge, topology and load generator; spans/s per"
         + " core is the rate one fully busy core would give, which holds up better than spans/s when other"

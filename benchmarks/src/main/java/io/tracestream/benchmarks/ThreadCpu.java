@@ -1,15 +1,21 @@
 package io.tracestream.benchmarks;
 
 import com.sun.management.OperatingSystemMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * CPU time of this JVM's threads, summed by the component a thread's name shows, and the process's
- * total (which also holds the GC's and other native threads, shown as "JVM (GC, JIT, other)").
+ * CPU time of this JVM's threads, summed by the component a thread's name shows; the garbage collector's
+ * native threads, read from {@code /proc/self/task} (G1's workers, concurrent and refinement threads); and
+ * the process's total, whose rest (JIT compilers, the VM thread, other native threads) is shown as
+ * "JVM (JIT, other)".
  * A thread that ends between two snapshots loses its time since the first, so snapshots are taken
  * while every component runs.
  */
@@ -18,7 +24,10 @@ final class ThreadCpu {
   static final String TOPOLOGY = "topology";
   static final String BROKER = "broker";
   static final String LOAD = "load generator and bench";
-  static final String JVM = "JVM (GC, JIT, other)";
+  static final String GC = "JVM: garbage collection";
+  static final String JVM = "JVM (JIT, other)";
+  /** Linux's clock ticks per second for {@code /proc/<pid>/task/<tid>/stat} times (USER_HZ, 100 on every platform). */
+  private static final long TICKS_PER_SECOND = 100;
 
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -50,7 +59,7 @@ final class ThreadCpu {
   /** Nanoseconds of CPU per component since the JVM started, and "total" for the process. */
   Map<String, Long> snapshot() {
     Map<String, Long> byComponent = new LinkedHashMap<>();
-    for (String c : new String[] {BRIDGE, TOPOLOGY, BROKER, LOAD, JVM}) {
+    for (String c : new String[] {BRIDGE, TOPOLOGY, BROKER, LOAD, GC, JVM}) {
       byComponent.put(c, 0L);
     }
     long threadSum = 0;
@@ -65,9 +74,35 @@ final class ThreadCpu {
       }
     }
     long total = os.getProcessCpuTime();
-    byComponent.merge(JVM, Math.max(0, total - threadSum), Long::sum);
+    long gc = gcNanos();
+    byComponent.put(GC, gc);
+    byComponent.merge(JVM, Math.max(0, total - threadSum - gc), Long::sum);
     byComponent.put("total", total);
     return byComponent;
+  }
+
+  /** CPU of the GC's native threads (G1: "GC Thread#n", "G1 Conc#n", "G1 Refine#n", "G1 Main Marker", ...). */
+  static long gcNanos() {
+    long ticks = 0;
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          int open = stat.indexOf('(');
+          int close = stat.lastIndexOf(')');
+          String name = stat.substring(open + 1, close);
+          if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+            String[] fields = stat.substring(close + 2).split(" ");
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+          }
+        } catch (IOException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return 0; // not Linux
+    }
+    return ticks * (1_000_000_000L / TICKS_PER_SECOND);
   }
 
   static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {

@@ -15,12 +15,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -107,7 +109,18 @@ public final class StreamTopology implements Supplier<Topology> {
 
   @Override
   public Topology get() {
-    StreamsBuilder builder = new StreamsBuilder();
+    return build(new StreamsBuilder());
+  }
+
+  /**
+   * The topology with the topology-level settings of {@code streamsProperties} applied (those Streams reads
+   * while building, such as {@code processor.wrapper.class}, which the benchmarks use to measure each stage).
+   */
+  public Topology build(Properties streamsProperties) {
+    return build(new StreamsBuilder(new org.apache.kafka.streams.TopologyConfig(new StreamsConfig(streamsProperties))));
+  }
+
+  private Topology build(StreamsBuilder builder) {
     for (WindowSeries<?, ?, ?> series : List.of(SPANS, TRACES, EDGES)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(series.windowsStore()), Serdes.Bytes(), Serdes.ByteArray())

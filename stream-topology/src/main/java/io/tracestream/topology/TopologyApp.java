@@ -58,8 +58,9 @@ public final class TopologyApp implements AutoCloseable {
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
     topologyMetrics = new MicrometerTopologyMetrics(registry, config.maxServices(), config.expireAfter(),
         Clock.systemUTC());
-    streams = new KafkaStreams(new StreamTopology(config, topologyMetrics, Clock.systemUTC(), partitions).get(),
-        streamsProperties(config, self));
+    Properties streamsProperties = streamsProperties(config, self);
+    streams = new KafkaStreams(new StreamTopology(config, topologyMetrics, Clock.systemUTC(), partitions)
+        .build(streamsProperties), streamsProperties);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
