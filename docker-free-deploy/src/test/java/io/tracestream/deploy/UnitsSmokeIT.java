@@ -41,6 +41,10 @@ class UnitsSmokeIT {
       assertThat(metrics)
           .containsPattern("(?m)^" + Pattern.quote(SmokeUnits.SERIES) + " " + SmokeUnits.SPANS + "(\\.0)?$");
       assertThat(tree(state.resolve("topology-1/streams"))).as("Streams state in the state directory").isNotEmpty();
+      assertThat(tree(state.resolve("alerting/state"))).as("alerting's Streams state in its state directory")
+          .isNotEmpty();
+      assertThat(state.resolve("alerting/data")).as("nothing beside it, relative to the working directory")
+          .doesNotExist();
 
       // And SIGTERM stops each, last started first, with an exit code the unit counts as success
       units.stopAll();
