@@ -40,9 +40,12 @@ public final class WireReader {
     return new WireReader(buf, 0, buf.length);
   }
 
-  /** A reader of {@code length} bytes from {@code offset}, read already by another reader: for a second pass. */
-  public static WireReader of(byte[] buf, int offset, int length) {
-    return new WireReader(buf, offset, length);
+  /**
+   * A reader of the rest of the current message, from the position of this one, which stays where it is:
+   * for a first pass over a message whose fields are needed in another order than the wire's.
+   */
+  public WireReader rest() {
+    return new WireReader(buf, position(), in.getBytesUntilLimit());
   }
 
   /** The next field's tag, or 0 at the end of the input or of the current message. */
