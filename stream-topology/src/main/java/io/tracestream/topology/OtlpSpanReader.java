@@ -35,8 +35,8 @@ import java.util.Map;
  * message field merged, fields in any order, a field whose wire type does not match its declaration
  * treated as unknown), and the reader rejects, with an {@link InvalidProtocolBufferException}, every
  * record that {@code parseFrom} rejects: it walks every field of every message of the schema, not
- * only those it reads, and checks what the generated parser checks, with the {@link WireReader} the
- * bridge's split uses too:
+ * only those it reads, and checks what the generated parser checks, as a {@link WireReader}, the reader
+ * of the bridge's split too:
  * <ul>
  *   <li>truncation: a length, varint or fixed field running past its message or the record;
  *   <li>invalid tags (field number 0) and wire types (6, 7), unknown groups that do not end with
@@ -52,7 +52,7 @@ import java.util.Map;
  * record, the message may differ. {@code SpanDecoderEquivalenceTest} holds the reader to parseFrom on
  * realistic, random, reordered, corrupted and fuzz-corpus records.
  */
-final class OtlpSpanReader {
+final class OtlpSpanReader extends WireReader {
   private static final WireSchema REQUEST = WireSchema.of(ExportTraceServiceRequest.getDescriptor());
   private static final WireSchema RESOURCE_SPANS = WireSchema.of(ResourceSpans.getDescriptor());
   private static final WireSchema RESOURCE = WireSchema.of(Resource.getDescriptor());
@@ -99,8 +99,6 @@ final class OtlpSpanReader {
   private static final byte[] HEX = utf8("0123456789abcdef");
 
   private final byte[] buf;
-  /** The input being read: the record, or for a first pass one of its messages. */
-  private WireReader in;
   private final List<WireSpan> spans = new ArrayList<>();
 
   // The last KeyValue read: its key and, when its value is a string, where that string is.
@@ -116,8 +114,8 @@ final class OtlpSpanReader {
   private String lastTraceId;
 
   private OtlpSpanReader(byte[] record) {
+    super(record);
     this.buf = record;
-    this.in = WireReader.of(record);
   }
 
   /** The spans of the record in the order parseFrom lists them; throws where parseFrom throws. */
@@ -134,49 +132,48 @@ final class OtlpSpanReader {
   }
 
   private void readRequest() throws IOException {
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == REQUEST_RESOURCE_SPANS) {
         readResourceSpans(0);
       } else {
-        in.skipField(REQUEST, tag, 0);
+        skipField(REQUEST, tag, 0);
       }
     }
   }
 
   /** {@code depth}: the nesting depth of the message holding this field, as for every read below. */
   private void readResourceSpans(int depth) throws IOException {
-    int limit = in.enter(depth);
+    int limit = enter(depth);
     // The resource may come after the spans (or several times, merged): find the service first.
-    WireReader outer = in;
-    in = outer.rest();
+    mark();
     String service = null;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RS_RESOURCE) {
         service = readResource(depth + 1, service);
       } else {
-        in.skipUnknown(tag, depth + 1); // only framing here; checked below
+        skipUnknown(tag, depth + 1); // only framing here; checked below
       }
     }
-    in = outer;
+    reset();
     if (service == null) {
       service = SpanDecoder.UNKNOWN_SERVICE; // the OTel SDK default when service.name is unset
     }
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RS_RESOURCE) {
-        in.skipBytes(in.readLength()); // read above
+        skipBytes(readLength()); // read above
       } else if (tag == RS_SCOPE_SPANS) {
         readScopeSpans(depth + 1, service);
       } else {
-        in.skipField(RESOURCE_SPANS, tag, depth + 1);
+        skipField(RESOURCE_SPANS, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
   }
 
   /** The first non-empty string {@code service.name}, cut; {@code service} when already found. */
   private String readResource(int depth, String service) throws IOException {
-    int limit = in.enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    int limit = enter(depth);
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RESOURCE_ATTRIBUTES) {
         readKeyValue(depth + 1);
         if (service == null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0
@@ -184,54 +181,54 @@ final class OtlpSpanReader {
           service = cut(decode(valueOffset, valueLength), SpanDecoder.MAX_NAME_CHARS);
         }
       } else {
-        in.skipField(RESOURCE, tag, depth + 1);
+        skipField(RESOURCE, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
     return service;
   }
 
   private void readScopeSpans(int depth, String service) throws IOException {
-    int limit = in.enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    int limit = enter(depth);
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == SS_SPANS) {
         readSpan(depth + 1, service);
       } else {
-        in.skipField(SCOPE_SPANS, tag, depth + 1);
+        skipField(SCOPE_SPANS, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
   }
 
   private void readSpan(int depth, String service) throws IOException {
-    int limit = in.enter(depth);
+    int limit = enter(depth);
     int traceIdOffset = 0, traceIdLength = 0, spanIdOffset = 0, spanIdLength = 0;
     int parentOffset = 0, parentLength = 0, nameOffset = 0, nameLength = 0;
     int kind = 0, status = 0;
     long start = 0, end = 0;
     Map<String, String> attributes = null;
     List<TraceSpan.LinkRef> links = null;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       switch (tag) {
         case SPAN_TRACE_ID -> {
-          traceIdLength = in.readLength();
-          traceIdOffset = in.skipBytes(traceIdLength);
+          traceIdLength = readLength();
+          traceIdOffset = skipBytes(traceIdLength);
         }
         case SPAN_SPAN_ID -> {
-          spanIdLength = in.readLength();
-          spanIdOffset = in.skipBytes(spanIdLength);
+          spanIdLength = readLength();
+          spanIdOffset = skipBytes(spanIdLength);
         }
         case SPAN_PARENT_SPAN_ID -> {
-          parentLength = in.readLength();
-          parentOffset = in.skipBytes(parentLength);
+          parentLength = readLength();
+          parentOffset = skipBytes(parentLength);
         }
         case SPAN_NAME -> {
-          nameLength = in.readLength();
-          nameOffset = in.skipString(nameLength, "span name");
+          nameLength = readLength();
+          nameOffset = skipString(nameLength, "span name");
         }
-        case SPAN_KIND -> kind = in.readVarint32();
-        case SPAN_START -> start = in.readFixed64();
-        case SPAN_END -> end = in.readFixed64();
+        case SPAN_KIND -> kind = readVarint32();
+        case SPAN_START -> start = readFixed64();
+        case SPAN_END -> end = readFixed64();
         case SPAN_ATTRIBUTES -> {
           readKeyValue(depth + 1);
           String key = keptKey();
@@ -250,10 +247,10 @@ final class OtlpSpanReader {
           links.add(readLink(depth + 1));
         }
         case SPAN_STATUS -> status = readStatus(depth + 1, status);
-        default -> in.skipField(SPAN, tag, depth + 1);
+        default -> skipField(SPAN, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
     boolean validIds = isValidId(traceIdOffset, traceIdLength, 16) && isValidId(spanIdOffset, spanIdLength, 8)
         && (parentLength == 0 || isValidId(parentOffset, parentLength, 8));
     spans.add(new WireSpan(service, decode(nameOffset, nameLength), kind, status, start, end,
@@ -262,34 +259,34 @@ final class OtlpSpanReader {
   }
 
   private TraceSpan.LinkRef readLink(int depth) throws IOException {
-    int limit = in.enter(depth);
+    int limit = enter(depth);
     int traceIdOffset = 0, traceIdLength = 0, spanIdOffset = 0, spanIdLength = 0;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == LINK_TRACE_ID) {
-        traceIdLength = in.readLength();
-        traceIdOffset = in.skipBytes(traceIdLength);
+        traceIdLength = readLength();
+        traceIdOffset = skipBytes(traceIdLength);
       } else if (tag == LINK_SPAN_ID) {
-        spanIdLength = in.readLength();
-        spanIdOffset = in.skipBytes(spanIdLength);
+        spanIdLength = readLength();
+        spanIdOffset = skipBytes(spanIdLength);
       } else {
-        in.skipField(LINK, tag, depth + 1);
+        skipField(LINK, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
     return new TraceSpan.LinkRef(hex(traceIdOffset, traceIdLength), hex(spanIdOffset, spanIdLength));
   }
 
   /** Status is a singular message: a second occurrence merges into the first, so {@code code} carries over. */
   private int readStatus(int depth, int code) throws IOException {
-    int limit = in.enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    int limit = enter(depth);
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == STATUS_CODE) {
-        code = in.readVarint32();
+        code = readVarint32();
       } else {
-        in.skipField(STATUS, tag, depth + 1);
+        skipField(STATUS, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
     return code;
   }
 
@@ -298,45 +295,45 @@ final class OtlpSpanReader {
    * (occurrences merge) holding a oneof (the last member read decides the case).
    */
   private void readKeyValue(int depth) throws IOException {
-    int limit = in.enter(depth);
+    int limit = enter(depth);
     keyOffset = 0;
     keyLength = 0;
     valueCase = 0;
     valueLength = 0;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == KV_KEY) {
-        keyLength = in.readLength();
-        keyOffset = in.skipString(keyLength, "attribute key");
+        keyLength = readLength();
+        keyOffset = skipString(keyLength, "attribute key");
       } else if (tag == KV_VALUE) {
         readAnyValue(depth + 1);
       } else {
-        in.skipField(KEY_VALUE, tag, depth + 1);
+        skipField(KEY_VALUE, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
   }
 
   private void readAnyValue(int depth) throws IOException {
-    int limit = in.enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    int limit = enter(depth);
+    for (int tag; (tag = readTag()) != 0; ) {
       switch (tag) {
         case ANY_STRING -> {
-          valueLength = in.readLength();
-          valueOffset = in.skipString(valueLength, "attribute value");
+          valueLength = readLength();
+          valueOffset = skipString(valueLength, "attribute value");
           valueCase = AnyValue.STRING_VALUE_FIELD_NUMBER;
         }
         case ANY_BOOL, ANY_INT -> {
-          in.readVarint64();
+          readVarint64();
           valueCase = tag >>> 3;
         }
         case ANY_DOUBLE, ANY_BYTES, ANY_ARRAY, ANY_KVLIST -> {
-          in.skipField(ANY_VALUE, tag, depth + 1);
+          skipField(ANY_VALUE, tag, depth + 1);
           valueCase = tag >>> 3;
         }
-        default -> in.skipField(ANY_VALUE, tag, depth + 1);
+        default -> skipField(ANY_VALUE, tag, depth + 1);
       }
     }
-    in.leave(limit);
+    leave(limit);
   }
 
   private String decode(int offset, int length) {

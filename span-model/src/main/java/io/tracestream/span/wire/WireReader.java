@@ -20,32 +20,53 @@ import java.io.IOException;
  *
  * <p>A {@code depth} argument is the nesting of the message holding the field: 0 for the fields of
  * the root message. Offsets are indexes into the array the reader was made over.
+ *
+ * <p>Open to extension so that a reader of one message type keeps its own state in the same object: the
+ * topology reads every record with one, and a second object per record shows in its allocation per span.
  */
-public final class WireReader {
+public class WireReader {
   /** CodedInputStream's default, which parseFrom applies: at most 100 messages and groups nested in the root. */
   public static final int RECURSION_LIMIT = 100;
 
   private final byte[] buf;
-  private final int base;
-  private final CodedInputStream in;
+  /** The input being read, and where its first byte is in {@link #buf}. */
+  private CodedInputStream in;
+  private int base;
+  /** The input and base at the {@link #mark}, while a first pass reads from another; else null. */
+  private CodedInputStream marked;
+  private int markedBase;
 
-  private WireReader(byte[] buf, int offset, int length) {
+  /** For a subclass: a reader of the whole array, as a root message. */
+  protected WireReader(byte[] buf) {
     this.buf = buf;
-    this.base = offset;
-    this.in = CodedInputStream.newInstance(buf, offset, length);
+    this.in = CodedInputStream.newInstance(buf);
   }
 
   /** A reader of the whole array, as a root message. */
   public static WireReader of(byte[] buf) {
-    return new WireReader(buf, 0, buf.length);
+    return new WireReader(buf);
   }
 
   /**
-   * A reader of the rest of the current message, from the position of this one, which stays where it is:
-   * for a first pass over a message whose fields are needed in another order than the wire's.
+   * Remembers the position inside a message begun with {@link #enter}; reads go on to that message's end,
+   * and {@link #reset} returns to the position. For a message whose fields are needed in another order
+   * than the wire's. One mark at a time.
    */
-  public WireReader rest() {
-    return new WireReader(buf, position(), in.getBytesUntilLimit());
+  public void mark() {
+    if (marked != null) {
+      throw new IllegalStateException("marked already");
+    }
+    marked = in;
+    markedBase = base;
+    base = position();
+    in = CodedInputStream.newInstance(buf, base, marked.getBytesUntilLimit());
+  }
+
+  /** Returns to the position of the {@link #mark}. */
+  public void reset() {
+    in = marked;
+    base = markedBase;
+    marked = null;
   }
 
   /** The next field's tag, or 0 at the end of the input or of the current message. */
