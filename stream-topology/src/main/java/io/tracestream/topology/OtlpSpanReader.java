@@ -98,7 +98,6 @@ final class OtlpSpanReader extends WireReader {
       Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
   private static final byte[] HEX = utf8("0123456789abcdef");
 
-  private final byte[] buf;
   private final List<WireSpan> spans = new ArrayList<>();
 
   // The last KeyValue read: its key and, when its value is a string, where that string is.
@@ -115,7 +114,6 @@ final class OtlpSpanReader extends WireReader {
 
   private OtlpSpanReader(byte[] record) {
     super(record);
-    this.buf = record;
   }
 
   /** The spans of the record in the order parseFrom lists them; throws where parseFrom throws. */
@@ -337,7 +335,7 @@ final class OtlpSpanReader extends WireReader {
   }
 
   private String decode(int offset, int length) {
-    return length == 0 ? "" : new String(buf, offset, length, StandardCharsets.UTF_8);
+    return length == 0 ? "" : new String(array(), offset, length, StandardCharsets.UTF_8);
   }
 
   private static String cut(String s, int max) {
@@ -345,12 +343,12 @@ final class OtlpSpanReader extends WireReader {
   }
 
   private boolean keyIs(byte[] key) {
-    return keyLength == key.length && Arrays.equals(buf, keyOffset, keyOffset + keyLength, key, 0, key.length);
+    return keyLength == key.length && Arrays.equals(array(), keyOffset, keyOffset + keyLength, key, 0, key.length);
   }
 
   /** The key of the last KeyValue read when TraceSpan keeps it, else null. */
   private String keptKey() {
-    if (keyLength == 0 || "pdsm".indexOf(buf[keyOffset]) < 0) {
+    if (keyLength == 0 || "pdsm".indexOf(array()[keyOffset]) < 0) {
       return null; // every key kept starts with p, d, s or m: most keys are passed over at their first byte
     }
     for (int i = 0; i < KEPT_KEYS.length; i++) {
@@ -365,6 +363,7 @@ final class OtlpSpanReader extends WireReader {
     if (length != expected) {
       return false;
     }
+    byte[] buf = array();
     for (int i = offset; i < offset + length; i++) {
       if (buf[i] != 0) {
         return true;
@@ -374,6 +373,7 @@ final class OtlpSpanReader extends WireReader {
   }
 
   private String traceIdHex(int offset, int length) {
+    byte[] buf = array();
     if (lastTraceId == null || length != lastTraceIdLength
         || !Arrays.equals(buf, offset, offset + length, buf, lastTraceIdOffset, lastTraceIdOffset + length)) {
       lastTraceId = hex(offset, length);
@@ -387,6 +387,7 @@ final class OtlpSpanReader extends WireReader {
     if (length == 0) {
       return "";
     }
+    byte[] buf = array();
     byte[] out = new byte[length * 2];
     for (int i = 0; i < length; i++) {
       int b = buf[offset + i] & 0xff;

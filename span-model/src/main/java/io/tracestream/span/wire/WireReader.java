@@ -29,12 +29,11 @@ public class WireReader {
   public static final int RECURSION_LIMIT = 100;
 
   private final byte[] buf;
-  /** The input being read, and where its first byte is in {@link #buf}. */
+  /** The input being read, and where its first byte is in {@link #buf}: 0 but after a {@link #mark}. */
   private CodedInputStream in;
   private int base;
-  /** The input and base at the {@link #mark}, while a first pass reads from another; else null. */
+  /** The input of the whole array, while a first pass after a {@link #mark} reads from another; else null. */
   private CodedInputStream marked;
-  private int markedBase;
 
   /** For a subclass: a reader of the whole array, as a root message. */
   protected WireReader(byte[] buf) {
@@ -47,6 +46,11 @@ public class WireReader {
     return new WireReader(buf);
   }
 
+  /** The array being read. */
+  protected final byte[] array() {
+    return buf;
+  }
+
   /**
    * Remembers the position inside a message begun with {@link #enter}; reads go on to that message's end,
    * and {@link #reset} returns to the position. For a message whose fields are needed in another order
@@ -57,15 +61,17 @@ public class WireReader {
       throw new IllegalStateException("marked already");
     }
     marked = in;
-    markedBase = base;
     base = position();
     in = CodedInputStream.newInstance(buf, base, marked.getBytesUntilLimit());
   }
 
   /** Returns to the position of the {@link #mark}. */
   public void reset() {
+    if (marked == null) {
+      throw new IllegalStateException("not marked");
+    }
     in = marked;
-    base = markedBase;
+    base = 0;
     marked = null;
   }
 
