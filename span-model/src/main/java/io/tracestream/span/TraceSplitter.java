@@ -1,7 +1,6 @@
 package io.tracestream.span;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
@@ -9,6 +8,8 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.tracestream.span.wire.WireReader;
+import io.tracestream.span.wire.WireSchema;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ import java.util.Map;
  * key. Spans with invalid ids are counted by reason and left out; the rest go on.
  *
  * <p>The split reads the encoded request and copies each span's bytes into its trace's record; it
- * decodes only the span ids and checks everything else as {@code parseFrom} would ({@link WireCheck}),
+ * decodes only the span ids and checks everything else as {@code parseFrom} would ({@link WireReader}),
  * so it refuses exactly the bodies that do not decode. A record holds, per resource and scope, their
  * fields as received (resource and schema_url; scope and schema_url; unknown fields left out), the
  * resource or scope written empty when absent, as a decoded and rebuilt record would have them.
@@ -44,10 +45,10 @@ public final class TraceSplitter {
   /** The split asks its budget for at least this much at a time. */
   static final int BUDGET_STEP = 16 << 10;
 
-  private static final WireCheck REQUEST = WireCheck.of(ExportTraceServiceRequest.getDescriptor());
-  private static final WireCheck RESOURCE_SPANS = WireCheck.of(ResourceSpans.getDescriptor());
-  private static final WireCheck SCOPE_SPANS = WireCheck.of(ScopeSpans.getDescriptor());
-  private static final WireCheck SPAN = WireCheck.of(Span.getDescriptor());
+  private static final WireSchema REQUEST = WireSchema.of(ExportTraceServiceRequest.getDescriptor());
+  private static final WireSchema RESOURCE_SPANS = WireSchema.of(ResourceSpans.getDescriptor());
+  private static final WireSchema SCOPE_SPANS = WireSchema.of(ScopeSpans.getDescriptor());
+  private static final WireSchema SPAN = WireSchema.of(Span.getDescriptor());
 
   private static final int RESOURCE_SPANS_TAG = lengthDelimited(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER);
   private static final int RESOURCE_TAG = lengthDelimited(ResourceSpans.RESOURCE_FIELD_NUMBER);
@@ -87,12 +88,12 @@ public final class TraceSplitter {
   public SplitResult split(byte[] request, SplitBudget budget) throws OtlpDecodeException, SplitBudgetException {
     Split split = new Split(request, budget);
     try {
-      CodedInputStream in = CodedInputStream.newInstance(request);
+      WireReader in = WireReader.of(request);
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         if (tag == RESOURCE_SPANS_TAG) {
           split.resourceSpans(in);
         } else {
-          REQUEST.field(in, request, tag, 0);
+          in.skipField(REQUEST, tag, 0);
         }
       }
     } catch (IOException e) {
@@ -111,7 +112,7 @@ public final class TraceSplitter {
   }
 
   private static int lengthDelimited(int fieldNumber) {
-    return WireCheck.tag(fieldNumber, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+    return WireSchema.tag(fieldNumber, WireFormat.WIRETYPE_LENGTH_DELIMITED);
   }
 
   /** Bytes of a length-delimited field with a 1-byte tag (field numbers up to 15). */
@@ -153,12 +154,12 @@ public final class TraceSplitter {
      * Reads one ResourceSpans (nested in the root: depth 0) and places its spans, once its header is
      * known: the wire may hold the schema_url after the spans.
      */
-    void resourceSpans(CodedInputStream in) throws IOException, SplitBudgetException {
-      int limit = WireCheck.enter(in, 0);
+    void resourceSpans(WireReader in) throws IOException, SplitBudgetException {
+      int limit = in.enter(0);
       Header header = new Header(RESOURCE_TAG);
       List<PendingScope> scopes = new ArrayList<>();
       while (true) {
-        int at = in.getTotalBytesRead();
+        int at = in.position();
         int tag = in.readTag();
         if (tag == 0) {
           break;
@@ -166,13 +167,13 @@ public final class TraceSplitter {
         if (tag == SCOPE_SPANS_TAG) {
           scopes.add(scopeSpans(in));
         } else {
-          RESOURCE_SPANS.field(in, body, tag, 1);
+          in.skipField(RESOURCE_SPANS, tag, 1);
           if (tag == RESOURCE_TAG || tag == RESOURCE_SCHEMA_URL_TAG) {
-            header.add(tag, body, at, in.getTotalBytesRead());
+            header.add(tag, body, at, in.position());
           }
         }
       }
-      in.popLimit(limit);
+      in.leave(limit);
       charge(2L * header.size());
       byte[] resource = header.toByteArray();
       for (PendingScope scope : scopes) {
@@ -182,12 +183,12 @@ public final class TraceSplitter {
       }
     }
 
-    private PendingScope scopeSpans(CodedInputStream in) throws IOException, SplitBudgetException {
-      int limit = WireCheck.enter(in, 1);
+    private PendingScope scopeSpans(WireReader in) throws IOException, SplitBudgetException {
+      int limit = in.enter(1);
       Header header = new Header(SCOPE_TAG);
       List<PendingSpan> spans = new ArrayList<>();
       while (true) {
-        int at = in.getTotalBytesRead();
+        int at = in.position();
         int tag = in.readTag();
         if (tag == 0) {
           break;
@@ -199,21 +200,21 @@ public final class TraceSplitter {
             spans.add(span);
           }
         } else {
-          SCOPE_SPANS.field(in, body, tag, 2);
+          in.skipField(SCOPE_SPANS, tag, 2);
           if (tag == SCOPE_TAG || tag == SCOPE_SCHEMA_URL_TAG) {
-            header.add(tag, body, at, in.getTotalBytesRead());
+            header.add(tag, body, at, in.position());
           }
         }
       }
-      in.popLimit(limit);
+      in.leave(limit);
       charge(2L * header.size());
       return new PendingScope(header.toByteArray(), spans);
     }
 
     /** Reads one span; counts it and returns null when its ids are invalid. */
-    private PendingSpan span(CodedInputStream in) throws IOException {
-      int limit = WireCheck.enter(in, 2);
-      int start = in.getTotalBytesRead();
+    private PendingSpan span(WireReader in) throws IOException {
+      int limit = in.enter(2);
+      int start = in.position();
       ByteString traceId = ByteString.EMPTY;
       ByteString spanId = ByteString.EMPTY;
       ByteString parentSpanId = ByteString.EMPTY;
@@ -225,11 +226,11 @@ public final class TraceSplitter {
         } else if (tag == PARENT_SPAN_ID_TAG) {
           parentSpanId = bytes(in);
         } else {
-          SPAN.field(in, body, tag, 3);
+          in.skipField(SPAN, tag, 3);
         }
       }
-      int length = in.getTotalBytesRead() - start;
-      in.popLimit(limit);
+      int length = in.position() - start;
+      in.leave(limit);
       RejectReason reason = RejectReason.checkIds(traceId, spanId, parentSpanId);
       if (reason != null) {
         rejected.merge(reason, 1, Integer::sum);
@@ -239,11 +240,9 @@ public final class TraceSplitter {
     }
 
     /** A bytes field's value, as a view of the body. */
-    private ByteString bytes(CodedInputStream in) throws IOException {
-      int length = in.readRawVarint32();
-      int at = in.getTotalBytesRead();
-      in.skipRawBytes(length);
-      return UnsafeByteOperations.unsafeWrap(body, at, length);
+    private ByteString bytes(WireReader in) throws IOException {
+      int length = in.readLength();
+      return UnsafeByteOperations.unsafeWrap(body, in.skipBytes(length), length);
     }
 
     private void place(byte[] resource, byte[] scope, PendingSpan span) throws SplitBudgetException {

@@ -1,16 +1,10 @@
 package io.tracestream.topology;
 
-import static com.google.protobuf.WireFormat.WIRETYPE_END_GROUP;
 import static com.google.protobuf.WireFormat.WIRETYPE_FIXED64;
 import static com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED;
-import static com.google.protobuf.WireFormat.WIRETYPE_START_GROUP;
 import static com.google.protobuf.WireFormat.WIRETYPE_VARINT;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -19,6 +13,8 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.tracestream.span.wire.WireReader;
+import io.tracestream.span.wire.WireSchema;
 import io.tracestream.topology.traces.TraceSpan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +35,8 @@ import java.util.Map;
  * message field merged, fields in any order, a field whose wire type does not match its declaration
  * treated as unknown), and the reader rejects, with an {@link InvalidProtocolBufferException}, every
  * record that {@code parseFrom} rejects: it walks every field of every message of the schema, not
- * only those it reads, and checks what the generated parser checks (the protobuf-java runtime's
- * {@link CodedInputStream} does the tag, varint, length and limit checks of both):
+ * only those it reads, and checks what the generated parser checks, as a {@link WireReader}, the reader
+ * of the bridge's split too:
  * <ul>
  *   <li>truncation: a length, varint or fixed field running past its message or the record;
  *   <li>invalid tags (field number 0) and wire types (6, 7), unknown groups that do not end with
@@ -48,34 +44,24 @@ import java.util.Map;
  *   <li>invalid UTF-8 in any {@code string} field (proto3 strings), read or skipped;
  *   <li>more than 100 levels of nested messages and groups, the runtime's default recursion limit.
  * </ul>
- * Varints are read with the method the generated code uses for that field ({@code readRawVarint32}
- * for uint32 and enums, {@code readRawVarint64} for int64, bool and unknown fields), since the
- * runtime's methods do not all reject the same malformed varints.
  *
- * <p>Which message types and string fields exist comes from the generated code's descriptors, so a new
- * {@code opentelemetry-proto} version with new fields is walked as its parser would walk it. Not
- * rebuilt: packed repeated scalars and groups, which the trace schema does not have (checked when the
- * class loads, which fails if a new version brings them). Unknown length-delimited fields are skipped
- * unchecked, as parseFrom keeps them as bytes. The one difference left is which error is reported when
- * a record has several (the resource of a {@code ResourceSpans} is read before its spans, wherever it
- * is): both reject the record, the message may differ. {@code SpanDecoderEquivalenceTest} holds the
- * reader to parseFrom on realistic, random, reordered, corrupted and fuzz-corpus records.
+ * <p>Which message types and string fields exist comes from the generated code's descriptors
+ * ({@link WireSchema}), so a new {@code opentelemetry-proto} version with new fields is walked as its
+ * parser would walk it. The one difference left is which error is reported when a record has several
+ * (the resource of a {@code ResourceSpans} is read before its spans, wherever it is): both reject the
+ * record, the message may differ. {@code SpanDecoderEquivalenceTest} holds the reader to parseFrom on
+ * realistic, random, reordered, corrupted and fuzz-corpus records.
  */
-final class OtlpSpanReader {
-  /** {@code CodedInputStream}'s default recursion limit, which parseFrom applies. */
-  static final int RECURSION_LIMIT = 100;
-
-  private static final Map<Descriptor, Shape> SHAPES = new HashMap<>();
-  private static final Shape RESOURCE_SPANS = Shape.of(ExportTraceServiceRequest.getDescriptor(), SHAPES)
-      .nested[ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER];
-  private static final Shape RESOURCE = SHAPES.get(Resource.getDescriptor());
-  private static final Shape SCOPE_SPANS = SHAPES.get(ScopeSpans.getDescriptor());
-  private static final Shape SPAN = SHAPES.get(Span.getDescriptor());
-  private static final Shape LINK = SHAPES.get(Span.Link.getDescriptor());
-  private static final Shape STATUS = SHAPES.get(Status.getDescriptor());
-  private static final Shape KEY_VALUE = SHAPES.get(KeyValue.getDescriptor());
-  private static final Shape ANY_VALUE = SHAPES.get(AnyValue.getDescriptor());
-  private static final Shape REQUEST = SHAPES.get(ExportTraceServiceRequest.getDescriptor());
+final class OtlpSpanReader extends WireReader {
+  private static final WireSchema REQUEST = WireSchema.of(ExportTraceServiceRequest.getDescriptor());
+  private static final WireSchema RESOURCE_SPANS = WireSchema.of(ResourceSpans.getDescriptor());
+  private static final WireSchema RESOURCE = WireSchema.of(Resource.getDescriptor());
+  private static final WireSchema SCOPE_SPANS = WireSchema.of(ScopeSpans.getDescriptor());
+  private static final WireSchema SPAN = WireSchema.of(Span.getDescriptor());
+  private static final WireSchema LINK = WireSchema.of(Span.Link.getDescriptor());
+  private static final WireSchema STATUS = WireSchema.of(Status.getDescriptor());
+  private static final WireSchema KEY_VALUE = WireSchema.of(KeyValue.getDescriptor());
+  private static final WireSchema ANY_VALUE = WireSchema.of(AnyValue.getDescriptor());
 
   private static final int LEN = WIRETYPE_LENGTH_DELIMITED;
   private static final int REQUEST_RESOURCE_SPANS = ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER << 3 | LEN;
@@ -108,13 +94,10 @@ final class OtlpSpanReader {
 
   private static final byte[] SERVICE_NAME = utf8("service.name");
   private static final String[] KEPT_KEYS = TraceSpan.ATTRIBUTE_KEYS.toArray(String[]::new);
-  private static final byte[][] KEPT_KEY_BYTES = Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
+  private static final byte[][] KEPT_KEY_BYTES =
+      Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
   private static final byte[] HEX = utf8("0123456789abcdef");
 
-  private final byte[] buf;
-  /** The input being read, and where its first byte is in {@link #buf}. */
-  private CodedInputStream in;
-  private int base;
   private final List<WireSpan> spans = new ArrayList<>();
 
   // The last KeyValue read: its key and, when its value is a string, where that string is.
@@ -130,8 +113,7 @@ final class OtlpSpanReader {
   private String lastTraceId;
 
   private OtlpSpanReader(byte[] record) {
-    this.buf = record;
-    this.in = CodedInputStream.newInstance(record);
+    super(record);
   }
 
   /** The spans of the record in the order parseFrom lists them; throws where parseFrom throws. */
@@ -142,13 +124,13 @@ final class OtlpSpanReader {
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {
-      throw new InvalidProtocolBufferException(e); // not thrown when reading an array; declared by CodedInputStream
+      throw new InvalidProtocolBufferException(e); // not thrown when reading an array; declared by WireReader
     }
     return reader.spans;
   }
 
   private void readRequest() throws IOException {
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == REQUEST_RESOURCE_SPANS) {
         readResourceSpans(0);
       } else {
@@ -159,67 +141,61 @@ final class OtlpSpanReader {
 
   /** {@code depth}: the nesting depth of the message holding this field, as for every read below. */
   private void readResourceSpans(int depth) throws IOException {
-    int length = in.readRawVarint32();
-    checkDepth(depth);
-    int start = position();
-    int limit = in.pushLimit(length);
+    int limit = enter(depth);
     // The resource may come after the spans (or several times, merged): find the service first.
-    CodedInputStream outer = in;
-    int outerBase = base;
-    in = CodedInputStream.newInstance(buf, start, length);
-    base = start;
+    mark();
     String service = null;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RS_RESOURCE) {
         service = readResource(depth + 1, service);
       } else {
         skipUnknown(tag, depth + 1); // only framing here; checked below
       }
     }
-    in = outer;
-    base = outerBase;
+    reset();
     if (service == null) {
       service = SpanDecoder.UNKNOWN_SERVICE; // the OTel SDK default when service.name is unset
     }
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RS_RESOURCE) {
-        in.skipField(tag); // read above
+        skipBytes(readLength()); // read above
       } else if (tag == RS_SCOPE_SPANS) {
         readScopeSpans(depth + 1, service);
       } else {
         skipField(RESOURCE_SPANS, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
   }
 
   /** The first non-empty string {@code service.name}, cut; {@code service} when already found. */
   private String readResource(int depth, String service) throws IOException {
     int limit = enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RESOURCE_ATTRIBUTES) {
         readKeyValue(depth + 1);
-        if (service == null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0 && keyIs(SERVICE_NAME)) {
+        if (service == null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0
+            && keyIs(SERVICE_NAME)) {
           service = cut(decode(valueOffset, valueLength), SpanDecoder.MAX_NAME_CHARS);
         }
       } else {
         skipField(RESOURCE, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
     return service;
   }
 
   private void readScopeSpans(int depth, String service) throws IOException {
     int limit = enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == SS_SPANS) {
         readSpan(depth + 1, service);
       } else {
         skipField(SCOPE_SPANS, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
   }
 
   private void readSpan(int depth, String service) throws IOException {
@@ -230,27 +206,27 @@ final class OtlpSpanReader {
     long start = 0, end = 0;
     Map<String, String> attributes = null;
     List<TraceSpan.LinkRef> links = null;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       switch (tag) {
         case SPAN_TRACE_ID -> {
-          traceIdLength = in.readRawVarint32();
+          traceIdLength = readLength();
           traceIdOffset = skipBytes(traceIdLength);
         }
         case SPAN_SPAN_ID -> {
-          spanIdLength = in.readRawVarint32();
+          spanIdLength = readLength();
           spanIdOffset = skipBytes(spanIdLength);
         }
         case SPAN_PARENT_SPAN_ID -> {
-          parentLength = in.readRawVarint32();
+          parentLength = readLength();
           parentOffset = skipBytes(parentLength);
         }
         case SPAN_NAME -> {
-          nameLength = in.readRawVarint32();
+          nameLength = readLength();
           nameOffset = skipString(nameLength, "span name");
         }
-        case SPAN_KIND -> kind = in.readEnum();
-        case SPAN_START -> start = in.readFixed64();
-        case SPAN_END -> end = in.readFixed64();
+        case SPAN_KIND -> kind = readVarint32();
+        case SPAN_START -> start = readFixed64();
+        case SPAN_END -> end = readFixed64();
         case SPAN_ATTRIBUTES -> {
           readKeyValue(depth + 1);
           String key = keptKey();
@@ -272,7 +248,7 @@ final class OtlpSpanReader {
         default -> skipField(SPAN, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
     boolean validIds = isValidId(traceIdOffset, traceIdLength, 16) && isValidId(spanIdOffset, spanIdLength, 8)
         && (parentLength == 0 || isValidId(parentOffset, parentLength, 8));
     spans.add(new WireSpan(service, decode(nameOffset, nameLength), kind, status, start, end,
@@ -283,32 +259,32 @@ final class OtlpSpanReader {
   private TraceSpan.LinkRef readLink(int depth) throws IOException {
     int limit = enter(depth);
     int traceIdOffset = 0, traceIdLength = 0, spanIdOffset = 0, spanIdLength = 0;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == LINK_TRACE_ID) {
-        traceIdLength = in.readRawVarint32();
+        traceIdLength = readLength();
         traceIdOffset = skipBytes(traceIdLength);
       } else if (tag == LINK_SPAN_ID) {
-        spanIdLength = in.readRawVarint32();
+        spanIdLength = readLength();
         spanIdOffset = skipBytes(spanIdLength);
       } else {
         skipField(LINK, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
     return new TraceSpan.LinkRef(hex(traceIdOffset, traceIdLength), hex(spanIdOffset, spanIdLength));
   }
 
   /** Status is a singular message: a second occurrence merges into the first, so {@code code} carries over. */
   private int readStatus(int depth, int code) throws IOException {
     int limit = enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == STATUS_CODE) {
-        code = in.readEnum();
+        code = readVarint32();
       } else {
         skipField(STATUS, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
     return code;
   }
 
@@ -322,9 +298,9 @@ final class OtlpSpanReader {
     keyLength = 0;
     valueCase = 0;
     valueLength = 0;
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       if (tag == KV_KEY) {
-        keyLength = in.readRawVarint32();
+        keyLength = readLength();
         keyOffset = skipString(keyLength, "attribute key");
       } else if (tag == KV_VALUE) {
         readAnyValue(depth + 1);
@@ -332,136 +308,34 @@ final class OtlpSpanReader {
         skipField(KEY_VALUE, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
+    leave(limit);
   }
 
   private void readAnyValue(int depth) throws IOException {
     int limit = enter(depth);
-    for (int tag; (tag = in.readTag()) != 0; ) {
+    for (int tag; (tag = readTag()) != 0; ) {
       switch (tag) {
         case ANY_STRING -> {
-          valueLength = in.readRawVarint32();
+          valueLength = readLength();
           valueOffset = skipString(valueLength, "attribute value");
           valueCase = AnyValue.STRING_VALUE_FIELD_NUMBER;
         }
         case ANY_BOOL, ANY_INT -> {
-          in.readRawVarint64(); // as readBool and readInt64: skipRawVarint differs on some malformed varints
+          readVarint64();
           valueCase = tag >>> 3;
         }
-        case ANY_DOUBLE, ANY_BYTES -> {
-          in.skipField(tag);
-          valueCase = tag >>> 3;
-        }
-        case ANY_ARRAY, ANY_KVLIST -> {
+        case ANY_DOUBLE, ANY_BYTES, ANY_ARRAY, ANY_KVLIST -> {
           skipField(ANY_VALUE, tag, depth + 1);
           valueCase = tag >>> 3;
         }
         default -> skipField(ANY_VALUE, tag, depth + 1);
       }
     }
-    in.popLimit(limit);
-  }
-
-  /** A field of a message of type {@code shape} that the topology does not use: checked as parseFrom checks it. */
-  private void skipField(Shape shape, int tag, int depth) throws IOException {
-    int field = tag >>> 3;
-    int wireType = tag & 7;
-    if (field < shape.kinds.length) {
-      switch (shape.kinds[field]) {
-        case Shape.STRING -> {
-          if (wireType == WIRETYPE_LENGTH_DELIMITED) {
-            skipString(in.readRawVarint32(), shape.name);
-            return;
-          }
-        }
-        case Shape.VARINT32 -> {
-          if (wireType == WIRETYPE_VARINT) {
-            in.readRawVarint32(); // as readUInt32 and readEnum
-            return;
-          }
-        }
-        case Shape.MESSAGE -> {
-          if (wireType != WIRETYPE_LENGTH_DELIMITED) {
-            break;
-          }
-          Shape nested = shape.nested[field];
-          int limit = enter(depth);
-          for (int t; (t = in.readTag()) != 0; ) {
-            skipField(nested, t, depth + 1);
-          }
-          in.popLimit(limit);
-          return;
-        }
-        default -> { } // bytes, fixed, 64-bit varints: read as unknown fields are
-      }
-    }
-    skipUnknown(tag, depth); // also a declared field with another wire type, which the parser keeps as unknown
-  }
-
-  /** A field the schema does not declare with this wire type: parseFrom keeps it among the unknown fields. */
-  private void skipUnknown(int tag, int depth) throws IOException {
-    switch (tag & 7) {
-      case WIRETYPE_START_GROUP -> {
-        checkDepth(depth);
-        int endTag = (tag & ~7) | WIRETYPE_END_GROUP;
-        for (int t = in.readTag(); t != endTag; t = in.readTag()) {
-          if (t == 0 || (t & 7) == WIRETYPE_END_GROUP) {
-            throw endGroupMismatch();
-          }
-          skipUnknown(t, depth + 1);
-        }
-      }
-      case WIRETYPE_END_GROUP -> throw endGroupMismatch();
-      case WIRETYPE_VARINT -> in.readRawVarint64(); // as the parser's readInt64: skipRawVarint differs on some malformed varints
-      default -> in.skipField(tag); // fixed32/64, length-delimited; throws on wire types 6 and 7
-    }
-  }
-
-  /** Reads a message's length and limits the input to it, as {@code CodedInputStream.readMessage} does. */
-  private int enter(int depth) throws IOException {
-    int length = in.readRawVarint32();
-    checkDepth(depth);
-    return in.pushLimit(length);
-  }
-
-  private static void checkDepth(int depth) throws InvalidProtocolBufferException {
-    if (depth >= RECURSION_LIMIT) {
-      throw new InvalidProtocolBufferException("Protocol message had too many levels of nesting (more than "
-          + RECURSION_LIMIT + ")");
-    }
-  }
-
-  private static InvalidProtocolBufferException endGroupMismatch() {
-    return new InvalidProtocolBufferException("Protocol message end-group tag did not match expected tag.");
-  }
-
-  private int position() {
-    return base + in.getTotalBytesRead();
-  }
-
-  /** Skips {@code length} bytes (throwing if they are not all there) and returns where they start. */
-  private int skipBytes(int length) throws IOException {
-    int offset = position();
-    in.skipRawBytes(length);
-    return offset;
-  }
-
-  /** {@link #skipBytes}, then checks the bytes are UTF-8 as protobuf's {@code readStringRequireUtf8} does. */
-  private int skipString(int length, String what) throws IOException {
-    int offset = skipBytes(length);
-    for (int i = offset, end = offset + length; i < end; i++) {
-      if (buf[i] < 0) {
-        if (!UnsafeByteOperations.unsafeWrap(buf, offset, length).isValidUtf8()) {
-          throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8 (in a string of " + what + ")");
-        }
-        break;
-      }
-    }
-    return offset;
+    leave(limit);
   }
 
   private String decode(int offset, int length) {
-    return length == 0 ? "" : new String(buf, offset, length, StandardCharsets.UTF_8);
+    return length == 0 ? "" : new String(array(), offset, length, StandardCharsets.UTF_8);
   }
 
   private static String cut(String s, int max) {
@@ -469,12 +343,12 @@ final class OtlpSpanReader {
   }
 
   private boolean keyIs(byte[] key) {
-    return keyLength == key.length && Arrays.equals(buf, keyOffset, keyOffset + keyLength, key, 0, key.length);
+    return keyLength == key.length && Arrays.equals(array(), keyOffset, keyOffset + keyLength, key, 0, key.length);
   }
 
   /** The key of the last KeyValue read when TraceSpan keeps it, else null. */
   private String keptKey() {
-    if (keyLength == 0 || "pdsm".indexOf(buf[keyOffset]) < 0) {
+    if (keyLength == 0 || "pdsm".indexOf(array()[keyOffset]) < 0) {
       return null; // every key kept starts with p, d, s or m: most keys are passed over at their first byte
     }
     for (int i = 0; i < KEPT_KEYS.length; i++) {
@@ -489,6 +363,7 @@ final class OtlpSpanReader {
     if (length != expected) {
       return false;
     }
+    byte[] buf = array();
     for (int i = offset; i < offset + length; i++) {
       if (buf[i] != 0) {
         return true;
@@ -498,6 +373,7 @@ final class OtlpSpanReader {
   }
 
   private String traceIdHex(int offset, int length) {
+    byte[] buf = array();
     if (lastTraceId == null || length != lastTraceIdLength
         || !Arrays.equals(buf, offset, offset + length, buf, lastTraceIdOffset, lastTraceIdOffset + length)) {
       lastTraceId = hex(offset, length);
@@ -511,6 +387,7 @@ final class OtlpSpanReader {
     if (length == 0) {
       return "";
     }
+    byte[] buf = array();
     byte[] out = new byte[length * 2];
     for (int i = 0; i < length; i++) {
       int b = buf[offset + i] & 0xff;
@@ -522,48 +399,5 @@ final class OtlpSpanReader {
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Per message type, by field number: which length-delimited fields parseFrom decodes and checks. */
-  private static final class Shape {
-    static final byte STRING = 1;
-    static final byte MESSAGE = 2;
-    /** uint32, int32, enum: read with readRawVarint32 (int64, uint64, bool: readRawVarint64, as unknown varints). */
-    static final byte VARINT32 = 3;
-
-    final String name;
-    final byte[] kinds;
-    final Shape[] nested;
-
-    private Shape(String name, int maxField) {
-      this.name = name;
-      this.kinds = new byte[maxField + 1];
-      this.nested = new Shape[maxField + 1];
-    }
-
-    static Shape of(Descriptor type, Map<Descriptor, Shape> shapes) {
-      Shape shape = shapes.get(type);
-      if (shape != null) {
-        return shape;
-      }
-      shape = new Shape(type.getName(), type.getFields().stream().mapToInt(FieldDescriptor::getNumber).max().orElse(0));
-      shapes.put(type, shape);
-      for (FieldDescriptor field : type.getFields()) {
-        if (field.isRepeated() && field.isPackable() || field.getType() == FieldDescriptor.Type.GROUP) {
-          // parseFrom would check the packed elements or the group's fields; this walker does not
-          throw new IllegalStateException("OtlpSpanReader does not handle " + field.getFullName());
-        }
-        if (field.getType() == FieldDescriptor.Type.STRING) {
-          shape.kinds[field.getNumber()] = STRING;
-        } else if (field.getType() == FieldDescriptor.Type.UINT32 || field.getType() == FieldDescriptor.Type.INT32
-            || field.getType() == FieldDescriptor.Type.ENUM) {
-          shape.kinds[field.getNumber()] = VARINT32;
-        } else if (field.getType() == FieldDescriptor.Type.MESSAGE) {
-          shape.kinds[field.getNumber()] = MESSAGE;
-          shape.nested[field.getNumber()] = of(field.getMessageType(), shapes);
-        }
-      }
-      return shape;
-    }
   }
 }
