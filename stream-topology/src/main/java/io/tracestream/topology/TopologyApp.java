@@ -75,7 +75,8 @@ public final class TopologyApp implements AutoCloseable {
         WindowMetricsExporter.edges(config.kafka(), config.edgesTopic(),
             config.applicationId() + "-edge-exporter", config.expireAfter()));
     queries = new QueryApi(streams, self, config.spansTopic(),
-        config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC(),
+        config.applicationId() + "-" + StreamTopology.EDGE_PARTIALS_REPARTITION + "-repartition", partitions,
+        Clock.systemUTC(),
         config.adminTls().map(tls -> tls.clientContext(config.peerCa())), config.peerToken(), config.forwardThreads(),
         config.maxServices());
     admin.route("/api/", queries);
