@@ -187,9 +187,8 @@ public final class StreamTopology implements Supplier<Topology> {
     summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
 
     // Whole-trace SLA metrics: the summaries (timestamped with the trace's end) summed per (root service,
-    // root operation) and window in the assembly task, then after a repartition that brings every trace of a
-    // root service to one task windowed like spans. A summary sent again for spans joined after completion is
-    // not counted again.
+    // root operation) and window in the assembly task, then brought by a repartition to the one task of their
+    // root service and windowed like spans. A summary sent again for spans joined after completion adds nothing.
     assembled
         .process(() -> preaggregation(TracePartial.KIND), Named.as("trace-preaggregation"), TracePartial.KIND.store())
         .repartition(Repartitioned.with(Serdes.String(), TracePartial.SERDE).withName(TRACE_PARTIALS_REPARTITION)
