@@ -49,9 +49,14 @@ class EdgesTopologyTest {
 
   private TopologyFixture topology;
 
+  /** The fixture's settings: each trace and edge alone; {@link EdgesTopologyPreAggregatedTest} sums them first. */
+  String[] settings() {
+    return new String[0];
+  }
+
   @BeforeEach
   void start() {
-    topology = new TopologyFixture(stateDir);
+    topology = new TopologyFixture(stateDir, settings());
   }
 
   @AfterEach

@@ -28,9 +28,14 @@ class TraceMetricsTest {
 
   private TopologyFixture topology;
 
+  /** The fixture's settings: each trace and edge alone; {@link TraceMetricsPreAggregatedTest} sums them first. */
+  String[] settings() {
+    return new String[0];
+  }
+
   @BeforeEach
   void start() {
-    topology = new TopologyFixture(stateDir);
+    topology = new TopologyFixture(stateDir, settings());
   }
 
   @AfterEach
