@@ -22,13 +22,14 @@ class LegacyTopicsIT {
   @RegisterExtension
   static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
-  private static void produce(String topic, int records) {
+  /** Sends {@code records} edges, or progress reports (null values) if {@code progress}. */
+  private static void produce(String topic, int records, boolean progress) {
     Map<String, Object> props = new HashMap<>(KAFKA.clientProperties());
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
       for (int i = 0; i < records; i++) {
-        producer.send(new ProducerRecord<>(topic, 0, "frontend", "{\"client\":\"user\"}"));
+        producer.send(new ProducerRecord<>(topic, 0, "frontend", progress ? null : "{\"client\":\"user\"}"));
       }
     }
   }
@@ -42,19 +43,21 @@ class LegacyTopicsIT {
   void unreadEdgesOfThePreviousVersionStopTheStartNamingTheMigration() throws Exception {
     String topic = "old-edges-by-client-repartition";
     KAFKA.createTopics(1, topic);
-    produce(topic, 3);
+    produce(topic, 3, false);
+    produce(topic, 2, true);
 
     assertThatThrownBy(() -> LegacyTopics.check(KAFKA.clientProperties(), "old"))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining(topic).hasMessageContaining("holds 3 records")
+        .hasMessageContaining(topic).hasMessageContaining("holds 3 trace summaries or edges")
         .hasMessageContaining("Upgrading across trace and edge pre-aggregation");
   }
 
   @Test
-  void aPreviousVersionsTopicItHasReadToTheEndDoesNotStopTheStart() throws Exception {
+  void aPreviousVersionsTopicWithOnlyProgressReportsUnreadDoesNotStopTheStart() throws Exception {
     String topic = "drained-trace-summaries-by-root-service-repartition";
     KAFKA.createTopics(1, topic);
-    produce(topic, 2);
+    produce(topic, 2, false);
+    produce(topic, 4, true);
     try (Admin admin = KAFKA.admin()) {
       admin.alterConsumerGroupOffsets("drained", Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(2)))
           .all().get();
