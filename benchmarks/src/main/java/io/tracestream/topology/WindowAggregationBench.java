@@ -17,9 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The window aggregation step that {@link WindowProcessor} runs per span, without the store: the
  * window's bytes are decoded into a {@link WindowAccumulator}, the span added, and the bytes encoded
- * again ({@link LatencySeries#add}), in spans/s. In this package because the accumulator is
- * package-private. {@code addOnly} is the same work with the accumulator kept in memory, the bound on
- * what keeping open windows on heap would gain.
+ * again (as the window tasks did per trace before trace windows were pre-aggregated), in spans/s. In
+ * this package because the accumulator is package-private. {@code addOnly} is the same work with the
+ * accumulator kept in memory, the bound on what keeping open windows on heap would gain.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -7,7 +7,6 @@ import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.query.QueryStores;
-import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSummary;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -36,13 +34,16 @@ import org.apache.kafka.streams.state.Stores;
  * The tracestream topology, a function of its config:
  *
  * <pre>
- * otlp_spans ─ decode ─┬─ poison ─────────────────────────────────────────────▶ tracestream.dlq
- *                      ├─ samples ─ partial windows ─ repartition by service ─ windows ─ results ▶ tracestream.span-metrics
- *                      ├─ spans of a trace, keyed by its id ───────────┐
- *                      └─ spans of a null-key record ─ repartition by trace id ─┴─ assembly
- *                                        completed traces ─┬─ summaries ─ query index ───────────▶ tracestream.traces
- *                                                           │   └ repartition by root service ─ windows ▶ tracestream.trace-metrics
- *                                                           └─ edges ─ repartition by client ─ windows ─ query index ▶ tracestream.edges
+ * otlp_spans ─ decode ─┬─ poison ────────────────────────────────────────────────────▶ tracestream.dlq
+ *                      ├─ samples ─ partial windows ─ repartition by service (span-partials-by-service)
+ *                      │    ─ windows ─ results ──────────────────────────────────────▶ tracestream.span-metrics
+ *                      ├─ spans of a trace, keyed by its id ────────────────────────┐
+ *                      └─ spans of a null-key record ─ repartition by trace id ─────┴─ assembly
+ *   completed traces + assembly progress ─┬─ summaries ─ query index ─────────────────▶ tracestream.traces
+ *                                          ├─ partial trace windows ─ repartition by root service
+ *                                          │    (trace-partials-by-root-service) ─ windows ▶ tracestream.trace-metrics
+ *                                          └─ partial edge windows ─ repartition by client
+ *                                               (edge-partials-by-client) ─ windows ─ query index ▶ tracestream.edges
  * </pre>
  *
  * <p>Every store, repartition and changelog topic is named here; StreamTopologyTest pins the names,
@@ -51,8 +52,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class StreamTopology implements Supplier<Topology> {
   static final String REPARTITION = "span-partials-by-service";
   static final String TRACE_REPARTITION = "spans-by-trace";
-  static final String TRACE_SUMMARY_REPARTITION = "trace-summaries-by-root-service";
-  static final String EDGE_REPARTITION = "edges-by-client";
+  static final String TRACE_PARTIALS_REPARTITION = "trace-partials-by-root-service";
+  static final String EDGE_PARTIALS_REPARTITION = "edge-partials-by-client";
   private static final SpanSeries SPANS = new SpanSeries();
   private static final TraceSeries TRACES = new TraceSeries();
   private static final EdgeSeries EDGES = new EdgeSeries();
@@ -62,7 +63,6 @@ public final class StreamTopology implements Supplier<Topology> {
   public static final JsonSerde<WindowResult> WINDOW_RESULT = JsonSerde.of(WindowResult.class);
   public static final JsonSerde<EdgeKey> EDGE_KEY = JsonSerde.of(EdgeKey.class);
   public static final JsonSerde<EdgeWindowResult> EDGE_WINDOW_RESULT = JsonSerde.of(EdgeWindowResult.class);
-  private static final JsonSerde<Edge> EDGE = JsonSerde.of(Edge.class);
 
   private final TopologyConfig config;
   private final TopologyMetrics metrics;
@@ -130,6 +130,8 @@ public final class StreamTopology implements Supplier<Topology> {
           .withCachingEnabled());
     }
     builder.addStateStore(SpanPreAggregator.storeBuilder());
+    builder.addStateStore(TracePreAggregator.storeBuilder(TracePartial.KIND));
+    builder.addStateStore(TracePreAggregator.storeBuilder(EdgePartial.KIND));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SpanPreAggregator.PROGRESS_STORE),
         Serdes.String(), Serdes.Long()).withCachingEnabled());
     for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
@@ -183,52 +185,46 @@ public final class StreamTopology implements Supplier<Topology> {
             SpanPreAggregator.PROGRESS_STORE)
         .repartition(Repartitioned.with(Serdes.ByteArray(), TraceSpans.SERDE).withName(TRACE_REPARTITION)
             .withStreamPartitioner(Progress.partitioner(key -> key)));
-    Map<String, KStream<String, CompletedTrace>> assembled = branches.get("decoded-traces")
+    KStream<String, CompletedTrace> assembled = branches.get("decoded-traces")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))
         .process(() -> new TraceAssemblyProcessor(config, inputPartitions, metrics),
-            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)
-        .split(Named.as("assembled-"))
-        .branch((traceId, trace) -> trace == null, Branched.as("progress"))
-        .defaultBranch(Branched.as("traces"));
-    // The assembly task's progress (a null value) follows its traces to the trace and edge windows. Records
-    // go through the branches below depth first, so a report reaches each topic after the traces before it.
-    KStream<String, CompletedTrace> progress = assembled.get("assembled-progress");
-    KStream<String, CompletedTrace> completed = assembled.get("assembled-traces");
-    KStream<String, TraceSummary> summaries = completed
+            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE);
+    // The assembly task's progress reports (a null value) are for the window tasks, through the pre-aggregators.
+    KStream<String, TraceSummary> summaries = assembled
+        .filter((traceId, trace) -> trace != null, Named.as("completed-traces"))
         .mapValues(CompletedTrace::summary, Named.as("trace-summaries"))
         .processValues(() -> new QueryIndex.Traces(config.queryRetention(), config.maxServices()),
             Named.as("trace-query-index"),
             QueryStores.TRACE_SUMMARIES, QueryStores.SERVICES);
     summaries.to(config.tracesTopic(), Produced.with(Serdes.String(), TRACE_SUMMARY).withName("traces-sink"));
 
-    // Whole-trace SLA metrics: the summaries (timestamped with the trace's end) windowed like spans,
-    // after a repartition that brings every trace of a root service to one task. A summary sent again
-    // for spans joined after completion is not counted again.
-    completed
-        .filterNot((traceId, trace) -> trace.rejoined(), Named.as("first-summaries"))
-        .map((traceId, trace) -> KeyValue.pair(trace.summary().rootService(), trace.summary()),
-            Named.as("trace-summaries-key-by-root-service"))
-        .merge(progress.mapValues(p -> (TraceSummary) null, Named.as("trace-progress")),
-            Named.as("trace-summaries-and-progress"))
-        .repartition(Repartitioned.with(Serdes.String(), TRACE_SUMMARY).withName(TRACE_SUMMARY_REPARTITION)
+    // Whole-trace SLA metrics: the summaries (timestamped with the trace's end) summed per (root service,
+    // root operation) and window in the assembly task, then brought by a repartition to the one task of their
+    // root service and windowed like spans. A summary sent again for spans joined after completion adds nothing.
+    assembled
+        .process(() -> preaggregation(TracePartial.KIND), Named.as("trace-preaggregation"), TracePartial.KIND.store())
+        .repartition(Repartitioned.with(Serdes.String(), TracePartial.SERDE).withName(TRACE_PARTIALS_REPARTITION)
             .withStreamPartitioner(Progress.partitioner(Progress::utf8)))
         .process(() -> windows(TRACES), Named.as("trace-windows"), TraceSeries.WINDOWS_STORE, TraceSeries.STATE_STORE)
         .to(config.traceMetricsTopic(), Produced.with(TRACE_SERIES_KEY, WINDOW_RESULT).withName("trace-metrics-sink")
             .withStreamPartitioner(StreamTopology::byRootService));
 
-    // Dependency edges, timestamped with their trace's end like its summary, windowed per client.
-    completed
-        .flatMap((traceId, trace) -> trace.edges().stream().map(edge -> KeyValue.pair(edge.client(), edge)).toList(),
-            Named.as("trace-edges"))
-        .merge(progress.mapValues(p -> (Edge) null, Named.as("edge-progress")), Named.as("edges-and-progress"))
-        .repartition(Repartitioned.with(Serdes.String(), EDGE).withName(EDGE_REPARTITION)
+    // Dependency edges, timestamped with their trace's end like its summary, summed per edge and window in the
+    // assembly task, windowed per client.
+    assembled
+        .process(() -> preaggregation(EdgePartial.KIND), Named.as("edge-preaggregation"), EdgePartial.KIND.store())
+        .repartition(Repartitioned.with(Serdes.String(), EdgePartial.SERDE).withName(EDGE_PARTIALS_REPARTITION)
             .withStreamPartitioner(Progress.partitioner(Progress::utf8)))
         .process(() -> windows(EDGES), Named.as("edge-windows"), EdgeSeries.WINDOWS_STORE, EdgeSeries.STATE_STORE)
         .processValues(QueryIndex.Dependencies::new, Named.as("edge-query-index"), QueryStores.DEPENDENCY_LINKS)
         .to(config.edgesTopic(), Produced.with(EDGE_KEY, EDGE_WINDOW_RESULT).withName("edges-sink")
             .withStreamPartitioner(StreamTopology::byClient));
     return builder.build();
+  }
+
+  private <P> TracePreAggregator<P> preaggregation(TracePreAggregator.Kind<P> kind) {
+    return new TracePreAggregator<>(kind, config.window(), config.grace(), config.preaggregateInterval());
   }
 
   private <I, V, K, R> WindowProcessor<I, V, K, R> windows(WindowSeries<V, K, R> series) {

@@ -45,6 +45,8 @@ public final class TopologyApp implements AutoCloseable {
     // output topics are created like the input's (partitions, replication) when missing
     int partitions = Topics.ensure(config.kafka(), config.spansTopic(), List.of(config.spansTopic(),
         config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(), config.traceMetricsTopic(), config.edgesTopic()));
+    // before Kafka Streams starts: records of the previous version's trace and edge topics would be lost unseen
+    LegacyTopics.check(config.kafka(), config.applicationId());
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -76,7 +78,8 @@ public final class TopologyApp implements AutoCloseable {
         WindowMetricsExporter.edges(config.kafka(), config.edgesTopic(),
             config.applicationId() + "-edge-exporter", config.expireAfter()));
     queries = new QueryApi(streams, self, config.spansTopic(),
-        config.applicationId() + "-" + StreamTopology.EDGE_REPARTITION + "-repartition", partitions, Clock.systemUTC(),
+        config.applicationId() + "-" + StreamTopology.EDGE_PARTIALS_REPARTITION + "-repartition", partitions,
+        Clock.systemUTC(),
         config.adminTls().map(tls -> tls.clientContext(config.peerCa())), config.peerToken(), config.forwardThreads(),
         config.maxServices());
     admin.route("/api/", queries);

@@ -74,7 +74,11 @@ public record TopologyConfig(
       new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),
       new ConfigKey("topology.max.future.skew", "1m", "a span ending later than wall-clock time plus this is taken as ending then"),
       new ConfigKey("topology.idle.close", "1m", "after this much wall-clock time without spans, event time advances with the wall clock so the last windows close"),
-      new ConfigKey("topology.preaggregate.interval", "1s, or a quarter of topology.window if that is shorter", "span samples are summed per series and window in the input tasks for this long (wall clock) before they go to the window tasks: one record per series instead of one per span; adds at most this to a result's delay; 0s sends every span on alone"),
+      new ConfigKey("topology.preaggregate.interval", "1s, or a quarter of topology.window if that is shorter",
+          "span samples (in the input tasks) and trace summaries and edges (in the trace assembly tasks) are "
+          + "summed per series and window for this long (wall clock) before they go to the window tasks: one "
+          + "record per series instead of one per span, trace or edge; adds at most this to a result's delay; 0s "
+          + "sends each on alone"),
       new ConfigKey("topology.max.operations.per.service", "1000", "distinct span names per service; more are folded into span_name=\"__overflow__\""),
       new ConfigKey("topology.max.services", "1000", "distinct service names per window task (span, trace"
           + " and edge windows each; the topology holds at most partitions x this); more are folded into"

@@ -1,15 +1,16 @@
 package io.tracestream.topology;
 
 import io.tracestream.topology.model.TraceSeriesKey;
-import io.tracestream.topology.traces.TraceSummary;
+import io.tracestream.topology.model.WindowResult;
 import java.util.List;
 
 /**
  * Whole-trace SLA metrics: a series per (root service, root operation), duration of the trace; a
- * trace is an error when any of its spans is. The cardinality guard limits root operations per root
+ * trace is an error when any of its spans is. The inputs are partials summed in the trace assembly
+ * tasks ({@link TracePreAggregator}), merged here. The cardinality guard limits root operations per root
  * service.
  */
-final class TraceSeries extends LatencySeries<TraceSummary, TraceSeriesKey> {
+final class TraceSeries implements WindowSeries<TracePartial, TraceSeriesKey, WindowResult> {
   static final String WINDOWS_STORE = "trace-metrics-windows";
   static final String STATE_STORE = "trace-metrics-state";
 
@@ -17,18 +18,31 @@ final class TraceSeries extends LatencySeries<TraceSummary, TraceSeriesKey> {
 
   @Override public String stateStore() { return STATE_STORE; }
 
-  @Override public String service(TraceSummary trace) { return trace.rootService(); }
+  @Override public String service(TracePartial traces) { return traces.rootService(); }
 
-  @Override public String operation(TraceSummary trace) { return trace.rootOperation(); }
+  @Override public String operation(TracePartial traces) { return traces.rootOperation(); }
+
+  @Override public long count(TracePartial traces) { return traces.window().count(); }
 
   @Override
-  public TraceSeriesKey series(TraceSummary trace, String admittedService, String admittedOperation) {
+  public TraceSeriesKey series(TracePartial traces, String admittedService, String admittedOperation) {
     return new TraceSeriesKey(admittedService, admittedOperation);
   }
 
-  @Override double durationMs(TraceSummary trace) { return trace.durationNanos() / 1e6; }
+  @Override
+  public byte[] add(byte[] window, TracePartial traces) {
+    if (window == null) {
+      return traces.window().toBytes();
+    }
+    WindowAccumulator accumulator = WindowAccumulator.fromBytes(window);
+    accumulator.merge(traces.window());
+    return accumulator.toBytes();
+  }
 
-  @Override boolean error(TraceSummary trace) { return trace.error(); }
+  @Override
+  public WindowResult result(byte[] window, long windowStart, long windowEnd) {
+    return WindowAccumulator.fromBytes(window).result(windowStart, windowEnd);
+  }
 
   @Override public WindowedInput input() { return WindowedInput.TRACES; }
 

@@ -19,11 +19,13 @@ import io.tracestream.topology.traces.TraceSummary;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -49,9 +51,18 @@ class EdgesTopologyTest {
 
   private TopologyFixture topology;
 
+  /** The fixture's settings: each trace and edge alone; {@link EdgesTopologyPreAggregatedTest} sums them first. */
+  String[] settings() {
+    return new String[0];
+  }
+
+  private String[] settings(String more) {
+    return Stream.concat(Arrays.stream(settings()), Stream.of(more)).toArray(String[]::new);
+  }
+
   @BeforeEach
   void start() {
-    topology = new TopologyFixture(stateDir);
+    topology = new TopologyFixture(stateDir, settings());
   }
 
   @AfterEach
@@ -161,7 +172,7 @@ class EdgesTopologyTest {
   @Test
   void aServiceNotSeenForTheQueryRetentionIsForgotten() {
     topology.close();
-    topology = new TopologyFixture(stateDir.resolve("short"), "topology.query.retention=1m");
+    topology = new TopologyFixture(stateDir.resolve("short"), settings("topology.query.retention=1m"));
     trade(51, 10_000, false, false);
     tick(100_000);
     tick(600_000); // ten minutes later only the clock service sends

@@ -233,13 +233,15 @@ class StreamTopologyTest {
       }
     }
     // Renaming any of these loses state or strands data on upgrade: change only with a migration note.
-    assertThat(stores).containsExactly("dependency-links", "edge-state", "edge-windows", "services",
+    assertThat(stores).containsExactly("dependency-links", "edge-partials", "edge-state", "edge-windows", "services",
         "span-metrics-state", "span-metrics-windows", "span-partials", "span-partials-progress",
         "trace-assembly-spans", "trace-assembly-state",
-        "trace-metrics-state", "trace-metrics-windows", "trace-summaries");
-    assertThat(topics).containsExactly("edges-by-client-repartition", "otlp_spans",
+        "trace-metrics-state", "trace-metrics-windows", "trace-partials", "trace-summaries");
+    // trace-summaries-by-root-service and edges-by-client (JSON, a record per trace and per edge) were
+    // replaced by the partials' topics: README, "Upgrading across trace and edge pre-aggregation"
+    assertThat(topics).containsExactly("edge-partials-by-client-repartition", "otlp_spans",
         "span-partials-by-service-repartition", "spans-by-trace-repartition",
-        "trace-summaries-by-root-service-repartition", "tracestream.dlq", "tracestream.edges",
+        "trace-partials-by-root-service-repartition", "tracestream.dlq", "tracestream.edges",
         "tracestream.span-metrics", "tracestream.trace-metrics", "tracestream.traces");
   }
 

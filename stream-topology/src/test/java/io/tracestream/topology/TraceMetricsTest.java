@@ -11,8 +11,10 @@ import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,9 +30,18 @@ class TraceMetricsTest {
 
   private TopologyFixture topology;
 
+  /** The fixture's settings: each trace and edge alone; {@link TraceMetricsPreAggregatedTest} sums them first. */
+  String[] settings() {
+    return new String[0];
+  }
+
+  private String[] settings(String more) {
+    return Stream.concat(Arrays.stream(settings()), Stream.of(more)).toArray(String[]::new);
+  }
+
   @BeforeEach
   void start() {
-    topology = new TopologyFixture(stateDir);
+    topology = new TopologyFixture(stateDir, settings());
   }
 
   @AfterEach
@@ -152,7 +163,7 @@ class TraceMetricsTest {
   @Test
   void rootOperationsPastThePerServiceLimitFoldIntoTheOverflowSeries() {
     topology.close();
-    topology = new TopologyFixture(stateDir.resolve("limited"), "topology.max.operations.per.service=1");
+    topology = new TopologyFixture(stateDir.resolve("limited"), settings("topology.max.operations.per.service=1"));
     trace(41, "POST /checkout", 10_000, 100, false);
     trace(42, "GET /cart", 20_000, 100, false);
 

@@ -1,0 +1,87 @@
+package io.tracestream.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracestream.topology.traces.Edge;
+import io.tracestream.topology.traces.TraceSummary;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Golden bytes of the records on the trace and edge partials' repartition topics: a change of either format
+ * fails here, and must come with a new version byte (and an upgrade note in the README).
+ */
+class PartialFormatTest {
+  private static final HexFormat HEX = HexFormat.of();
+  /** {@link io.tracestream.topology.sketch.LatencyBins} of one value, 2 ms. */
+  private static final String BINS_OF_2_MS = "00000045" + "00000001" // offset (the sketch's index of 2 ms), 1 bin
+      + "0000000000000000" + "0000000000000001" // no zeros, count 1
+      + "4000000000000000".repeat(3) // sum, min, max: 2.0 (ms)
+      + "00000001"; // the bin's count
+  /** A {@link WindowAccumulator} of one value, 2 ms, not an error, as {@link WindowAccumulator#toBytes} writes it. */
+  private static final String ONE_VALUE_OF_2_MS = "0000000000000000" // errors
+      + "0000000000000001" + "0000000000000000".repeat(16) // buckets: le=2 ms holds it
+      + BINS_OF_2_MS;
+  /** The same of a failed call. */
+  private static final String ONE_FAILED_OF_2_MS = "0000000000000001" + ONE_VALUE_OF_2_MS.substring(16);
+
+  private static String utf8(String s) {
+    return HEX.formatHex(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static TracePartial checkoutOf2Ms() {
+    TracePartial partial = TracePartial.KIND.empty(List.of("frontend", "GET /"));
+    TracePartial.add(partial.window(), new TraceSummary("t", "frontend", "GET /", false, 0, 2_000_000, 1, false,
+        List.of("frontend")));
+    return partial;
+  }
+
+  private static EdgePartial failedCallFromUser() {
+    EdgePartial partial = EdgePartial.KIND.empty(List.of("user", "frontend", "virtual_node"));
+    partial.window().add(new Edge("user", "frontend", "virtual_node", true, Edge.MISSING_LATENCY, 2_000_000));
+    return partial;
+  }
+
+  @Test
+  void aTracePartialIsWrittenAsVersionOneWithItsSeriesAndAccumulator() {
+    String golden = "01" // version
+        + "00000008" + utf8("frontend") + "00000005" + utf8("GET /")
+        + ONE_VALUE_OF_2_MS;
+
+    assertThat(HEX.formatHex(TracePartial.SERDE.serializer().serialize("t", checkoutOf2Ms()))).isEqualTo(golden);
+    TracePartial read = TracePartial.SERDE.deserializer().deserialize("t", HEX.parseHex(golden));
+    assertThat(read.rootService()).isEqualTo("frontend");
+    assertThat(read.rootOperation()).isEqualTo("GET /");
+    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(ONE_VALUE_OF_2_MS);
+  }
+
+  @Test
+  void anEdgePartialIsWrittenAsVersionOneWithItsSeriesCallsAndSides() {
+    String window = "0000000000000001" + "0000000000000001" // calls, errors
+        + "00000000" // no client side
+        + "000000c4" + ONE_FAILED_OF_2_MS; // the server side: 196 bytes
+    String golden = "01" // version
+        + "00000004" + utf8("user") + "00000008" + utf8("frontend") + "0000000c" + utf8("virtual_node")
+        + window;
+
+    assertThat(HEX.formatHex(EdgePartial.SERDE.serializer().serialize("t", failedCallFromUser()))).isEqualTo(golden);
+    EdgePartial read = EdgePartial.SERDE.deserializer().deserialize("t", HEX.parseHex(golden));
+    assertThat(List.of(read.client(), read.server(), read.connectionType()))
+        .containsExactly("user", "frontend", "virtual_node");
+    assertThat(read.window().calls()).isEqualTo(1);
+    assertThat(read.window().errors()).isEqualTo(1);
+    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(window);
+  }
+
+  @Test
+  void anotherVersionIsRefusedNamingIt() {
+    byte[] bytes = TracePartial.SERDE.serializer().serialize("t", checkoutOf2Ms());
+    bytes[0] = 2;
+
+    assertThatThrownBy(() -> TracePartial.SERDE.deserializer().deserialize("t", bytes))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("trace partial of format version 2");
+  }
+}
