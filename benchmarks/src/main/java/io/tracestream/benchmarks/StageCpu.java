@@ -46,18 +46,17 @@ public final class StageCpu implements ProcessorWrapper {
       Map.entry("span-decoder", "decode"), Map.entry("poison-bytes", "decode"), Map.entry("samples", "decode"),
       Map.entry("traces-to-rekey", "decode"), Map.entry("traces-in-place", "decode"),
       Map.entry("span-preaggregation", "span windows"), Map.entry("span-windows", "span windows"),
-      Map.entry("traces-to-rekey-progress", "trace assembly"), Map.entry("trace-assembly", "trace assembly"),
+      Map.entry("traces-to-rekey-progress", "trace assembly"), Map.entry("traces-by-id", "trace assembly"),
+      Map.entry("trace-assembly", "trace assembly"), Map.entry("completed-traces", "trace assembly"),
       Map.entry("trace-summaries", "trace assembly"), Map.entry("trace-query-index", "trace assembly"),
-      Map.entry("first-summaries", "trace windows"), Map.entry("trace-summaries-key-by-root-service", "trace windows"),
-      Map.entry("trace-progress", "trace windows"), Map.entry("trace-windows", "trace windows"),
-      Map.entry("trace-edges", "edge windows"), Map.entry("edge-progress", "edge windows"),
-      Map.entry("edge-windows", "edge windows"), Map.entry("edge-query-index", "edge windows"),
-      // merges and the filters Streams puts after a repartition topic's source
-      Map.entry("traces-by-id", "trace assembly"), Map.entry("spans-by-trace-repartition-filter", "trace assembly"),
+      Map.entry("trace-preaggregation", "trace windows"), Map.entry("trace-windows", "trace windows"),
+      Map.entry("edge-preaggregation", "edge windows"), Map.entry("edge-windows", "edge windows"),
+      Map.entry("edge-query-index", "edge windows"),
+      // the filters Streams puts after a repartition topic's source
       Map.entry("span-partials-by-service-repartition-filter", "span windows"),
-      Map.entry("trace-summaries-and-progress", "trace windows"),
-      Map.entry("trace-summaries-by-root-service-repartition-filter", "trace windows"),
-      Map.entry("edges-and-progress", "edge windows"), Map.entry("edges-by-client-repartition-filter", "edge windows"));
+      Map.entry("spans-by-trace-repartition-filter", "trace assembly"),
+      Map.entry("trace-partials-by-root-service-repartition-filter", "trace windows"),
+      Map.entry("edge-partials-by-client-repartition-filter", "edge windows"));
 
   /** The stage a processor of StreamTopology belongs to (by the name it is given there), else its own name. */
   static String stage(String processor) {
