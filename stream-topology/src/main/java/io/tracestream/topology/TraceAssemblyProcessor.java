@@ -5,12 +5,6 @@ import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSpan;
 import io.tracestream.topology.traces.TraceSummaries;
 import io.tracestream.topology.traces.UnpairedReason;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -105,13 +99,13 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     spans = context.getStateStore(SPANS_STORE);
     state = context.getStateStore(STATE_STORE);
     byte[] saved = state.get(CLOCK);
-    clock = new EventClock(saved == null ? EventClock.NONE : ByteBuffer.wrap(saved).getLong(),
-        t -> state.put(CLOCK, ByteBuffer.allocate(8).putLong(t).array()), wallIdleMs);
+    clock = new EventClock(saved == null ? EventClock.NONE : Formats.readLong(saved),
+        t -> state.put(CLOCK, Formats.writeLong(t)), wallIdleMs);
     try (KeyValueIterator<Bytes, byte[]> it = state.range(key(REKEY_PROGRESS, ""), key(REKEY_PROGRESS, "\uffff"))) {
       it.forEachRemaining(entry -> {
         byte[] k = entry.key.get();
         String[] p = new String(k, 1, k.length - 1, StandardCharsets.UTF_8).split("/");
-        long time = ByteBuffer.wrap(entry.value).getLong();
+        long time = Formats.readLong(entry.value);
         rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), time));
       });
     }
@@ -128,15 +122,14 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     Optional<Progress> report = Progress.of(record.value(), record.headers());
     if (report.isPresent()) {
       Progress p = report.get();
-      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()),
-          ByteBuffer.allocate(8).putLong(p.time()).array());
+      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()), Formats.writeLong(p.time()));
       rekeying.report(p);
       return;
     }
     Progress.source(record.headers()).ifPresent(from -> {
       if (rekeying.register(from.partition(), from.partitions())) { // holds progress until it reports
         state.put(key(REKEY_PROGRESS, from.partition() + "/" + from.partitions()),
-            ByteBuffer.allocate(8).putLong(Progress.NONE).array());
+            Formats.writeLong(Progress.NONE));
       }
     });
     String traceId = record.value().traceId();
@@ -162,7 +155,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
         : Meta.read(stored);
     List<TraceSpan> kept = keep(meta, batch);
     if (!kept.isEmpty()) {
-      spans.put(spanKey(traceId, meta.batches), writeSpans(kept));
+      spans.put(spanKey(traceId, meta.batches), TraceSpans.writeStored(traceId, kept));
     }
     long first = Math.min(meta.firstEventMs, timestamp);
     long last = Math.max(meta.lastEventMs, timestamp);
@@ -310,7 +303,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     if (kept.isEmpty()) {
       return;
     }
-    spans.put(spanKey(traceId, meta.batches), writeSpans(kept));
+    spans.put(spanKey(traceId, meta.batches), TraceSpans.writeStored(traceId, kept));
     long first = Math.min(meta.firstEventMs, timestamp);
     if (first != meta.firstEventMs) {
       state.delete(timeKey(HOLD, meta.firstEventMs, traceId));
@@ -380,7 +373,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private List<TraceSpan> readAll(String traceId) {
     List<TraceSpan> all = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
-      it.forEachRemaining(entry -> all.addAll(readSpans(entry.value)));
+      it.forEachRemaining(entry -> all.addAll(TraceSpans.readStored(entry.value)));
     }
     return all;
   }
@@ -426,31 +419,13 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     return Bytes.wrap(ByteBuffer.allocate(id.length + 5).put(id).put((byte) 0).putInt(batch).array());
   }
 
-  private static byte[] writeSpans(List<TraceSpan> batch) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 * batch.size());
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      TraceSpans.writeSpans(out, batch);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static List<TraceSpan> readSpans(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      return TraceSpans.readSpans(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /**
    * A trace: event times of its first and last span, wall-clock time of its last batch, its event-time
    * deadline, its wall-clock deadline ({@code Long.MIN_VALUE} until its event-time deadline has passed),
    * spans and batches held. Written with a version byte (2); version 1 (32 bytes, no version byte, no
    * wall-clock times) is read as quiet since the epoch, so a trace open across an upgrade completes as before.
    */
-  private record Meta(long firstEventMs, long lastEventMs, long lastWallMs, long deadline, long wallDeadline,
+  record Meta(long firstEventMs, long lastEventMs, long lastWallMs, long deadline, long wallDeadline,
       int spans, int batches) {
     private static final byte VERSION = 2;
 
