@@ -17,6 +17,10 @@ import java.util.List;
  */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
+  /** {@link LatencyBins#toBytes()}: offset, bin count (ints), zero count, count, sum, min, max (8 bytes each). */
+  private static final int BINS_HEADER = 48;
+  /** More bins than a sketch keeps ({@code LatencySketch.MAX_BINS}): not a window. */
+  private static final int MAX_BINS = 1 << 16;
 
   private long errors;
   private final long[] buckets;
@@ -69,16 +73,90 @@ final class WindowAccumulator {
         Base64.getEncoder().encodeToString(sketch.toBytes()));
   }
 
+  /**
+   * Version 1 (the {@code span-metrics-windows} store, and inside span partials and the other window
+   * stores): version byte, then {@link #write}. Before versions: errors and the buckets as 8-byte longs,
+   * then the bins; its first byte is 0 (fewer than 2^56 errors) and it is still read.
+   */
   byte[] toBytes() {
-    byte[] binBytes = bins.toBytes();
-    ByteBuffer out = ByteBuffer.allocate(8 + 8 * BUCKETS + binBytes.length);
-    out.putLong(errors);
-    out.asLongBuffer().put(buckets);
-    out.position(8 + 8 * BUCKETS);
-    return out.put(binBytes).array();
+    FormatWriter out = new FormatWriter(256).writeByte(Formats.V1);
+    write(out);
+    return out.toByteArray();
   }
 
   static WindowAccumulator fromBytes(byte[] bytes) {
+    if (bytes.length > 0 && bytes[0] == 0) {
+      return fromLegacyBytes(bytes);
+    }
+    FormatReader in = Formats.reader(bytes, "window");
+    WindowAccumulator window = read(in);
+    in.end();
+    return window;
+  }
+
+  /**
+   * Errors and each bucket's count as varints (most buckets are empty: one byte), then the bins: offset
+   * (zigzag), bin count, zero count, count, sum, min and max (IEEE bits, 8 bytes each), then the bin counts,
+   * each a varint of {@code count << 1}, a run of empty bins a varint of {@code run << 1 | 1}: a window's
+   * bins span thousands of mostly empty bins, 4 bytes each in {@link LatencyBins#toBytes()}.
+   */
+  void write(FormatWriter out) {
+    out.varint(errors);
+    for (long b : buckets) {
+      out.varint(b);
+    }
+    ByteBuffer in = ByteBuffer.wrap(bins.toBytes());
+    int length = in.getInt(4);
+    out.zigzag(in.getInt()).varint(in.getInt()).varint(in.getLong()).varint(in.getLong())
+        .fixed64(in.getLong()).fixed64(in.getLong()).fixed64(in.getLong());
+    for (int i = 0; i < length; ) {
+      int c = in.getInt();
+      i++;
+      if (c != 0) {
+        out.varint((c & 0xFFFFFFFFL) << 1);
+        continue;
+      }
+      long run = 1;
+      while (i < length && in.getInt(in.position()) == 0) {
+        in.getInt();
+        i++;
+        run++;
+      }
+      out.varint(run << 1 | 1);
+    }
+  }
+
+  static WindowAccumulator read(FormatReader in) {
+    long errors = in.varint();
+    long[] buckets = new long[BUCKETS];
+    for (int i = 0; i < BUCKETS; i++) {
+      buckets[i] = in.varint();
+    }
+    int offset = (int) in.zigzag();
+    int length = in.count();
+    if (length > MAX_BINS) {
+      throw in.malformed(length + " bins");
+    }
+    ByteBuffer bins = ByteBuffer.allocate(BINS_HEADER + 4 * length).putInt(offset).putInt(length)
+        .putLong(in.varint()).putLong(in.varint()).putLong(in.fixed64()).putLong(in.fixed64()).putLong(in.fixed64());
+    for (int i = 0; i < length; ) {
+      long token = in.varint();
+      long n = (token & 1) == 0 ? 1 : token >>> 1;
+      if (n > length - i) {
+        throw in.malformed("bin counts past " + length + " bins");
+      }
+      for (long k = 0; k < n; k++, i++) {
+        bins.putInt((token & 1) == 0 ? (int) (token >>> 1) : 0);
+      }
+    }
+    try {
+      return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins.array()));
+    } catch (IllegalArgumentException e) {
+      throw in.malformed(e.getMessage());
+    }
+  }
+
+  private static WindowAccumulator fromLegacyBytes(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     long errors = in.getLong();
     long[] buckets = new long[BUCKETS];
