@@ -71,6 +71,9 @@ final class FormatReader {
   String id() {
     int header = count();
     int n = header >>> 1;
+    if (n == 0) {
+      return "";
+    }
     need(n);
     if ((header & 1) != 0) {
       String s = new String(buf, pos, n, StandardCharsets.UTF_8);

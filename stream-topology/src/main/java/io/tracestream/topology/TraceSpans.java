@@ -5,11 +5,11 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -23,7 +23,8 @@ import org.apache.kafka.common.serialization.Serdes;
  * first span (varint); per span: a varint {@code kind << 4 | attributes 8 | links 4 | error 2 | own trace
  * id 1}, the span's trace id only if it is not the batch's, span id, parent id (ids as raw bytes,
  * {@link FormatWriter#id}), service and name as table indexes, start minus the first span's start and end
- * minus start (zigzag varints), attributes (count, key and value indexes, sorted by key), links (count, ids).
+ * minus start (zigzag varints), attributes (count, key and value indexes, keys in a fixed order), links
+ * (count, ids).
  * Before version 1 both were {@code DataOutputStream} fields, hex ids and every string per span; they are
  * still read (their first byte is 0, never a version).
  *
@@ -42,7 +43,10 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
   private static final int LINKS = 4;
   private static final int ERROR = 2;
   private static final int OWN_TRACE_ID = 1;
-  private static final String[] NO_KEYS = new String[0];
+  /** The attributes trace assembly keeps ({@link TraceSpan#ATTRIBUTE_KEYS}) in the order they are written. */
+  private static final String[] ATTRIBUTE_ORDER = {TraceSpan.PEER_SERVICE, TraceSpan.DB_SYSTEM, TraceSpan.DB_NAMESPACE,
+      TraceSpan.DB_NAME, TraceSpan.SERVER_ADDRESS, TraceSpan.MESSAGING_SYSTEM, TraceSpan.MESSAGING_DESTINATION_NAME};
+  private static final Set<String> KNOWN = Set.of(ATTRIBUTE_ORDER);
 
   static byte[] write(TraceSpans value) {
     return write(value.traceId, value.spans, value.rekey);
@@ -71,12 +75,17 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
     FormatWriter out = FormatWriter.scratch().writeByte(Formats.V1).writeByte(rekey ? 1 : 0).id(traceId);
     Map<String, Integer> table = new HashMap<>();
     List<String> strings = new ArrayList<>();
-    for (TraceSpan s : spans) {
+    String[][] attributeKeys = new String[spans.size()][];
+    for (int i = 0; i < spans.size(); i++) {
+      TraceSpan s = spans.get(i);
       index(table, strings, s.service());
       index(table, strings, s.name());
-      for (String k : keys(s.attributes())) {
-        index(table, strings, k);
-        index(table, strings, s.attributes().get(k));
+      if (!s.attributes().isEmpty()) {
+        attributeKeys[i] = keys(s.attributes());
+        for (String k : attributeKeys[i]) {
+          index(table, strings, k);
+          index(table, strings, s.attributes().get(k));
+        }
       }
     }
     out.varint(strings.size());
@@ -84,7 +93,8 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
     out.varint(spans.size());
     long base = spans.isEmpty() ? 0 : spans.get(0).startNanos();
     out.varint(base);
-    for (TraceSpan s : spans) {
+    for (int i = 0; i < spans.size(); i++) {
+      TraceSpan s = spans.get(i);
       boolean own = !s.traceId().equals(traceId);
       out.varint((long) s.kind() << 4 | (s.attributes().isEmpty() ? 0 : ATTRIBUTES)
           | (s.links().isEmpty() ? 0 : LINKS) | (s.error() ? ERROR : 0) | (own ? OWN_TRACE_ID : 0));
@@ -94,7 +104,10 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
       out.id(s.spanId()).id(s.parentSpanId()).varint(table.get(s.service())).varint(table.get(s.name()))
           .zigzag(s.startNanos() - base).zigzag(s.endNanos() - s.startNanos());
       if (!s.attributes().isEmpty()) {
-        writeAttributes(out, table, s.attributes());
+        out.varint(attributeKeys[i].length);
+        for (String k : attributeKeys[i]) {
+          out.varint(table.get(k)).varint(table.get(s.attributes().get(k)));
+        }
       }
       if (!s.links().isEmpty()) {
         out.varint(s.links().size());
@@ -107,26 +120,27 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
   }
 
   private static void index(Map<String, Integer> table, List<String> strings, String s) {
-    if (table.putIfAbsent(s, strings.size()) == null) {
+    if (!table.containsKey(s)) { // not putIfAbsent: it would box the index of every string seen again
+      table.put(s, strings.size());
       strings.add(s);
     }
   }
 
-  private static void writeAttributes(FormatWriter out, Map<String, Integer> table, Map<String, String> attributes) {
-    out.varint(attributes.size());
-    for (String k : keys(attributes)) {
-      out.varint(table.get(k)).varint(table.get(attributes.get(k)));
-    }
-  }
-
-  /** Sorted: a span's attribute map has no fixed order (it varies between JVMs), its bytes must have one. */
+  /**
+   * The keys in the format's order: those of {@link #ATTRIBUTE_ORDER} in its order, then any others sorted. A
+   * span's attribute map has no fixed order (it varies between JVMs), its bytes must have one.
+   */
   private static String[] keys(Map<String, String> attributes) {
-    if (attributes.isEmpty()) {
-      return NO_KEYS;
+    String[] keys = new String[attributes.size()];
+    int n = 0;
+    for (String k : ATTRIBUTE_ORDER) {
+      if (attributes.containsKey(k)) {
+        keys[n++] = k;
+      }
     }
-    String[] keys = attributes.keySet().toArray(new String[0]);
-    if (keys.length > 1) {
-      Arrays.sort(keys);
+    if (n < keys.length) {
+      String[] others = attributes.keySet().stream().filter(k -> !KNOWN.contains(k)).sorted().toArray(String[]::new);
+      System.arraycopy(others, 0, keys, n, others.length);
     }
     return keys;
   }
@@ -157,7 +171,7 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
             start, end, attributes, links));
       }
     } catch (ArrayIndexOutOfBoundsException | IllegalArgumentException e) {
-      throw in.malformed(e.toString()); // an index past the table, an attribute key twice
+      throw in.malformed(e.toString()); // an index past the table, an attribute key twice (Map.of)
     }
     in.end();
     return new TraceSpans(traceId, spans, rekey);
@@ -165,8 +179,13 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
 
   private static Map<String, String> readAttributes(FormatReader in, String[] strings) {
     int n = in.count();
-    if (n == 1) {
-      return Map.of(strings[in.count()], strings[in.count()]);
+    switch (n) {
+      case 1:
+        return Map.of(strings[in.count()], strings[in.count()]);
+      case 2:
+        return Map.of(strings[in.count()], strings[in.count()], strings[in.count()], strings[in.count()]);
+      default:
+        break;
     }
     Map<String, String> attributes = new HashMap<>();
     for (int a = 0; a < n; a++) {
