@@ -25,8 +25,8 @@ class FormatsGoldenTest {
   private static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
   private static final long START = 1_700_000_000_000_000_000L;
 
-  private static final TraceSpan ROOT = new TraceSpan(TRACE, "b7ad6b7169203331", "", "frontend", "GET /", 2, false,
-      START, START + 5_000_000, Map.of("peer.service", "auth"), List.of());
+  /** Also what the legacy batches hold. */
+  private static final TraceSpan ROOT = LegacyFormats.span(TRACE);
   private static final TraceSpan QUERY = new TraceSpan(TRACE, "00f067aa0ba902b7", "b7ad6b7169203331", "frontend",
       "SELECT", 3, true, START + 1_000_000, START + 3_000_000, Map.of("db.system", "postgresql", "db.name", "orders"),
       List.of(new TraceSpan.LinkRef("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")));
@@ -173,51 +173,30 @@ class FormatsGoldenTest {
   // The formats before versions (DataOutputStream, fixed-width fields, JSON), as the topology wrote them
   // up to this change: read, so an upgraded topology goes on with the records in flight and its state.
 
-  /** {@code DataOutputStream.writeUTF} of an ASCII string. */
-  private static String utf(String s) {
-    return String.format("%04x", s.length()) + HEX.formatHex(s.getBytes(StandardCharsets.US_ASCII));
-  }
-
-  private static final String[] LEGACY_SPANS = {"00000001", utf(TRACE), utf("b7ad6b7169203331"), utf(""),
-      utf("frontend"), utf("GET /"), "02", "00", "17979cfe362a0000", "17979cfe36764b40", // kind, error, times
-      "01", utf("peer.service"), utf("auth"), "0000"}; // one attribute, no links
-
-  private static final String[] LEGACY_WINDOW = {"0000000000000000", // errors
-      "0000000000000000", "0000000000000001", "00".repeat(8 * 15), // 17 buckets: 3.5 ms is in the second
-      "0000007d", "00000001", "0000000000000000", "0000000000000001", // bins: offset, length, zero count, count
-      "400c000000000000".repeat(3), "00000001"}; // sum, min, max, the one bin
-
-  private static WindowAccumulator oneSpanWindow() {
-    WindowAccumulator w = WindowAccumulator.empty();
-    w.add(3.5, false);
-    return w;
-  }
-
   @Test
   void spanBatchOfTheRepartitionTopicBeforeVersionsIsRead() {
-    byte[] legacy = hex(utf(TRACE), "01", String.join("", LEGACY_SPANS)); // trace id, rekey, spans
-
-    assertThat(TraceSpans.read(legacy)).isEqualTo(new TraceSpans(TRACE, List.of(ROOT), true));
+    assertThat(TraceSpans.read(LegacyFormats.spansByTrace(TRACE)))
+        .isEqualTo(new TraceSpans(TRACE, List.of(ROOT), true));
   }
 
   @Test
   void spanBatchOfTheAssemblyStoreBeforeVersionsIsRead() {
-    assertThat(TraceSpans.readStored(hex(LEGACY_SPANS))).containsExactly(ROOT);
+    assertThat(TraceSpans.readStored(LegacyFormats.storedSpans(TRACE))).containsExactly(ROOT);
   }
 
   @Test
   void windowPartialAndOpenPartialBeforeVersionsAreRead() {
-    String window = String.join("", LEGACY_WINDOW);
+    String window = LegacyFormats.window();
+    WindowAccumulator oneSpan = LegacyFormats.oneSpanWindow();
 
-    assertSameWindow(WindowAccumulator.fromBytes(hex(window)), oneSpanWindow());
-    SpanPartial partial =
-        SpanPartial.read(hex("00000008636865636b6f7574", "00000009504f5354202f706179", "0202", window));
+    assertSameWindow(WindowAccumulator.fromBytes(hex(window)), oneSpan);
+    SpanPartial partial = SpanPartial.read(LegacyFormats.spanPartial());
     assertThat(List.of(partial.service(), partial.operation(), partial.kind(), partial.status()))
         .containsExactly("checkout", "POST /pay", 2, 2);
-    assertSameWindow(partial.window(), oneSpanWindow());
+    assertSameWindow(partial.window(), oneSpan);
     SpanPreAggregator.Open open = new SpanPreAggregator.OpenCodec().read(hex("0000018bcfe56800", window));
     assertThat(open.latestMs).isEqualTo(1_700_000_000_000L);
-    assertSameWindow(open.window, oneSpanWindow());
+    assertSameWindow(open.window, oneSpan);
   }
 
   @Test
