@@ -9,11 +9,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -281,12 +283,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       state.delete(key(UNPAIRED, traceId));
       return;
     }
-    UnpairedReason[] reasons = UnpairedReason.values();
-    ByteBuffer out = ByteBuffer.allocate(1 + 4 * reasons.length).put((byte) 1); // version
-    for (UnpairedReason reason : reasons) {
-      out.putInt(links.unpaired(reason));
-    }
-    state.put(key(UNPAIRED, traceId), out.array());
+    state.put(key(UNPAIRED, traceId), writeUnpaired(links.unpaired()));
   }
 
   private void countUnpaired(DependencyLinker.Result links) {
@@ -354,13 +351,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     state.put(key(COMPLETED, traceId), new byte[0]);
     byte[] unpaired = state.get(key(UNPAIRED, traceId));
     if (unpaired != null) {
-      ByteBuffer in = ByteBuffer.wrap(unpaired, 1, unpaired.length - 1);
-      for (UnpairedReason reason : UnpairedReason.values()) {
-        int n = in.getInt();
-        if (n > 0) {
-          metrics.unpairedSpans(reason.tag(), n);
-        }
-      }
+      readUnpaired(unpaired).forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
       state.delete(key(UNPAIRED, traceId));
     }
     List<Bytes> keys = new ArrayList<>();
@@ -417,6 +408,37 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private static Bytes spanKey(String traceId, int batch) {
     byte[] id = traceId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(id.length + 5).put(id).put((byte) 0).putInt(batch).array());
+  }
+
+  /** Unpaired spans of a completed trace, version 1: version byte, a 4-byte count per reason in declaration order. */
+  static byte[] writeUnpaired(Map<UnpairedReason, Integer> unpaired) {
+    UnpairedReason[] reasons = UnpairedReason.values();
+    ByteBuffer out = ByteBuffer.allocate(1 + 4 * reasons.length).put((byte) Formats.V1);
+    for (UnpairedReason reason : reasons) {
+      out.putInt(unpaired.getOrDefault(reason, 0));
+    }
+    return out.array();
+  }
+
+  /** The counts above zero. */
+  static Map<UnpairedReason, Integer> readUnpaired(byte[] bytes) {
+    UnpairedReason[] reasons = UnpairedReason.values();
+    if (bytes.length == 0 || bytes[0] != Formats.V1) {
+      throw Formats.unknownVersion("trace's unpaired spans (trace-assembly-state)",
+          bytes.length == 0 ? "none (no bytes)" : Integer.toString(bytes[0] & 0xFF));
+    }
+    if (bytes.length != 1 + 4 * reasons.length) {
+      throw new SerializationException("not a trace's unpaired spans: " + bytes.length + " bytes");
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+    Map<UnpairedReason, Integer> counts = new EnumMap<>(UnpairedReason.class);
+    for (UnpairedReason reason : reasons) {
+      int n = in.getInt();
+      if (n > 0) {
+        counts.put(reason, n);
+      }
+    }
+    return counts;
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.traces.TraceSpan;
 import io.tracestream.topology.traces.TraceSummary;
+import io.tracestream.topology.traces.UnpairedReason;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -170,6 +171,16 @@ class FormatsGoldenTest {
     assertThat(TraceAssemblyProcessor.Meta.read(golden)).isEqualTo(meta);
   }
 
+  @Test
+  void unpairedSpansOfTheAssemblyStore() {
+    Map<UnpairedReason, Integer> unpaired = Map.of(UnpairedReason.CLIENT_WITHOUT_SERVER, 2,
+        UnpairedReason.MISSING_PARENT, 1);
+    byte[] golden = hex("01", "00000002", "00000000".repeat(4), "00000001", "00000000".repeat(2)); // per reason
+
+    assertThat(HEX.formatHex(TraceAssemblyProcessor.writeUnpaired(unpaired))).isEqualTo(HEX.formatHex(golden));
+    assertThat(TraceAssemblyProcessor.readUnpaired(golden)).isEqualTo(unpaired);
+  }
+
   // The formats before versions (DataOutputStream, fixed-width fields, JSON), as the topology wrote them
   // up to this change: read, so an upgraded topology goes on with the records in flight and its state.
 
@@ -223,7 +234,8 @@ class FormatsGoldenTest {
 
     for (Runnable read : List.<Runnable>of(() -> TraceSpans.read(newer), () -> TraceSpans.readStored(newer),
         () -> SpanPartial.read(newer), () -> WindowAccumulator.fromBytes(newer), () -> Formats.readSummary(newer),
-        () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("020000018bcfe56800")))) {
+        () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("020000018bcfe56800")),
+        () -> TraceAssemblyProcessor.readUnpaired(newer))) {
       assertThatThrownBy(read::run).isInstanceOf(SerializationException.class)
           .hasMessageContaining("format version 2")
           .hasMessageContaining("stream-topology/README.md, \"Formats and upgrades\"");
