@@ -46,6 +46,15 @@ final class FormatReader {
     return (int) v;
   }
 
+  /** A count of elements of at least a byte each: at most the bytes left, so corrupt bytes allocate nothing huge. */
+  int elements() {
+    int n = count();
+    if (n > buf.length - pos) {
+      throw malformed(n + " elements in " + (buf.length - pos) + " bytes");
+    }
+    return n;
+  }
+
   long zigzag() {
     long v = varint();
     return (v >>> 1) ^ -(v & 1);

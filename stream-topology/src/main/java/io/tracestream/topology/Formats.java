@@ -74,8 +74,8 @@ final class Formats {
     long start = in.varint();
     long duration = in.varint();
     int spans = in.count();
-    int n = in.count();
-    List<String> services = new ArrayList<>(Math.min(n, 1024));
+    int n = in.elements();
+    List<String> services = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       services.add(in.string());
     }

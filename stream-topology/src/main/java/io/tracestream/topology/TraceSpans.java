@@ -148,12 +148,12 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
   private static TraceSpans read(FormatReader in) {
     boolean rekey = (in.readByte() & 1) != 0;
     String traceId = in.id();
-    String[] strings = new String[in.count()];
+    String[] strings = new String[in.elements()];
     for (int i = 0; i < strings.length; i++) {
       strings[i] = in.string();
     }
-    int n = in.count();
-    List<TraceSpan> spans = new ArrayList<>(Math.min(n, 1 << 16));
+    int n = in.elements();
+    List<TraceSpan> spans = new ArrayList<>(n);
     long base = in.varint();
     try {
       for (int i = 0; i < n; i++) {
@@ -178,7 +178,7 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
   }
 
   private static Map<String, String> readAttributes(FormatReader in, String[] strings) {
-    int n = in.count();
+    int n = in.elements();
     switch (n) {
       case 1:
         return Map.of(strings[in.count()], strings[in.count()]);
@@ -197,7 +197,7 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
   }
 
   private static List<TraceSpan.LinkRef> readLinks(FormatReader in) {
-    TraceSpan.LinkRef[] links = new TraceSpan.LinkRef[in.count()];
+    TraceSpan.LinkRef[] links = new TraceSpan.LinkRef[in.elements()];
     for (int l = 0; l < links.length; l++) {
       links[l] = new TraceSpan.LinkRef(in.id(), in.id());
     }
