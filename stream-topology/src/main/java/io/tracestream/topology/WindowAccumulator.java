@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * One open window of one series: error count, exact histogram buckets, and the sketch bins (which
@@ -157,13 +158,17 @@ final class WindowAccumulator {
   }
 
   private static WindowAccumulator fromLegacyBytes(byte[] bytes) {
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    long errors = in.getLong();
-    long[] buckets = new long[BUCKETS];
-    in.asLongBuffer().get(buckets);
-    in.position(8 + 8 * BUCKETS);
-    byte[] bins = new byte[in.remaining()];
-    in.get(bins);
-    return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins));
+    try {
+      ByteBuffer in = ByteBuffer.wrap(bytes);
+      long errors = in.getLong();
+      long[] buckets = new long[BUCKETS];
+      in.asLongBuffer().get(buckets);
+      in.position(8 + 8 * BUCKETS);
+      byte[] bins = new byte[in.remaining()];
+      in.get(bins);
+      return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins));
+    } catch (RuntimeException e) {
+      throw new SerializationException("not a window of the format before versions: " + e, e);
+    }
   }
 }
