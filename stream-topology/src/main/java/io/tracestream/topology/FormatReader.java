@@ -25,6 +25,9 @@ final class FormatReader {
   }
 
   long varint() {
+    if (pos < buf.length && buf[pos] >= 0) {
+      return buf[pos++]; // one byte: most varints
+    }
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       need(1);

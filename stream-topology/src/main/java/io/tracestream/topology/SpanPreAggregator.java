@@ -216,7 +216,7 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
         in.get(window);
         return new Open(WindowAccumulator.fromBytes(window), latest);
       }
-      FormatReader in = Formats.reader(bytes, "open span partial (span-partials)");
+      FormatReader in = Formats.reader(bytes, "span-partials entry");
       long latest = in.zigzag();
       Open open = new Open(WindowAccumulator.read(in), latest);
       in.end();

@@ -18,9 +18,7 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
-  /** {@link LatencyBins#toBytes()}: offset, bin count (ints), zero count, count, sum, min, max (8 bytes each). */
-  private static final int BINS_HEADER = 48;
-  /** More bins than a sketch keeps ({@code LatencySketch.MAX_BINS}): not a window. */
+  /** Above the bins a sketch keeps ({@code LatencySketch.MAX_BINS}, which {@link LatencyBins#of} checks). */
   private static final int MAX_BINS = 1 << 16;
 
   private long errors;
@@ -97,29 +95,26 @@ final class WindowAccumulator {
 
   /**
    * Errors and each bucket's count as varints (most buckets are empty: one byte), then the bins: offset
-   * (zigzag), bin count, zero count, count, sum, min and max (IEEE bits, 8 bytes each), then the bin counts,
-   * each a varint of {@code count << 1}, a run of empty bins a varint of {@code run << 1 | 1}: a window's
-   * bins span thousands of mostly empty bins, 4 bytes each in {@link LatencyBins#toBytes()}.
+   * (zigzag), bin count, zero count, count, sum in nanoseconds (varints), min and max (IEEE bits, 8 bytes
+   * each), then the bin counts, each a varint of {@code count << 1}, a run of empty bins a varint of
+   * {@code run << 1 | 1}: a window's bins span hundreds to thousands of mostly empty bins.
    */
   void write(FormatWriter out) {
     out.varint(errors);
     for (long b : buckets) {
       out.varint(b);
     }
-    ByteBuffer in = ByteBuffer.wrap(bins.toBytes());
-    int length = in.getInt(4);
-    out.zigzag(in.getInt()).varint(in.getInt()).varint(in.getLong()).varint(in.getLong())
-        .fixed64(in.getLong()).fixed64(in.getLong()).fixed64(in.getLong());
+    int length = bins.binCount();
+    out.zigzag(bins.offset()).varint(length).varint(bins.zeroCount()).varint(bins.count()).varint(bins.sumNanos())
+        .fixed64(Double.doubleToRawLongBits(bins.min())).fixed64(Double.doubleToRawLongBits(bins.max()));
     for (int i = 0; i < length; ) {
-      int c = in.getInt();
-      i++;
+      int c = bins.bin(i++);
       if (c != 0) {
         out.varint((c & 0xFFFFFFFFL) << 1);
         continue;
       }
       long run = 1;
-      while (i < length && in.getInt(in.position()) == 0) {
-        in.getInt();
+      while (i < length && bins.bin(i) == 0) {
         i++;
         run++;
       }
@@ -136,22 +131,29 @@ final class WindowAccumulator {
     int offset = (int) in.zigzag();
     int length = in.count();
     if (length > MAX_BINS) {
-      throw in.malformed(length + " bins");
+      throw in.malformed(length + " bins"); // before allocating them
     }
-    ByteBuffer bins = ByteBuffer.allocate(BINS_HEADER + 4 * length).putInt(offset).putInt(length)
-        .putLong(in.varint()).putLong(in.varint()).putLong(in.fixed64()).putLong(in.fixed64()).putLong(in.fixed64());
+    long zeroCount = in.varint();
+    long count = in.varint();
+    long sumNanos = in.varint();
+    double min = Double.longBitsToDouble(in.fixed64());
+    double max = Double.longBitsToDouble(in.fixed64());
+    int[] counts = new int[length];
     for (int i = 0; i < length; ) {
       long token = in.varint();
-      long n = (token & 1) == 0 ? 1 : token >>> 1;
-      if (n > length - i) {
-        throw in.malformed("bin counts past " + length + " bins");
+      if ((token & 1) == 0) {
+        counts[i++] = (int) (token >>> 1);
+        continue;
       }
-      for (long k = 0; k < n; k++, i++) {
-        bins.putInt((token & 1) == 0 ? (int) (token >>> 1) : 0);
+      long run = token >>> 1;
+      if (run < 1 || run > length - i) {
+        throw in.malformed("a run of " + run + " empty bins at bin " + i + " of " + length);
       }
+      i += (int) run; // already 0
     }
     try {
-      return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins.array()));
+      LatencyBins bins = LatencyBins.of(offset, counts, zeroCount, count, sumNanos, min, max);
+      return new WindowAccumulator(errors, buckets, bins);
     } catch (IllegalArgumentException e) {
       throw in.malformed(e.getMessage());
     }

@@ -95,7 +95,7 @@ class FormatsGoldenTest {
   void spanPartial() {
     byte[] golden = hex("01", "08636865636b6f7574", "09504f5354202f706179", "0202", // service, operation, kind, status
         "01", "0001000000000001000000000000000000", // the window without its version: 1 error, 17 buckets
-        "fa01e202", "00", "02", "405ee00000000000", "400c000000000000", "405e000000000000", // bins: offset 125, 354
+        "fa01e202", "00", "02", "e0ebf13a", "400c000000000000", "405e000000000000", // bins: offset 125, 354, sum ns
         "02c10502"); // 1 in the first bin, 352 empty, 1
 
     byte[] written = SpanPartial.write(new SpanPartial("checkout", "POST /pay", 2, 2, window()));
@@ -109,7 +109,7 @@ class FormatsGoldenTest {
   @Test
   void windowOfTheSpanWindowStore() {
     byte[] golden = hex("01", "01", "0001000000000001000000000000000000", // version, 1 error, 17 buckets
-        "fa01e202", "00", "02", "405ee00000000000", "400c000000000000", "405e000000000000", // bins: offset 125, 354
+        "fa01e202", "00", "02", "e0ebf13a", "400c000000000000", "405e000000000000", // bins: offset 125, 354, sum ns
         "02c10502"); // 1 in the first bin, 352 empty, 1
 
     assertThat(HEX.formatHex(window().toBytes())).isEqualTo(HEX.formatHex(golden));
@@ -120,7 +120,7 @@ class FormatsGoldenTest {
   void openPartialOfTheHeapStore() {
     byte[] golden = hex("01", "80a0abfef962", // latest span end
         "01", "0001000000000001000000000000000000", // the window without its version: 1 error, 17 buckets
-        "fa01e202", "00", "02", "405ee00000000000", "400c000000000000", "405e000000000000", // bins: offset 125, 354
+        "fa01e202", "00", "02", "e0ebf13a", "400c000000000000", "405e000000000000", // bins: offset 125, 354, sum ns
         "02c10502"); // 1 in the first bin, 352 empty, 1
     SpanPreAggregator.OpenCodec codec = new SpanPreAggregator.OpenCodec();
 
