@@ -210,7 +210,7 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
    * batches with a 4-byte span count, so both start with a 0 byte. Read so a topology upgraded with spans
    * in flight or traces open goes on with them.
    */
-  static final class Legacy {
+  private static final class Legacy {
     private Legacy() {}
 
     static TraceSpans read(byte[] bytes) {
