@@ -3,6 +3,7 @@ package io.tracestream.topology;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -31,28 +32,43 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
     window.add(span.durationNanos() / 1e6, span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE);
   }
 
-  /** service, operation: length-prefixed UTF-8; kind, status: one byte each; then the accumulator's bytes. */
-  private static byte[] write(SpanPartial p) {
-    byte[] service = p.service.getBytes(StandardCharsets.UTF_8);
-    byte[] operation = p.operation.getBytes(StandardCharsets.UTF_8);
-    byte[] window = p.window.toBytes();
-    return ByteBuffer.allocate(4 + service.length + 4 + operation.length + 2 + window.length)
-        .putInt(service.length).put(service)
-        .putInt(operation.length).put(operation)
-        .put((byte) p.kind).put((byte) p.status)
-        .put(window)
-        .array();
+  /**
+   * Version 1: version byte, service, operation (varint length, UTF-8), kind, status (varints), the
+   * accumulator ({@link WindowAccumulator#write}). Before versions: 4-byte lengths, one byte each for kind
+   * and status, the accumulator's unversioned bytes; its first byte is 0 (a service name's length under
+   * 16 MiB), and it is still read, so partials in flight across an upgrade are kept.
+   */
+  static byte[] write(SpanPartial p) {
+    FormatWriter out = new FormatWriter(256).writeByte(Formats.V1).string(p.service).string(p.operation)
+        .varint(p.kind & 0xFFFFFFFFL).varint(p.status & 0xFFFFFFFFL);
+    p.window.write(out);
+    return out.toByteArray();
   }
 
-  private static SpanPartial read(byte[] bytes) {
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    String service = string(in);
-    String operation = string(in);
-    int kind = in.get();
-    int status = in.get();
-    byte[] window = new byte[in.remaining()];
-    in.get(window);
-    return new SpanPartial(service, operation, kind, status, WindowAccumulator.fromBytes(window));
+  static SpanPartial read(byte[] bytes) {
+    if (bytes.length > 0 && bytes[0] == 0) {
+      return readLegacy(bytes);
+    }
+    FormatReader in = Formats.reader(bytes, "span partial (span-partials-by-service)");
+    SpanPartial partial = new SpanPartial(in.string(), in.string(), (int) in.varint(), (int) in.varint(),
+        WindowAccumulator.read(in));
+    in.end();
+    return partial;
+  }
+
+  private static SpanPartial readLegacy(byte[] bytes) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(bytes);
+      String service = string(in);
+      String operation = string(in);
+      int kind = in.get();
+      int status = in.get();
+      byte[] window = new byte[in.remaining()];
+      in.get(window);
+      return new SpanPartial(service, operation, kind, status, WindowAccumulator.fromBytes(window));
+    } catch (RuntimeException e) {
+      throw new SerializationException("not a span partial of the format before versions: " + e, e);
+    }
   }
 
   private static String string(ByteBuffer in) {

@@ -194,20 +194,33 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
     }
   }
 
-  private static final class OpenCodec implements HeapStore.Codec<Open> {
+  /**
+   * Version 1: version byte, latest span end (zigzag varint), the window ({@link WindowAccumulator#write}).
+   * Before versions: 8 bytes of latest end, then the window's unversioned bytes; its first byte is 0 (a
+   * time before 2^56 ms) and it is still read, so partials open across an upgrade are kept.
+   */
+  static final class OpenCodec implements HeapStore.Codec<Open> {
     @Override
     public byte[] write(Open o) {
-      byte[] window = o.window.toBytes();
-      return ByteBuffer.allocate(8 + window.length).putLong(o.latestMs).put(window).array();
+      FormatWriter out = new FormatWriter(256).writeByte(Formats.V1).zigzag(o.latestMs);
+      o.window.write(out);
+      return out.toByteArray();
     }
 
     @Override
     public Open read(byte[] bytes) {
-      ByteBuffer in = ByteBuffer.wrap(bytes);
-      long latest = in.getLong();
-      byte[] window = new byte[in.remaining()];
-      in.get(window);
-      return new Open(WindowAccumulator.fromBytes(window), latest);
+      if (bytes.length > 0 && bytes[0] == 0) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        long latest = in.getLong();
+        byte[] window = new byte[in.remaining()];
+        in.get(window);
+        return new Open(WindowAccumulator.fromBytes(window), latest);
+      }
+      FormatReader in = Formats.reader(bytes, "span-partials entry");
+      long latest = in.zigzag();
+      Open open = new Open(WindowAccumulator.read(in), latest);
+      in.end();
+      return open;
     }
   }
 }

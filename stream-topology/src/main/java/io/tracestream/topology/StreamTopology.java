@@ -126,14 +126,14 @@ public final class StreamTopology implements Supplier<Topology> {
           Stores.persistentKeyValueStore(series.windowsStore()), Serdes.Bytes(), Serdes.ByteArray())
           .withCachingEnabled());
       builder.addStateStore(Stores.keyValueStoreBuilder(
-          Stores.persistentKeyValueStore(series.stateStore()), Serdes.String(), Serdes.Long())
+          Stores.persistentKeyValueStore(series.stateStore()), Serdes.String(), Formats.LONG)
           .withCachingEnabled());
     }
     builder.addStateStore(SpanPreAggregator.storeBuilder());
     builder.addStateStore(TracePreAggregator.storeBuilder(TracePartial.KIND));
     builder.addStateStore(TracePreAggregator.storeBuilder(EdgePartial.KIND));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SpanPreAggregator.PROGRESS_STORE),
-        Serdes.String(), Serdes.Long()).withCachingEnabled());
+        Serdes.String(), Formats.LONG).withCachingEnabled());
     for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
           Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
@@ -142,11 +142,11 @@ public final class StreamTopology implements Supplier<Topology> {
     // fetch walks the cache one segment at a time from the lookup's start (1970 for /api/traces/{id}),
     // which took seconds per trace (TraceLookupTest).
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.TRACE_SUMMARIES,
-        config.queryTracesRetention(), Duration.ofMillis(1), false), Serdes.String(), TRACE_SUMMARY));
+        config.queryTracesRetention(), Duration.ofMillis(1), false), Serdes.String(), Formats.TRACE_SUMMARY));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueryStores.SERVICES),
-        Serdes.String(), Serdes.Long()).withCachingEnabled());
+        Serdes.String(), Formats.LONG).withCachingEnabled());
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.DEPENDENCY_LINKS,
-        config.queryRetention(), config.window(), false), EDGE_KEY, Serdes.Long()).withCachingEnabled());
+        config.queryRetention(), config.window(), false), Formats.EDGE_KEY, Formats.LONG).withCachingEnabled());
 
     KStream<byte[], Decoded> decoded = builder
         .stream(config.spansTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("spans-source"))

@@ -5,21 +5,17 @@ import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSpan;
 import io.tracestream.topology.traces.TraceSummaries;
 import io.tracestream.topology.traces.UnpairedReason;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -105,13 +101,13 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     spans = context.getStateStore(SPANS_STORE);
     state = context.getStateStore(STATE_STORE);
     byte[] saved = state.get(CLOCK);
-    clock = new EventClock(saved == null ? EventClock.NONE : ByteBuffer.wrap(saved).getLong(),
-        t -> state.put(CLOCK, ByteBuffer.allocate(8).putLong(t).array()), wallIdleMs);
+    clock = new EventClock(saved == null ? EventClock.NONE : Formats.readLong(saved),
+        t -> state.put(CLOCK, Formats.writeLong(t)), wallIdleMs);
     try (KeyValueIterator<Bytes, byte[]> it = state.range(key(REKEY_PROGRESS, ""), key(REKEY_PROGRESS, "\uffff"))) {
       it.forEachRemaining(entry -> {
         byte[] k = entry.key.get();
         String[] p = new String(k, 1, k.length - 1, StandardCharsets.UTF_8).split("/");
-        long time = ByteBuffer.wrap(entry.value).getLong();
+        long time = Formats.readLong(entry.value);
         rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), time));
       });
     }
@@ -128,15 +124,14 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     Optional<Progress> report = Progress.of(record.value(), record.headers());
     if (report.isPresent()) {
       Progress p = report.get();
-      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()),
-          ByteBuffer.allocate(8).putLong(p.time()).array());
+      state.put(key(REKEY_PROGRESS, p.partition() + "/" + p.partitions()), Formats.writeLong(p.time()));
       rekeying.report(p);
       return;
     }
     Progress.source(record.headers()).ifPresent(from -> {
       if (rekeying.register(from.partition(), from.partitions())) { // holds progress until it reports
         state.put(key(REKEY_PROGRESS, from.partition() + "/" + from.partitions()),
-            ByteBuffer.allocate(8).putLong(Progress.NONE).array());
+            Formats.writeLong(Progress.NONE));
       }
     });
     String traceId = record.value().traceId();
@@ -162,7 +157,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
         : Meta.read(stored);
     List<TraceSpan> kept = keep(meta, batch);
     if (!kept.isEmpty()) {
-      spans.put(spanKey(traceId, meta.batches), writeSpans(kept));
+      spans.put(spanKey(traceId, meta.batches), TraceSpans.writeStored(traceId, kept));
     }
     long first = Math.min(meta.firstEventMs, timestamp);
     long last = Math.max(meta.lastEventMs, timestamp);
@@ -288,12 +283,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       state.delete(key(UNPAIRED, traceId));
       return;
     }
-    UnpairedReason[] reasons = UnpairedReason.values();
-    ByteBuffer out = ByteBuffer.allocate(1 + 4 * reasons.length).put((byte) 1); // version
-    for (UnpairedReason reason : reasons) {
-      out.putInt(links.unpaired(reason));
-    }
-    state.put(key(UNPAIRED, traceId), out.array());
+    state.put(key(UNPAIRED, traceId), writeUnpaired(links.unpaired()));
   }
 
   private void countUnpaired(DependencyLinker.Result links) {
@@ -310,7 +300,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     if (kept.isEmpty()) {
       return;
     }
-    spans.put(spanKey(traceId, meta.batches), writeSpans(kept));
+    spans.put(spanKey(traceId, meta.batches), TraceSpans.writeStored(traceId, kept));
     long first = Math.min(meta.firstEventMs, timestamp);
     if (first != meta.firstEventMs) {
       state.delete(timeKey(HOLD, meta.firstEventMs, traceId));
@@ -361,13 +351,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     state.put(key(COMPLETED, traceId), new byte[0]);
     byte[] unpaired = state.get(key(UNPAIRED, traceId));
     if (unpaired != null) {
-      ByteBuffer in = ByteBuffer.wrap(unpaired, 1, unpaired.length - 1);
-      for (UnpairedReason reason : UnpairedReason.values()) {
-        int n = in.getInt();
-        if (n > 0) {
-          metrics.unpairedSpans(reason.tag(), n);
-        }
-      }
+      readUnpaired(unpaired).forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
       state.delete(key(UNPAIRED, traceId));
     }
     List<Bytes> keys = new ArrayList<>();
@@ -380,7 +364,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private List<TraceSpan> readAll(String traceId) {
     List<TraceSpan> all = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
-      it.forEachRemaining(entry -> all.addAll(readSpans(entry.value)));
+      it.forEachRemaining(entry -> all.addAll(TraceSpans.readStored(entry.value)));
     }
     return all;
   }
@@ -426,22 +410,35 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     return Bytes.wrap(ByteBuffer.allocate(id.length + 5).put(id).put((byte) 0).putInt(batch).array());
   }
 
-  private static byte[] writeSpans(List<TraceSpan> batch) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 * batch.size());
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      TraceSpans.writeSpans(out, batch);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /** Unpaired spans of a completed trace, version 1: version byte, a 4-byte count per reason in declaration order. */
+  static byte[] writeUnpaired(Map<UnpairedReason, Integer> unpaired) {
+    UnpairedReason[] reasons = UnpairedReason.values();
+    ByteBuffer out = ByteBuffer.allocate(1 + 4 * reasons.length).put((byte) Formats.V1);
+    for (UnpairedReason reason : reasons) {
+      out.putInt(unpaired.getOrDefault(reason, 0));
     }
-    return bytes.toByteArray();
+    return out.array();
   }
 
-  private static List<TraceSpan> readSpans(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      return TraceSpans.readSpans(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /** The counts above zero. */
+  static Map<UnpairedReason, Integer> readUnpaired(byte[] bytes) {
+    UnpairedReason[] reasons = UnpairedReason.values();
+    if (bytes.length == 0 || bytes[0] != Formats.V1) {
+      throw Formats.unknownVersion("trace's unpaired spans (trace-assembly-state)",
+          bytes.length == 0 ? "none (no bytes)" : Integer.toString(bytes[0] & 0xFF));
     }
+    if (bytes.length != 1 + 4 * reasons.length) {
+      throw new SerializationException("not a trace's unpaired spans: " + bytes.length + " bytes");
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+    Map<UnpairedReason, Integer> counts = new EnumMap<>(UnpairedReason.class);
+    for (UnpairedReason reason : reasons) {
+      int n = in.getInt();
+      if (n > 0) {
+        counts.put(reason, n);
+      }
+    }
+    return counts;
   }
 
   /**
@@ -450,7 +447,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
    * spans and batches held. Written with a version byte (2); version 1 (32 bytes, no version byte, no
    * wall-clock times) is read as quiet since the epoch, so a trace open across an upgrade completes as before.
    */
-  private record Meta(long firstEventMs, long lastEventMs, long lastWallMs, long deadline, long wallDeadline,
+  record Meta(long firstEventMs, long lastEventMs, long lastWallMs, long deadline, long wallDeadline,
       int spans, int batches) {
     private static final byte VERSION = 2;
 

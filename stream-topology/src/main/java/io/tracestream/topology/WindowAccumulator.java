@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * One open window of one series: error count, exact histogram buckets, and the sketch bins (which
@@ -17,6 +18,8 @@ import java.util.List;
  */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
+  /** Above the bins a sketch keeps ({@code LatencySketch.MAX_BINS}, which {@link LatencyBins#of} checks). */
+  private static final int MAX_BINS = 1 << 16;
 
   private long errors;
   private final long[] buckets;
@@ -69,23 +72,105 @@ final class WindowAccumulator {
         Base64.getEncoder().encodeToString(sketch.toBytes()));
   }
 
+  /**
+   * Version 1 (the {@code span-metrics-windows} store, and inside span partials and the other window
+   * stores): version byte, then {@link #write}. Before versions: errors and the buckets as 8-byte longs,
+   * then the bins; its first byte is 0 (fewer than 2^56 errors) and it is still read.
+   */
   byte[] toBytes() {
-    byte[] binBytes = bins.toBytes();
-    ByteBuffer out = ByteBuffer.allocate(8 + 8 * BUCKETS + binBytes.length);
-    out.putLong(errors);
-    out.asLongBuffer().put(buckets);
-    out.position(8 + 8 * BUCKETS);
-    return out.put(binBytes).array();
+    FormatWriter out = new FormatWriter(256).writeByte(Formats.V1);
+    write(out);
+    return out.toByteArray();
   }
 
   static WindowAccumulator fromBytes(byte[] bytes) {
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    long errors = in.getLong();
+    if (bytes.length > 0 && bytes[0] == 0) {
+      return fromLegacyBytes(bytes);
+    }
+    FormatReader in = Formats.reader(bytes, "window");
+    WindowAccumulator window = read(in);
+    in.end();
+    return window;
+  }
+
+  /**
+   * Errors and each bucket's count as varints (most buckets are empty: one byte), then the bins: offset
+   * (zigzag), bin count, zero count, count, sum in nanoseconds (varints), min and max (IEEE bits, 8 bytes
+   * each), then the bin counts, each a varint of {@code count << 1}, a run of empty bins a varint of
+   * {@code run << 1 | 1}: a window's bins span hundreds to thousands of mostly empty bins.
+   */
+  void write(FormatWriter out) {
+    out.varint(errors);
+    for (long b : buckets) {
+      out.varint(b);
+    }
+    int length = bins.binCount();
+    out.zigzag(bins.offset()).varint(length).varint(bins.zeroCount()).varint(bins.count()).varint(bins.sumNanos())
+        .fixed64(Double.doubleToRawLongBits(bins.min())).fixed64(Double.doubleToRawLongBits(bins.max()));
+    for (int i = 0; i < length; ) {
+      int c = bins.bin(i++);
+      if (c != 0) {
+        out.varint((c & 0xFFFFFFFFL) << 1);
+        continue;
+      }
+      long run = 1;
+      while (i < length && bins.bin(i) == 0) {
+        i++;
+        run++;
+      }
+      out.varint(run << 1 | 1);
+    }
+  }
+
+  static WindowAccumulator read(FormatReader in) {
+    long errors = in.varint();
     long[] buckets = new long[BUCKETS];
-    in.asLongBuffer().get(buckets);
-    in.position(8 + 8 * BUCKETS);
-    byte[] bins = new byte[in.remaining()];
-    in.get(bins);
-    return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins));
+    for (int i = 0; i < BUCKETS; i++) {
+      buckets[i] = in.varint();
+    }
+    int offset = (int) in.zigzag();
+    int length = in.count();
+    if (length > MAX_BINS) {
+      throw in.malformed(length + " bins"); // before allocating them
+    }
+    long zeroCount = in.varint();
+    long count = in.varint();
+    long sumNanos = in.varint();
+    double min = Double.longBitsToDouble(in.fixed64());
+    double max = Double.longBitsToDouble(in.fixed64());
+    int[] counts = new int[length];
+    for (int i = 0; i < length; ) {
+      long token = in.varint();
+      if ((token & 1) == 0) {
+        counts[i++] = (int) (token >>> 1);
+        continue;
+      }
+      long run = token >>> 1;
+      if (run < 1 || run > length - i) {
+        throw in.malformed("a run of " + run + " empty bins at bin " + i + " of " + length);
+      }
+      i += (int) run; // already 0
+    }
+    try {
+      LatencyBins bins = LatencyBins.of(offset, counts, zeroCount, count, sumNanos, min, max);
+      return new WindowAccumulator(errors, buckets, bins);
+    } catch (IllegalArgumentException e) {
+      throw in.malformed(e.getMessage());
+    }
+  }
+
+  private static WindowAccumulator fromLegacyBytes(byte[] bytes) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(bytes);
+      long errors = in.getLong();
+      long[] buckets = new long[BUCKETS];
+      in.asLongBuffer().get(buckets);
+      in.position(8 + 8 * BUCKETS);
+      byte[] bins = new byte[in.remaining()];
+      in.get(bins);
+      return new WindowAccumulator(errors, buckets, LatencyBins.fromBytes(bins));
+    } catch (RuntimeException e) {
+      throw new SerializationException("not a window of the format before versions: " + e, e);
+    }
   }
 }

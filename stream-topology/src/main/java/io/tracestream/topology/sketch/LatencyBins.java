@@ -123,6 +123,46 @@ public final class LatencyBins {
     return count;
   }
 
+  // The state field by field, for an encoding of the caller's own (the topology's window formats write the
+  // bins as varints, most of them empty); of(...) builds the bins back from it.
+
+  public int offset() {
+    return offset;
+  }
+
+  public int binCount() {
+    return counts.length;
+  }
+
+  public int bin(int i) {
+    return counts[i];
+  }
+
+  public long zeroCount() {
+    return zeroCount;
+  }
+
+  public long sumNanos() {
+    return sumNanos;
+  }
+
+  public double min() {
+    return min;
+  }
+
+  /**
+   * The bins with these fields, as the accessors above return them; {@code counts} is taken, not copied.
+   *
+   * @throws IllegalArgumentException past the bin limit
+   */
+  public static LatencyBins of(int offset, int[] counts, long zeroCount, long count, long sumNanos, double min,
+      double max) {
+    if (counts.length > LatencySketch.MAX_BINS) {
+      throw new IllegalArgumentException("not LatencyBins: " + counts.length + " bins");
+    }
+    return new LatencyBins(offset, counts, zeroCount, count, sumNanos, min, max);
+  }
+
   /** The sum of the values added, in milliseconds. */
   public double sum() {
     return sumNanos / 1e6;
