@@ -16,17 +16,16 @@ import org.junit.jupiter.api.Test;
  */
 class PartialFormatTest {
   private static final HexFormat HEX = HexFormat.of();
-  /** {@link io.tracestream.topology.sketch.LatencyBins} of one value, 2 ms. */
-  private static final String BINS_OF_2_MS = "00000045" + "00000001" // offset (the sketch's index of 2 ms), 1 bin
-      + "0000000000000000" + "0000000000000001" // no zeros, count 1
-      + "4000000000000000".repeat(3) // sum, min, max: 2.0 (ms)
-      + "00000001"; // the bin's count
-  /** A {@link WindowAccumulator} of one value, 2 ms, not an error, as {@link WindowAccumulator#toBytes} writes it. */
-  private static final String ONE_VALUE_OF_2_MS = "0000000000000000" // errors
-      + "0000000000000001" + "0000000000000000".repeat(16) // buckets: le=2 ms holds it
-      + BINS_OF_2_MS;
+  /**
+   * A {@link WindowAccumulator} of one value, 2 ms, not an error, as {@link WindowAccumulator#toBytes} writes it:
+   * the window format's version 1, whose fields {@link FormatsGoldenTest} pins; here it is one opaque part.
+   */
+  private static final String ONE_VALUE_OF_2_MS = "01" + "00" // version, no errors
+      + "01" + "00".repeat(16) // buckets: le=2 ms holds it
+      + "8a01" + "01" + "00" + "01" // the sketch: offset (zigzag varint), one bin, no zeros, count 1
+      + "80897a" + "4000000000000000".repeat(2) + "02"; // sum (ns), min and max (ms), the bin's count
   /** The same of a failed call. */
-  private static final String ONE_FAILED_OF_2_MS = "0000000000000001" + ONE_VALUE_OF_2_MS.substring(16);
+  private static final String ONE_FAILED_OF_2_MS = "0101" + ONE_VALUE_OF_2_MS.substring(4);
 
   private static String utf8(String s) {
     return HEX.formatHex(s.getBytes(StandardCharsets.UTF_8));
@@ -62,7 +61,7 @@ class PartialFormatTest {
   void anEdgePartialIsWrittenAsVersionOneWithItsSeriesCallsAndSides() {
     String window = "0000000000000001" + "0000000000000001" // calls, errors
         + "00000000" // no client side
-        + "000000c4" + ONE_FAILED_OF_2_MS; // the server side: 196 bytes
+        + "0000002c" + ONE_FAILED_OF_2_MS; // the server side: 44 bytes
     String golden = "01" // version
         + "00000004" + utf8("user") + "00000008" + utf8("frontend") + "0000000c" + utf8("virtual_node")
         + window;
