@@ -57,6 +57,13 @@ final class EndToEndReport {
         + " two clock reads per record and processor"));
     byStage.forEach((stage, nanos) -> md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.0f %% |%n",
         stage, nanos / 1e9, nanos / 1e9 / millions, 100.0 * nanos / run.topologyCpuNanos())));
+    md.append("\nThe processors that took 1 % or more, by the name StreamTopology gives them:\n\n"
+        + "| processor | stage | CPU s per million spans | share |\n| --- | --- | ---: | ---: |\n");
+    run.processorNanos().entrySet().stream()
+        .filter(e -> e.getValue() >= 0.01 * run.topologyCpuNanos())
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> md.append(String.format(Locale.ROOT, "| `%s` | %s | %.2f | %.0f %% |%n", e.getKey(),
+            StageCpu.stage(e.getKey()), e.getValue() / 1e9 / millions, 100.0 * e.getValue() / run.topologyCpuNanos())));
   }
 
   static String markdown(Options o, String broker, int requests, double spansPerRecord, ClosedLoop.Result produce,
