@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Writes {@code benchmarks/RESULTS.md} from the last run's files: the machine, its load while the
  * benchmarks ran, the JMH results ({@code results/jmh.json}), the end-to-end report
- * ({@code results/e2e.md}), the open-traces, 10-minute and freshness runs
+ * ({@code results/e2e.md}), the same of the code before the change the notes measure ({@code results/e2e-before.md}),
+ * the open-traces, 10-minute and freshness runs
  * ({@code results/e2e-open-traces.md}, {@code results/e2e-10min.md}, {@code results/e2e-freshness.md}) and the
  * hand-written analysis ({@code results/notes.md}), which is the one part a run does not regenerate.
  * Arguments: the output file, then the load averages before, after
@@ -63,6 +64,11 @@ public final class ResultsMarkdown {
     Path e2e = results.resolve("e2e.md");
     if (Files.exists(e2e)) {
       md.append("## End to end\n\n").append(demote(Files.readString(e2e))).append('\n');
+    }
+    Path before = results.resolve("e2e-before.md");
+    if (Files.exists(before)) {
+      md.append("## End to end, the code before the change the summary measures (same arguments, same machine)\n\n")
+          .append(demote(Files.readString(before))).append('\n');
     }
     Path open = results.resolve("e2e-open-traces.md");
     if (Files.exists(open)) {
