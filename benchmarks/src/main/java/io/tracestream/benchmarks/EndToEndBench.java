@@ -300,8 +300,8 @@ public final class EndToEndBench {
             if (stages) {
               StageCpu.snapshot().forEach((p, n) -> processors.put(p, n - processorsFrom.getOrDefault(p, 0L)));
             }
-            return new EndToEndReport.Alone(records, records * spansPerRecord, all, steady, used.get(ThreadCpu.TOPOLOGY),
-                processors);
+            return new EndToEndReport.Alone(records, records * spansPerRecord, all, steady,
+                used.get(ThreadCpu.TOPOLOGY) + used.get(ThreadCpu.ROCKSDB), used.get(ThreadCpu.ROCKSDB), processors);
           }
           if (now - started > Duration.ofMinutes(20).toNanos()) {
             throw new IllegalStateException("the topology alone did not commit its input within 20 minutes");

@@ -29,11 +29,13 @@ final class EndToEndReport {
 
   /** The topology alone on the end-to-end input: all of it until committed, and from its first commit. */
   /**
+   * @param topologyCpuNanos CPU of the topology's threads and of RocksDB's background threads
+   * @param rocksdbNanos of which RocksDB's background threads (flushes, compactions)
    * @param processorNanos CPU per processor ({@link StageCpu}), when this run measured it (which costs two
    *     thread-CPU clock reads per record and processor), else empty
    */
   record Alone(long records, double spans, Duration elapsed, double steadySpansPerSecond, long topologyCpuNanos,
-      Map<String, Long> processorNanos) {
+      long rocksdbNanos, Map<String, Long> processorNanos) {
     double spansPerSecond() {
       return spans / (elapsed.toNanos() / 1e9);
     }
@@ -46,7 +48,8 @@ final class EndToEndReport {
     run.processorNanos().forEach((processor, nanos) -> byStage.merge(StageCpu.stage(processor), nanos, Long::sum));
     long inProcessors = byStage.values().stream().mapToLong(Long::longValue).sum();
     byStage.put("outside processors: polls, deserialization, commits, restoration, the clients' own threads",
-        run.topologyCpuNanos() - inProcessors);
+        run.topologyCpuNanos() - run.rocksdbNanos() - inProcessors);
+    byStage.put("RocksDB's background threads: flushes, compactions", run.rocksdbNanos());
     double millions = run.spans() / 1e6;
     md.append(String.format(Locale.ROOT, "%nThe topology's CPU by stage: the topology alone once more on the same"
         + " input, each processor measured on its thread's CPU clock (exclusive of the processors it forwards to;"
@@ -139,7 +142,7 @@ final class EndToEndReport {
     double seconds = o.duration().toNanos() / 1e9;
     e2e.cpuNanos().forEach((c, nanos) -> {
       double handled = switch (c) {
-        case ThreadCpu.TOPOLOGY -> e2e.topologySpansPerSecond();
+        case ThreadCpu.TOPOLOGY, ThreadCpu.ROCKSDB -> e2e.topologySpansPerSecond();
         case ThreadCpu.BRIDGE, ThreadCpu.BROKER, ThreadCpu.LOAD -> e2e.load().spansPerSecond();
         default -> endToEnd;
       } * seconds / 1e6;
@@ -149,7 +152,7 @@ final class EndToEndReport {
     });
     if (alone != null) {
       double perMillion = alone.topologyCpuNanos() / 1e9 / (alone.spans() / 1e6);
-      md.append(String.format(Locale.ROOT, "| topology alone (replay) | %.1f | | %.1f | %,.0f |%n",
+      md.append(String.format(Locale.ROOT, "| topology alone (replay; its threads and RocksDB's) | %.1f | | %.1f | %,.0f |%n",
           alone.topologyCpuNanos() / 1e9, perMillion, 1e6 / perMillion));
     }
     if (stages != null) {

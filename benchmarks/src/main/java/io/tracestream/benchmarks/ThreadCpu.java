@@ -25,6 +25,8 @@ final class ThreadCpu {
   static final String BROKER = "broker";
   static final String LOAD = "load generator and bench";
   static final String GC = "JVM: garbage collection";
+  /** RocksDB's own native threads (flushes, compactions); only the topology's state stores use RocksDB. */
+  static final String ROCKSDB = "topology: RocksDB background threads";
   static final String JVM = "JVM (JIT, other)";
   /** Linux's clock ticks per second for {@code /proc/<pid>/task/<tid>/stat} times (USER_HZ, 100 on every platform). */
   private static final long TICKS_PER_SECOND = 100;
@@ -59,7 +61,7 @@ final class ThreadCpu {
   /** Nanoseconds of CPU per component since the JVM started, and "total" for the process. */
   Map<String, Long> snapshot() {
     Map<String, Long> byComponent = new LinkedHashMap<>();
-    for (String c : new String[] {BRIDGE, TOPOLOGY, BROKER, LOAD, GC, JVM}) {
+    for (String c : new String[] {BRIDGE, TOPOLOGY, ROCKSDB, BROKER, LOAD, GC, JVM}) {
       byComponent.put(c, 0L);
     }
     long threadSum = 0;
@@ -74,15 +76,20 @@ final class ThreadCpu {
       }
     }
     long total = os.getProcessCpuTime();
-    long gc = gcNanos();
+    long gc = nativeNanos("GC Thread", "G1 ");
+    long rocksdb = nativeNanos("rocksdb:");
     byComponent.put(GC, gc);
-    byComponent.merge(JVM, Math.max(0, total - threadSum - gc), Long::sum);
+    byComponent.put(ROCKSDB, rocksdb);
+    byComponent.merge(JVM, Math.max(0, total - threadSum - gc - rocksdb), Long::sum);
     byComponent.put("total", total);
     return byComponent;
   }
 
-  /** CPU of the GC's native threads (G1: "GC Thread#n", "G1 Conc#n", "G1 Refine#n", "G1 Main Marker", ...). */
-  static long gcNanos() {
+  /**
+   * CPU of the native threads whose names start with one of {@code prefixes}: the GC's (G1: "GC Thread#n", "G1
+   * Conc#n", "G1 Refine#n", "G1 Main Marker", ...), RocksDB's ("rocksdb:low", "rocksdb:high").
+   */
+  static long nativeNanos(String... prefixes) {
     long ticks = 0;
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
@@ -91,7 +98,7 @@ final class ThreadCpu {
           int open = stat.indexOf('(');
           int close = stat.lastIndexOf(')');
           String name = stat.substring(open + 1, close);
-          if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+          if (java.util.Arrays.stream(prefixes).anyMatch(name::startsWith)) {
             String[] fields = stat.substring(close + 2).split(" ");
             ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
           }
