@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -83,6 +84,12 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private EventClock clock;
   /** Progress of the input tasks that re-key spans of null-key records to this task. */
   private final UpstreamProgress rekeying = new UpstreamProgress();
+  /**
+   * Per index type, a time at or before which no entry of the index is due (a lower bound of its earliest
+   * entry; Long.MIN_VALUE while unknown): {@link #due} reads the index only once something may be due, instead
+   * of opening a store iterator per index for each record that moves event time on.
+   */
+  private final long[] earliest = new long[Byte.MAX_VALUE + 1];
 
   TraceAssemblyProcessor(TopologyConfig config, int inputPartitions, TopologyMetrics metrics) {
     this.idleMs = config.traceIdle().toMillis();
@@ -100,6 +107,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     super.init(context);
     spans = context.getStateStore(SPANS_STORE);
     state = context.getStateStore(STATE_STORE);
+    Arrays.fill(earliest, Long.MIN_VALUE);
     byte[] saved = state.get(CLOCK);
     clock = new EventClock(saved == null ? EventClock.NONE : Formats.readLong(saved),
         t -> state.put(CLOCK, Formats.writeLong(t)), wallIdleMs);
@@ -175,7 +183,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       if (meta.deadline != Long.MIN_VALUE && meta.wallDeadline == Long.MIN_VALUE) {
         state.delete(timeKey(DEADLINE, meta.deadline, traceId));
       }
-      state.put(timeKey(DEADLINE, deadline, traceId), new byte[0]);
+      index(DEADLINE, deadline, traceId);
     }
     Meta updated = new Meta(first, last, wallMs, deadline, Long.MIN_VALUE, meta.spans + kept.size(),
         meta.batches + (kept.isEmpty() ? 0 : 1));
@@ -205,7 +213,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
         complete(traceId, meta, now, wallMs);
       } else {
         long wallDeadline = meta.lastWallMs + idleMs;
-        state.put(timeKey(WALL_DEADLINE, wallDeadline, traceId), new byte[0]);
+        index(WALL_DEADLINE, wallDeadline, traceId);
         state.put(key(META, traceId), meta.withWallDeadline(wallDeadline).write());
       }
     }
@@ -224,18 +232,35 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     }
   }
 
+  /** Adds the trace to the index of {@code type} at {@code time}. */
+  private void index(byte type, long time, String traceId) {
+    state.put(timeKey(type, time, traceId), new byte[0]);
+    earliest[type] = Math.min(earliest[type], time);
+  }
+
   /** Trace ids of index entries of {@code type} with time at or before {@code now}; the entries are deleted. */
   private List<String> due(byte type, long now) {
+    if (now < earliest[type]) {
+      return List.of();
+    }
     List<String> ids = new ArrayList<>();
     List<Bytes> keys = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(type, Long.MIN_VALUE, ""), timeKey(type, now, "\uffff"))) {
+    long next = Long.MAX_VALUE;
+    try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(type, Long.MIN_VALUE, ""),
+        timeKey(type, Long.MAX_VALUE, "\uffff"))) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
+        long time = timeOf(entry.key);
+        if (time > now) {
+          next = time; // the index is in time order: the first entry not due is its earliest from now on
+          break;
+        }
         ids.add(traceIdOf(entry.key));
         keys.add(entry.key);
       }
     }
     keys.forEach(state::delete);
+    earliest[type] = next;
     return ids;
   }
 
@@ -244,7 +269,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     List<TraceSpan> all = unique(read);
     duplicates(read.size() - all.size());
     state.delete(key(META, traceId));
-    state.put(timeKey(EXPIRY, now + maxAgeMs, traceId), new byte[0]);
+    index(EXPIRY, now + maxAgeMs, traceId);
     state.put(key(COMPLETED, traceId), meta.write());
     if (all.isEmpty()) {
       forget(traceId);
@@ -254,7 +279,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     if (rejoinMs > 0) {
       // its unpaired spans are counted when it can no longer be joined: a straggler may pair them
       putUnpaired(traceId, links);
-      state.put(timeKey(REJOIN_EXPIRY, wallMs + rejoinMs, traceId), new byte[0]);
+      index(REJOIN_EXPIRY, wallMs + rejoinMs, traceId);
     } else {
       countUnpaired(links);
       forget(traceId);
@@ -381,7 +406,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(HOLD, Long.MIN_VALUE, ""),
         timeKey(HOLD, Long.MAX_VALUE, "\uffff"))) {
       if (it.hasNext()) {
-        long firstHeld = ByteBuffer.wrap(it.next().key.get(), 1, 8).getLong() ^ Long.MIN_VALUE;
+        long firstHeld = timeOf(it.next().key);
         time = Math.min(time, firstHeld + graceMs);
       }
     }
@@ -397,6 +422,10 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private static Bytes timeKey(byte type, long time, String traceId) {
     byte[] id = traceId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(9 + id.length).put(type).putLong(time ^ Long.MIN_VALUE).put(id).array());
+  }
+
+  private static long timeOf(Bytes timeKey) {
+    return ByteBuffer.wrap(timeKey.get(), 1, 8).getLong() ^ Long.MIN_VALUE;
   }
 
   private static String traceIdOf(Bytes timeKey) {
