@@ -152,7 +152,8 @@ final class EndToEndReport {
     });
     if (alone != null) {
       double perMillion = alone.topologyCpuNanos() / 1e9 / (alone.spans() / 1e6);
-      md.append(String.format(Locale.ROOT, "| topology alone (replay; its threads and RocksDB's) | %.1f | | %.1f | %,.0f |%n",
+      md.append(String.format(Locale.ROOT,
+          "| topology alone (replay; its threads and RocksDB's) | %.1f | | %.1f | %,.0f |%n",
           alone.topologyCpuNanos() / 1e9, perMillion, 1e6 / perMillion));
     }
     if (stages != null) {
