@@ -147,8 +147,8 @@ final class EndToEndReport {
         default -> endToEnd;
       } * seconds / 1e6;
       double perMillion = nanos / 1e9 / handled;
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f | %,.0f |%n", c, nanos / 1e9, nanos / 1e9 / seconds,
-          perMillion, 1e6 / perMillion));
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f | %s |%n", c, nanos / 1e9, nanos / 1e9 / seconds,
+          perMillion, nanos == 0 ? "—" : String.format(Locale.ROOT, "%,.0f", 1e6 / perMillion)));
     });
     if (alone != null) {
       double perMillion = alone.topologyCpuNanos() / 1e9 / (alone.spans() / 1e6);
