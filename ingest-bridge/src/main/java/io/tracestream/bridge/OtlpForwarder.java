@@ -51,7 +51,14 @@ final class OtlpForwarder implements Forwarder {
         new FutureCallback<byte[]>() {
           @Override
           public void onSuccess(byte[] answer) {
-            release(bytes);
+            try {
+              count(answer);
+            } finally {
+              release(bytes); // after counting: who sees the bytes given back sees the call counted
+            }
+          }
+
+          private void count(byte[] answer) {
             long refused;
             try {
               refused = ExportTraceServiceResponse.parseFrom(answer).getPartialSuccess().getRejectedSpans();
@@ -67,8 +74,11 @@ final class OtlpForwarder implements Forwarder {
 
           @Override
           public void onFailure(Throwable error) {
-            release(bytes);
-            metrics.forwardFailed(spans);
+            try {
+              metrics.forwardFailed(spans);
+            } finally {
+              release(bytes);
+            }
           }
         },
         MoreExecutors.directExecutor());
