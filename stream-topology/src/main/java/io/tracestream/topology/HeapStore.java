@@ -13,6 +13,7 @@ import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
@@ -32,9 +33,12 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * fault test {@code TopologyKillFaultIT} checks the whole contract on a real broker; upgrading Kafka
  * needs it to pass.
  *
+ * <p>Interactive queries read the store beneath: the entries as of the last commit.
+ *
  * <p>Everything is on the heap, so this is for small state: bounded by whoever uses it.
  */
-final class HeapStore<K, V> implements StateStore, CachedStateStore<Bytes, byte[]> {
+final class HeapStore<K, V>
+    implements StateStore, CachedStateStore<Bytes, byte[]>, ReadOnlyKeyValueStore<Bytes, byte[]> {
   /** How keys and values are written to the store beneath. */
   interface Codec<T> {
     byte[] write(T value);
@@ -47,6 +51,7 @@ final class HeapStore<K, V> implements StateStore, CachedStateStore<Bytes, byte[
   private final Codec<V> values;
   private final Map<K, V> entries = new HashMap<>();
   private final Set<K> dirty = new HashSet<>();
+  private Runnable beforeFlush = () -> { };
 
   private HeapStore(KeyValueStore<Bytes, byte[]> changelogged, Codec<K> keys, Codec<V> values) {
     this.changelogged = changelogged;
@@ -69,11 +74,19 @@ final class HeapStore<K, V> implements StateStore, CachedStateStore<Bytes, byte[
     }
   }
 
-  V get(K key) {
+  V value(K key) {
     return entries.get(key);
   }
 
-  /** Stores {@code value}; also call it after changing a value obtained from {@link #get}, so it is written. */
+  /**
+   * Runs {@code write} at the start of every {@link #flushCache()}: for a processor's own state kept between
+   * commits (such as its event time), written to another store in the same transaction.
+   */
+  void beforeFlush(Runnable write) {
+    this.beforeFlush = write;
+  }
+
+  /** Stores {@code value}; also call it after changing a value obtained from {@link #value}, so it is written. */
   void put(K key, V value) {
     entries.put(key, value);
     dirty.add(key);
@@ -96,6 +109,7 @@ final class HeapStore<K, V> implements StateStore, CachedStateStore<Bytes, byte[
   /** Writes the entries changed since the last commit to the changelogged store; the task calls it before committing. */
   @Override
   public void flushCache() {
+    beforeFlush.run();
     for (K key : dirty) {
       V value = entries.get(key);
       Bytes bytes = Bytes.wrap(keys.write(key));
@@ -118,6 +132,26 @@ final class HeapStore<K, V> implements StateStore, CachedStateStore<Bytes, byte[
   @Override
   public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
     return false;
+  }
+
+  @Override
+  public byte[] get(Bytes key) {
+    return changelogged.get(key);
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
+    return changelogged.range(from, to);
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> all() {
+    return changelogged.all();
+  }
+
+  @Override
+  public long approximateNumEntries() {
+    return changelogged.approximateNumEntries();
   }
 
   @Override

@@ -107,7 +107,7 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
       return;
     }
     Series series = new Series(windowStart, span.service(), span.operation(), span.kind(), span.status());
-    Open partial = open.get(series);
+    Open partial = open.value(series);
     if (partial == null) {
       partial = new Open(WindowAccumulator.empty(), timestamp);
     }

@@ -134,9 +134,12 @@ public final class StreamTopology implements Supplier<Topology> {
     builder.addStateStore(TracePreAggregator.storeBuilder(EdgePartial.KIND));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SpanPreAggregator.PROGRESS_STORE),
         Serdes.String(), Formats.LONG).withCachingEnabled());
-    for (String store : List.of(TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE)) {
+    builder.addStateStore(TraceAssemblyProcessor.tracesStore());
+    // Not cached: the markers are written once and deleted once, and a cached store's range copies the
+    // cache's keys in it. The old spans store stays registered so that its state is moved to the heap at start.
+    for (String store : List.of(TraceAssemblyProcessor.STATE_STORE, TraceAssemblyProcessor.LEGACY_SPANS_STORE)) {
       builder.addStateStore(Stores.keyValueStoreBuilder(
-          Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+          Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled());
     }
     // Not cached: each summary is written once, so a cache saves no write, and a cached window store's
     // fetch walks the cache one segment at a time from the lookup's start (1970 for /api/traces/{id}),
@@ -189,7 +192,8 @@ public final class StreamTopology implements Supplier<Topology> {
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))
         .process(() -> new TraceAssemblyProcessor(config, inputPartitions, metrics),
-            Named.as("trace-assembly"), TraceAssemblyProcessor.SPANS_STORE, TraceAssemblyProcessor.STATE_STORE);
+            Named.as("trace-assembly"), TraceAssemblyProcessor.TRACES_STORE, TraceAssemblyProcessor.STATE_STORE,
+            TraceAssemblyProcessor.LEGACY_SPANS_STORE);
     // The assembly task's progress reports (a null value) are for the window tasks, through the pre-aggregators.
     KStream<String, TraceSummary> summaries = assembled
         .filter((traceId, trace) -> trace != null, Named.as("completed-traces"))

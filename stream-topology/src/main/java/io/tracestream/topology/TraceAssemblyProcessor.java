@@ -9,14 +9,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.common.errors.SerializationException;
+import java.util.PriorityQueue;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -25,6 +23,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
  * Groups spans by trace id and completes a trace when no span of it has arrived for {@code idle}, in
@@ -49,26 +48,27 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>A trace holds at most {@code maxSpans} spans; more are counted as dropped ({@code trace_too_large}).
  *
- * <p>State, in changelogged stores: span batches keyed by trace id and sequence number (appending writes
- * only the new batch); per open trace, its meta; per completed trace, a marker (with its meta while its
- * spans are kept); indexes keyed by big-endian time, so each is a range scan in time order: open traces
- * by event-time deadline, open traces past it by wall-clock deadline, held traces by first span,
- * kept spans by wall-clock expiry, markers by event-time expiry; and the event time.
+ * <p>State. The traces held (open, or kept for rejoining) are {@link HeldTrace}s on the heap, in a
+ * {@link HeapStore} ({@value #TRACES_STORE}) whose changed traces are written to its changelog before each
+ * commit: a batch costs a map lookup, not a store read and write per index. Their indexes (by event-time
+ * deadline, by wall-clock deadline, by rejoin expiry, by first span) are priority queues rebuilt from the
+ * traces when the task starts; an entry that no longer matches its trace is skipped when it comes up.
+ * Completed traces leave a marker for {@code maxAge} in event time, so that their stragglers are counted
+ * as late rather than started again; the markers (many: every trace of the last {@code maxAge}) stay in
+ * RocksDB ({@value #STATE_STORE}: marker by trace id, markers by expiry in big-endian time, the event
+ * time and the re-keying tasks' progress), read only for a trace id the heap does not hold.
  */
 final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpans, String, CompletedTrace> {
-  static final String SPANS_STORE = "trace-assembly-spans";
+  static final String TRACES_STORE = "trace-assembly-traces";
   static final String STATE_STORE = "trace-assembly-state";
+  /** The store of span batches before traces were held on the heap: emptied into the heap store at start. */
+  static final String LEGACY_SPANS_STORE = "trace-assembly-spans";
 
-  private static final byte META = 'T';
-  private static final byte DEADLINE = 'D';
-  private static final byte WALL_DEADLINE = 'W';
-  private static final byte HOLD = 'H';
-  private static final byte COMPLETED = 'C';
-  private static final byte REJOIN_EXPIRY = 'R';
+  static final byte COMPLETED = 'C';
   private static final byte EXPIRY = 'E';
   private static final byte REKEY_PROGRESS = 'P';
-  private static final byte UNPAIRED = 'U';
   private static final Bytes CLOCK = Bytes.wrap("clock".getBytes(StandardCharsets.UTF_8));
+  static final byte[] NO_META = new byte[0];
 
   private final long idleMs;
   private final long maxAgeMs;
@@ -79,17 +79,22 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private final TopologyMetrics metrics;
   private final Progress.Sender<String, CompletedTrace> progress;
 
-  private KeyValueStore<Bytes, byte[]> spans;
+  private HeapStore<String, HeldTrace> traces;
   private KeyValueStore<Bytes, byte[]> state;
+  private KeyValueStore<Bytes, byte[]> legacySpans;
   private EventClock clock;
+  private long clockSaved;
   /** Progress of the input tasks that re-key spans of null-key records to this task. */
   private final UpstreamProgress rekeying = new UpstreamProgress();
+  private final PriorityQueue<Due> deadlines = new PriorityQueue<>();
+  private final PriorityQueue<Due> wallDeadlines = new PriorityQueue<>();
+  private final PriorityQueue<Due> rejoinExpiries = new PriorityQueue<>();
+  private final PriorityQueue<Due> firstSpans = new PriorityQueue<>();
   /**
-   * Per index type, a time at or before which no entry of the index is due (a lower bound of its earliest
-   * entry; Long.MIN_VALUE while unknown): {@link #due} reads the index only once something may be due, instead
-   * of opening a store iterator per index for each record that moves event time on.
+   * A time at or before which no marker expires (a lower bound of the earliest; Long.MIN_VALUE while unknown):
+   * the expiry index is read only once a marker may have expired.
    */
-  private final long[] earliest = new long[Byte.MAX_VALUE + 1];
+  private long earliestExpiry = Long.MIN_VALUE;
 
   TraceAssemblyProcessor(TopologyConfig config, int inputPartitions, TopologyMetrics metrics) {
     this.idleMs = config.traceIdle().toMillis();
@@ -102,15 +107,21 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     this.progress = new Progress.Sender<>("", inputPartitions);
   }
 
+  static StoreBuilder<HeapStore<String, HeldTrace>> tracesStore() {
+    return HeapStore.builder(TRACES_STORE, HeldTrace.KEY, HeldTrace.VALUE);
+  }
+
   @Override
   public void init(ProcessorContext<String, CompletedTrace> context) {
     super.init(context);
-    spans = context.getStateStore(SPANS_STORE);
+    traces = context.getStateStore(TRACES_STORE);
     state = context.getStateStore(STATE_STORE);
-    Arrays.fill(earliest, Long.MIN_VALUE);
+    legacySpans = context.getStateStore(LEGACY_SPANS_STORE);
+    traces.reload();
     byte[] saved = state.get(CLOCK);
-    clock = new EventClock(saved == null ? EventClock.NONE : Formats.readLong(saved),
-        t -> state.put(CLOCK, Formats.writeLong(t)), wallIdleMs);
+    clockSaved = saved == null ? EventClock.NONE : Formats.readLong(saved);
+    clock = new EventClock(clockSaved, t -> { }, wallIdleMs);
+    traces.beforeFlush(this::saveClock);
     try (KeyValueIterator<Bytes, byte[]> it = state.range(key(REKEY_PROGRESS, ""), key(REKEY_PROGRESS, "\uffff"))) {
       it.forEachRemaining(entry -> {
         byte[] k = entry.key.get();
@@ -119,12 +130,32 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
         rekeying.report(new Progress(Integer.parseInt(p[0]), Integer.parseInt(p[1]), time));
       });
     }
+    LegacyAssemblyState.migrate(state, legacySpans, traces::put);
+    for (Map.Entry<String, HeldTrace> entry : traces.entries()) {
+      HeldTrace t = entry.getValue();
+      firstSpans.add(new Due(t.firstEventMs, entry.getKey()));
+      if (t.completed()) {
+        rejoinExpiries.add(new Due(t.rejoinExpiry, entry.getKey()));
+      } else if (t.wallDeadline != HeldTrace.NONE) {
+        wallDeadlines.add(new Due(t.wallDeadline, entry.getKey()));
+      } else {
+        deadlines.add(new Due(t.deadline, entry.getKey()));
+      }
+    }
     Duration every = EventClock.punctuationInterval(Math.min(wallIdleMs, idleMs));
     context.schedule(every, PunctuationType.WALL_CLOCK_TIME, wallMs -> {
       clock.punctuate(wallMs);
       completeDue(wallMs);
       progress.send(context(), progressTime());
     });
+  }
+
+  /** The event time, written to the state store once per commit (before it) when it has moved. */
+  private void saveClock() {
+    if (clock.time() != clockSaved) {
+      clockSaved = clock.time();
+      state.put(CLOCK, Formats.writeLong(clockSaved));
+    }
   }
 
   @Override
@@ -146,58 +177,58 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     List<TraceSpan> batch = record.value().spans();
     long timestamp = record.timestamp();
     long wallMs = context().currentSystemTimeMs();
-    byte[] completed = state.get(key(COMPLETED, traceId));
-    if (completed == null) {
-      add(traceId, batch, timestamp, wallMs);
-    } else if (completed.length > 0) {
-      rejoin(traceId, Meta.read(completed), batch, timestamp);
+    HeldTrace held = traces.value(traceId);
+    if (held == null) {
+      if (state.get(key(COMPLETED, traceId)) == null) {
+        add(traceId, null, batch, timestamp, wallMs);
+      } else {
+        metrics.lateTraceSpans(batch.size());
+      }
+    } else if (held.completed()) {
+      rejoin(traceId, held, batch, timestamp);
     } else {
-      metrics.lateTraceSpans(batch.size());
+      add(traceId, held, batch, timestamp, wallMs);
     }
     if (clock.observe(timestamp)) {
       completeDue(wallMs);
     }
   }
 
-  private void add(String traceId, List<TraceSpan> batch, long timestamp, long wallMs) {
-    byte[] stored = state.get(key(META, traceId));
-    Meta meta = stored == null ? new Meta(timestamp, timestamp, wallMs, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0)
-        : Meta.read(stored);
-    List<TraceSpan> kept = keep(meta, batch);
-    if (!kept.isEmpty()) {
-      spans.put(spanKey(traceId, meta.batches), TraceSpans.writeStored(traceId, kept));
+  private void add(String traceId, HeldTrace held, List<TraceSpan> batch, long timestamp, long wallMs) {
+    HeldTrace t = held;
+    if (t == null) {
+      t = new HeldTrace(timestamp, timestamp, wallMs, new ArrayList<>(2));
+      t.deadline = HeldTrace.NONE;
+      firstSpans.add(new Due(timestamp, traceId));
     }
-    long first = Math.min(meta.firstEventMs, timestamp);
-    long last = Math.max(meta.lastEventMs, timestamp);
-    long deadline = Math.min(last + idleMs, first + maxAgeMs);
-    if (stored == null || first != meta.firstEventMs) {
-      if (stored != null) {
-        state.delete(timeKey(HOLD, meta.firstEventMs, traceId));
-      }
-      state.put(timeKey(HOLD, first, traceId), new byte[0]);
+    append(traceId, t, batch);
+    if (timestamp < t.firstEventMs) {
+      t.firstEventMs = timestamp;
+      firstSpans.add(new Due(timestamp, traceId));
     }
-    if (meta.wallDeadline != Long.MIN_VALUE) {
-      state.delete(timeKey(WALL_DEADLINE, meta.wallDeadline, traceId)); // back to waiting for event time
+    t.lastEventMs = Math.max(t.lastEventMs, timestamp);
+    t.lastWallMs = wallMs;
+    long deadline = Math.min(t.lastEventMs + idleMs, t.firstEventMs + maxAgeMs);
+    if (deadline != t.deadline || t.wallDeadline != HeldTrace.NONE) {
+      t.deadline = deadline;
+      t.wallDeadline = HeldTrace.NONE; // back to waiting for event time
+      deadlines.add(new Due(deadline, traceId));
     }
-    if (deadline != meta.deadline || meta.wallDeadline != Long.MIN_VALUE) {
-      if (meta.deadline != Long.MIN_VALUE && meta.wallDeadline == Long.MIN_VALUE) {
-        state.delete(timeKey(DEADLINE, meta.deadline, traceId));
-      }
-      index(DEADLINE, deadline, traceId);
-    }
-    Meta updated = new Meta(first, last, wallMs, deadline, Long.MIN_VALUE, meta.spans + kept.size(),
-        meta.batches + (kept.isEmpty() ? 0 : 1));
-    state.put(key(META, traceId), updated.write());
+    traces.put(traceId, t);
   }
 
-  /** The part of {@code batch} that fits under the span cap; the rest is counted as dropped. */
-  private List<TraceSpan> keep(Meta meta, List<TraceSpan> batch) {
-    int room = Math.max(0, maxSpans - meta.spans);
-    if (batch.size() <= room) {
-      return batch;
+  /** Adds the part of {@code batch} that fits under the span cap; the rest is counted as dropped. */
+  private void append(String traceId, HeldTrace t, List<TraceSpan> batch) {
+    int room = Math.max(0, maxSpans - t.spans);
+    List<TraceSpan> kept = batch;
+    if (batch.size() > room) {
+      metrics.droppedSpans("trace_too_large", batch.size() - room);
+      kept = batch.subList(0, room);
     }
-    metrics.droppedSpans("trace_too_large", batch.size() - room);
-    return batch.subList(0, room);
+    if (!kept.isEmpty()) {
+      t.batches.add(TraceSpans.writeStored(traceId, kept));
+      t.spans += kept.size();
+    }
   }
 
   /**
@@ -207,47 +238,56 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
    */
   private void completeDue(long wallMs) {
     long now = clock.time();
-    for (String traceId : due(DEADLINE, now)) {
-      Meta meta = Meta.read(state.get(key(META, traceId)));
-      if (now >= meta.firstEventMs + maxAgeMs || wallMs >= meta.lastWallMs + idleMs) {
-        complete(traceId, meta, now, wallMs);
+    for (Due due = next(deadlines, now); due != null; due = next(deadlines, now)) {
+      HeldTrace t = traces.value(due.traceId);
+      if (t == null || t.completed() || t.wallDeadline != HeldTrace.NONE || t.deadline != due.time) {
+        continue; // an entry its trace has moved on from
+      }
+      if (now >= t.firstEventMs + maxAgeMs || wallMs >= t.lastWallMs + idleMs) {
+        complete(due.traceId, t, now, wallMs);
       } else {
-        long wallDeadline = meta.lastWallMs + idleMs;
-        index(WALL_DEADLINE, wallDeadline, traceId);
-        state.put(key(META, traceId), meta.withWallDeadline(wallDeadline).write());
+        t.wallDeadline = t.lastWallMs + idleMs;
+        wallDeadlines.add(new Due(t.wallDeadline, due.traceId));
+        traces.put(due.traceId, t);
       }
     }
-    for (String traceId : due(WALL_DEADLINE, wallMs)) {
-      complete(traceId, Meta.read(state.get(key(META, traceId))), now, wallMs);
+    for (Due due = next(wallDeadlines, wallMs); due != null; due = next(wallDeadlines, wallMs)) {
+      HeldTrace t = traces.value(due.traceId);
+      if (t != null && !t.completed() && t.wallDeadline == due.time) {
+        complete(due.traceId, t, now, wallMs);
+      }
     }
-    for (String traceId : due(REJOIN_EXPIRY, wallMs)) {
-      forget(traceId);
+    for (Due due = next(rejoinExpiries, wallMs); due != null; due = next(rejoinExpiries, wallMs)) {
+      HeldTrace t = traces.value(due.traceId);
+      if (t != null && t.completed() && t.rejoinExpiry == due.time) {
+        forget(due.traceId, t);
+      }
     }
-    for (String traceId : due(EXPIRY, now)) {
-      byte[] completed = state.get(key(COMPLETED, traceId));
-      if (completed != null && completed.length > 0) {
-        forget(traceId); // event time outran the wall clock (a fast replay): the spans go with the marker
+    for (String traceId : expiredMarkers(now)) {
+      HeldTrace t = traces.value(traceId);
+      if (t != null && t.completed()) {
+        forget(traceId, t); // event time outran the wall clock (a fast replay): the spans go with the marker
       }
       state.delete(key(COMPLETED, traceId));
     }
   }
 
-  /** Adds the trace to the index of {@code type} at {@code time}. */
-  private void index(byte type, long time, String traceId) {
-    state.put(timeKey(type, time, traceId), new byte[0]);
-    earliest[type] = Math.min(earliest[type], time);
+  /** The head of {@code queue} if it is due at {@code now}, taken off the queue; else null. */
+  private static Due next(PriorityQueue<Due> queue, long now) {
+    Due head = queue.peek();
+    return head != null && head.time <= now ? queue.poll() : null;
   }
 
-  /** Trace ids of index entries of {@code type} with time at or before {@code now}; the entries are deleted. */
-  private List<String> due(byte type, long now) {
-    if (now < earliest[type]) {
+  /** Trace ids of markers that expire at or before {@code now}; their index entries are deleted. */
+  private List<String> expiredMarkers(long now) {
+    if (now < earliestExpiry) {
       return List.of();
     }
     List<String> ids = new ArrayList<>();
     List<Bytes> keys = new ArrayList<>();
     long next = Long.MAX_VALUE;
-    try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(type, Long.MIN_VALUE, ""),
-        timeKey(type, Long.MAX_VALUE, "\uffff"))) {
+    try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(EXPIRY, Long.MIN_VALUE, ""),
+        timeKey(EXPIRY, Long.MAX_VALUE, "\uffff"))) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         long time = timeOf(entry.key);
@@ -260,33 +300,36 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       }
     }
     keys.forEach(state::delete);
-    earliest[type] = next;
+    earliestExpiry = next;
     return ids;
   }
 
-  private void complete(String traceId, Meta meta, long now, long wallMs) {
-    List<TraceSpan> read = readAll(traceId);
+  private void complete(String traceId, HeldTrace t, long now, long wallMs) {
+    List<TraceSpan> read = readAll(t);
     List<TraceSpan> all = unique(read);
     duplicates(read.size() - all.size());
-    state.delete(key(META, traceId));
-    index(EXPIRY, now + maxAgeMs, traceId);
-    state.put(key(COMPLETED, traceId), meta.write());
+    long expiry = now + maxAgeMs;
+    state.put(timeKey(EXPIRY, expiry, traceId), NO_META);
+    earliestExpiry = Math.min(earliestExpiry, expiry);
+    state.put(key(COMPLETED, traceId), NO_META);
     if (all.isEmpty()) {
-      forget(traceId);
+      traces.delete(traceId);
       return; // every span of it was dropped; nothing to summarize
     }
     DependencyLinker.Result links = DependencyLinker.link(all);
     if (rejoinMs > 0) {
       // its unpaired spans are counted when it can no longer be joined: a straggler may pair them
-      putUnpaired(traceId, links);
-      index(REJOIN_EXPIRY, wallMs + rejoinMs, traceId);
+      t.unpaired = links.unpaired();
+      t.rejoinExpiry = wallMs + rejoinMs;
+      rejoinExpiries.add(new Due(t.rejoinExpiry, traceId));
+      traces.put(traceId, t);
     } else {
-      countUnpaired(links);
-      forget(traceId);
+      countUnpaired(links.unpaired());
+      traces.delete(traceId);
     }
     metrics.tracesCompleted(1);
     context().forward(new Record<>(traceId, new CompletedTrace(TraceSummaries.of(all), links.edges(), false),
-        Math.max(0, meta.lastEventMs)));
+        Math.max(0, t.lastEventMs)));
   }
 
   /**
@@ -303,37 +346,28 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     }
   }
 
-  private void putUnpaired(String traceId, DependencyLinker.Result links) {
-    if (links.unpaired().isEmpty()) {
-      state.delete(key(UNPAIRED, traceId));
-      return;
-    }
-    state.put(key(UNPAIRED, traceId), writeUnpaired(links.unpaired()));
-  }
-
-  private void countUnpaired(DependencyLinker.Result links) {
-    links.unpaired().forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
+  private void countUnpaired(Map<UnpairedReason, Integer> unpaired) {
+    unpaired.forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
   }
 
   /**
    * Joins a batch to a trace completed less than {@code rejoin} ago: sends its summary again, with every
    * span, and the edges the batch adds. The trace's unpaired spans are counted when it is forgotten.
    */
-  private void rejoin(String traceId, Meta meta, List<TraceSpan> batch, long timestamp) {
-    List<TraceSpan> before = readAll(traceId);
-    List<TraceSpan> kept = keep(meta, batch);
-    if (kept.isEmpty()) {
+  private void rejoin(String traceId, HeldTrace t, List<TraceSpan> batch, long timestamp) {
+    List<TraceSpan> before = readAll(t);
+    int batches = t.batches.size();
+    append(traceId, t, batch);
+    if (t.batches.size() == batches) {
       return;
     }
-    spans.put(spanKey(traceId, meta.batches), TraceSpans.writeStored(traceId, kept));
-    long first = Math.min(meta.firstEventMs, timestamp);
-    if (first != meta.firstEventMs) {
-      state.delete(timeKey(HOLD, meta.firstEventMs, traceId));
-      state.put(timeKey(HOLD, first, traceId), new byte[0]);
+    List<TraceSpan> kept = TraceSpans.readStored(t.batches.get(batches));
+    if (timestamp < t.firstEventMs) {
+      t.firstEventMs = timestamp;
+      firstSpans.add(new Due(timestamp, traceId));
     }
-    Meta updated = new Meta(first, Math.max(meta.lastEventMs, timestamp), meta.lastWallMs, meta.deadline,
-        meta.wallDeadline, meta.spans + kept.size(), meta.batches + 1);
-    state.put(key(COMPLETED, traceId), updated.write());
+    t.lastEventMs = Math.max(t.lastEventMs, timestamp);
+    traces.put(traceId, t);
     List<TraceSpan> had = unique(before);
     List<TraceSpan> joined = new ArrayList<>(before);
     joined.addAll(kept);
@@ -343,11 +377,11 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       return; // only copies of spans it has
     }
     DependencyLinker.Result is = DependencyLinker.link(all);
-    putUnpaired(traceId, is);
+    t.unpaired = is.unpaired();
     metrics.rejoinedTraceSpans(all.size() - had.size());
     CompletedTrace again = new CompletedTrace(TraceSummaries.of(all),
         added(DependencyLinker.link(had).edges(), is.edges()), true);
-    context().forward(new Record<>(traceId, again, Math.max(0, updated.lastEventMs)));
+    context().forward(new Record<>(traceId, again, Math.max(0, t.lastEventMs)));
   }
 
   /** The edges of {@code now} that {@code before} does not have (as multisets). */
@@ -364,32 +398,18 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   }
 
   /**
-   * Deletes the kept spans of a completed trace, which then holds progress no longer, and counts its
+   * Lets go of the spans of a completed trace, which then holds progress no longer, and counts its
    * unpaired spans; its marker stays.
    */
-  private void forget(String traceId) {
-    byte[] completed = state.get(key(COMPLETED, traceId));
-    if (completed == null || completed.length == 0) {
-      return; // forgotten before
-    }
-    state.delete(timeKey(HOLD, Meta.read(completed).firstEventMs, traceId));
-    state.put(key(COMPLETED, traceId), new byte[0]);
-    byte[] unpaired = state.get(key(UNPAIRED, traceId));
-    if (unpaired != null) {
-      readUnpaired(unpaired).forEach((reason, n) -> metrics.unpairedSpans(reason.tag(), n));
-      state.delete(key(UNPAIRED, traceId));
-    }
-    List<Bytes> keys = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
-      it.forEachRemaining(entry -> keys.add(entry.key));
-    }
-    keys.forEach(spans::delete);
+  private void forget(String traceId, HeldTrace t) {
+    countUnpaired(t.unpaired);
+    traces.delete(traceId);
   }
 
-  private List<TraceSpan> readAll(String traceId) {
-    List<TraceSpan> all = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = spans.range(spanKey(traceId, 0), spanKey(traceId, Integer.MAX_VALUE))) {
-      it.forEachRemaining(entry -> all.addAll(TraceSpans.readStored(entry.value)));
+  private static List<TraceSpan> readAll(HeldTrace t) {
+    List<TraceSpan> all = new ArrayList<>(t.spans);
+    for (byte[] batch : t.batches) {
+      all.addAll(TraceSpans.readStored(batch));
     }
     return all;
   }
@@ -403,102 +423,41 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     if (time == Progress.NONE) {
       return time;
     }
-    try (KeyValueIterator<Bytes, byte[]> it = state.range(timeKey(HOLD, Long.MIN_VALUE, ""),
-        timeKey(HOLD, Long.MAX_VALUE, "\uffff"))) {
-      if (it.hasNext()) {
-        long firstHeld = timeOf(it.next().key);
-        time = Math.min(time, firstHeld + graceMs);
+    for (Due head = firstSpans.peek(); head != null; head = firstSpans.peek()) {
+      HeldTrace t = traces.value(head.traceId);
+      if (t != null && t.firstEventMs == head.time) {
+        return Math.min(time, head.time + graceMs);
       }
+      firstSpans.poll(); // its trace is no longer held, or holds an earlier first span
     }
     return time;
   }
 
-  private static Bytes key(byte type, String traceId) {
+  static Bytes key(byte type, String traceId) {
     byte[] id = traceId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(1 + id.length).put(type).put(id).array());
   }
 
   /** Type byte, big-endian time with the sign bit flipped (so byte order is time order), trace id. */
-  private static Bytes timeKey(byte type, long time, String traceId) {
+  static Bytes timeKey(byte type, long time, String traceId) {
     byte[] id = traceId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(9 + id.length).put(type).putLong(time ^ Long.MIN_VALUE).put(id).array());
   }
 
-  private static long timeOf(Bytes timeKey) {
+  static long timeOf(Bytes timeKey) {
     return ByteBuffer.wrap(timeKey.get(), 1, 8).getLong() ^ Long.MIN_VALUE;
   }
 
-  private static String traceIdOf(Bytes timeKey) {
+  static String traceIdOf(Bytes timeKey) {
     byte[] k = timeKey.get();
     return new String(k, 9, k.length - 9, StandardCharsets.UTF_8);
   }
 
-  /** Trace id, a 0 byte, big-endian batch number: a trace's batches are one contiguous range. */
-  private static Bytes spanKey(String traceId, int batch) {
-    byte[] id = traceId.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(id.length + 5).put(id).put((byte) 0).putInt(batch).array());
-  }
-
-  /** Unpaired spans of a completed trace, version 1: version byte, a 4-byte count per reason in declaration order. */
-  static byte[] writeUnpaired(Map<UnpairedReason, Integer> unpaired) {
-    UnpairedReason[] reasons = UnpairedReason.values();
-    ByteBuffer out = ByteBuffer.allocate(1 + 4 * reasons.length).put((byte) Formats.V1);
-    for (UnpairedReason reason : reasons) {
-      out.putInt(unpaired.getOrDefault(reason, 0));
-    }
-    return out.array();
-  }
-
-  /** The counts above zero. */
-  static Map<UnpairedReason, Integer> readUnpaired(byte[] bytes) {
-    UnpairedReason[] reasons = UnpairedReason.values();
-    if (bytes.length == 0 || bytes[0] != Formats.V1) {
-      throw Formats.unknownVersion("trace's unpaired spans (trace-assembly-state)",
-          bytes.length == 0 ? "none (no bytes)" : Integer.toString(bytes[0] & 0xFF));
-    }
-    if (bytes.length != 1 + 4 * reasons.length) {
-      throw new SerializationException("not a trace's unpaired spans: " + bytes.length + " bytes");
-    }
-    ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
-    Map<UnpairedReason, Integer> counts = new EnumMap<>(UnpairedReason.class);
-    for (UnpairedReason reason : reasons) {
-      int n = in.getInt();
-      if (n > 0) {
-        counts.put(reason, n);
-      }
-    }
-    return counts;
-  }
-
-  /**
-   * A trace: event times of its first and last span, wall-clock time of its last batch, its event-time
-   * deadline, its wall-clock deadline ({@code Long.MIN_VALUE} until its event-time deadline has passed),
-   * spans and batches held. Written with a version byte (2); version 1 (32 bytes, no version byte, no
-   * wall-clock times) is read as quiet since the epoch, so a trace open across an upgrade completes as before.
-   */
-  record Meta(long firstEventMs, long lastEventMs, long lastWallMs, long deadline, long wallDeadline,
-      int spans, int batches) {
-    private static final byte VERSION = 2;
-
-    Meta withWallDeadline(long wall) {
-      return new Meta(firstEventMs, lastEventMs, lastWallMs, deadline, wall, spans, batches);
-    }
-
-    byte[] write() {
-      return ByteBuffer.allocate(49).put(VERSION).putLong(firstEventMs).putLong(lastEventMs).putLong(lastWallMs)
-          .putLong(deadline).putLong(wallDeadline).putInt(spans).putInt(batches).array();
-    }
-
-    static Meta read(byte[] bytes) {
-      ByteBuffer in = ByteBuffer.wrap(bytes);
-      if (bytes.length == 32) {
-        return new Meta(in.getLong(), in.getLong(), 0, in.getLong(), Long.MIN_VALUE, in.getInt(), in.getInt());
-      }
-      byte version = in.get();
-      if (version != VERSION) {
-        throw new IllegalStateException("trace meta of version " + version + ", this version reads " + VERSION);
-      }
-      return new Meta(in.getLong(), in.getLong(), in.getLong(), in.getLong(), in.getLong(), in.getInt(), in.getInt());
+  /** An index entry: a trace due at {@code time}. */
+  private record Due(long time, String traceId) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due other) {
+      return Long.compare(time, other.time);
     }
   }
 }

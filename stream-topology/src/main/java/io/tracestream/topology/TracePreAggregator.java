@@ -133,7 +133,7 @@ final class TracePreAggregator<P> extends ContextualProcessor<String, CompletedT
     }
     kind.add(record.value(), series -> {
       Slot slot = new Slot(windowStart, series);
-      Open<P> partial = open.get(slot);
+      Open<P> partial = open.value(slot);
       if (partial == null) {
         partial = new Open<>(kind.empty(series), timestamp);
       }

@@ -10,17 +10,13 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.traces.TraceSummary;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,27 +73,6 @@ class FormatUpgradeTest {
     tick(25_000);
 
     // Then its span is the trace
-    TraceSummary summary = summaries().get(trace);
-    assertThat(summary).isNotNull();
-    assertThat(List.of(summary.rootService(), summary.rootOperation(), summary.spanCount()))
-        .containsExactly("frontend", "GET /", 1);
-  }
-
-  @Test
-  void spansStoredByTheVersionBeforeAreReadWhenTheirTraceCompletes() {
-    String trace = traceId(7_002);
-    topology.send("payment", span(7_002, 0, "POST /charge", SERVER, false, 10_000, 5));
-    // Given the trace's first batch as the version before stored it (a store restored from its changelog)
-    KeyValueStore<Bytes, byte[]> spans = topology.driver.getKeyValueStore(TraceAssemblyProcessor.SPANS_STORE);
-    byte[] id = trace.getBytes(StandardCharsets.UTF_8);
-    Bytes firstBatch = Bytes.wrap(ByteBuffer.allocate(id.length + 5).put(id).put((byte) 0).putInt(0).array());
-    assertThat(spans.get(firstBatch)).isNotNull();
-    spans.put(firstBatch, LegacyFormats.storedSpans(trace));
-
-    // When the trace completes
-    tick(25_000);
-
-    // Then it is summarized from the stored span
     TraceSummary summary = summaries().get(trace);
     assertThat(summary).isNotNull();
     assertThat(List.of(summary.rootService(), summary.rootOperation(), summary.spanCount()))

@@ -161,24 +161,35 @@ class FormatsGoldenTest {
   }
 
   @Test
-  void traceMetaOfTheAssemblyStore() {
-    TraceAssemblyProcessor.Meta meta =
-        new TraceAssemblyProcessor.Meta(1_000, 2_000, 3_000, 12_000, Long.MIN_VALUE, 5, 2);
-    byte[] golden = hex("02", "00000000000003e8", "00000000000007d0", "0000000000000bb8", "0000000000002ee0",
-        "8000000000000000", "00000005", "00000002"); // version 2, 5 times, spans, batches
+  void heldTraceOfTheAssemblyTracesStore() {
+    HeldTrace trace = new HeldTrace(1_000, 2_000, 3_000, List.of(new byte[] {1, 2}, new byte[] {3}));
+    trace.deadline = 12_000;
+    trace.rejoinExpiry = 18_000;
+    trace.spans = 5;
+    trace.unpaired = Map.of(UnpairedReason.MISSING_PARENT, 2);
+    byte[] golden = hex("01", "d00f", "a01f", "f02e", "c0bb01", "ffffffffffffffffff01", "a09902", // times
+        "05", "01", "0e6d697373696e675f706172656e74", "02", // spans, unpaired: reason and count
+        "02", "020102", "0103"); // batches
 
-    assertThat(HEX.formatHex(meta.write())).isEqualTo(HEX.formatHex(golden));
-    assertThat(TraceAssemblyProcessor.Meta.read(golden)).isEqualTo(meta);
+    assertThat(HEX.formatHex(HeldTrace.VALUE.write(trace))).isEqualTo(HEX.formatHex(golden));
+    HeldTrace read = HeldTrace.VALUE.read(golden);
+    assertThat(List.of(read.firstEventMs, read.lastEventMs, read.lastWallMs, read.deadline, read.wallDeadline,
+        read.rejoinExpiry)).containsExactly(1_000L, 2_000L, 3_000L, 12_000L, Long.MIN_VALUE, 18_000L);
+    assertThat(read.spans).isEqualTo(5);
+    assertThat(read.unpaired).isEqualTo(trace.unpaired);
+    assertThat(read.batches).containsExactly(new byte[] {1, 2}, new byte[] {3});
   }
 
   @Test
-  void unpairedSpansOfTheAssemblyStore() {
-    Map<UnpairedReason, Integer> unpaired = Map.of(UnpairedReason.CLIENT_WITHOUT_SERVER, 2,
-        UnpairedReason.MISSING_PARENT, 1);
-    byte[] golden = hex("01", "00000002", "00000000".repeat(4), "00000001", "00000000".repeat(2)); // per reason
+  void traceMetaAndUnpairedSpansOfTheAssemblyStoreBeforeTracesWereHeldOnTheHeap() {
+    byte[] meta = hex("02", "00000000000003e8", "00000000000007d0", "0000000000000bb8", "0000000000002ee0",
+        "8000000000000000", "00000005", "00000002"); // version 2, 5 times, spans, batches
+    byte[] unpaired = hex("01", "00000002", "00000000".repeat(4), "00000001", "00000000".repeat(2)); // per reason
 
-    assertThat(HEX.formatHex(TraceAssemblyProcessor.writeUnpaired(unpaired))).isEqualTo(HEX.formatHex(golden));
-    assertThat(TraceAssemblyProcessor.readUnpaired(golden)).isEqualTo(unpaired);
+    assertThat(LegacyAssemblyState.Meta.read(meta))
+        .isEqualTo(new LegacyAssemblyState.Meta(1_000, 2_000, 3_000, 12_000, Long.MIN_VALUE, 5, 2));
+    assertThat(LegacyAssemblyState.readUnpaired(unpaired)).isEqualTo(
+        Map.of(UnpairedReason.CLIENT_WITHOUT_SERVER, 2, UnpairedReason.MISSING_PARENT, 1));
   }
 
   // The formats before versions (DataOutputStream, fixed-width fields, JSON), as the topology wrote them
@@ -235,7 +246,7 @@ class FormatsGoldenTest {
     for (Runnable read : List.<Runnable>of(() -> TraceSpans.read(newer), () -> TraceSpans.readStored(newer),
         () -> SpanPartial.read(newer), () -> WindowAccumulator.fromBytes(newer), () -> Formats.readSummary(newer),
         () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("020000018bcfe56800")),
-        () -> TraceAssemblyProcessor.readUnpaired(newer))) {
+        () -> LegacyAssemblyState.readUnpaired(newer))) {
       assertThatThrownBy(read::run).isInstanceOf(SerializationException.class)
           .hasMessageContaining("format version 2")
           .hasMessageContaining("stream-topology/README.md, \"Formats and upgrades\"");

@@ -62,7 +62,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 public final class Backfill implements AutoCloseable {
   /** Stores that hold open windows or open traces: empty when the run has nothing left to close. */
   static final List<String> OPEN_STATE_STORES =
-      List.of("trace-assembly-spans", "span-metrics-windows", "trace-metrics-windows", "edge-windows");
+      List.of("trace-assembly-traces", "span-metrics-windows", "trace-metrics-windows", "edge-windows");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}");
 
   private final TopologyConfig config;
