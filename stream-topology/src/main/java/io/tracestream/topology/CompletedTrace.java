@@ -3,6 +3,8 @@ package io.tracestream.topology;
 import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSummary;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What trace assembly makes of a completed trace: its summary and its dependency edges.
@@ -14,5 +16,16 @@ import java.util.List;
 record CompletedTrace(TraceSummary summary, List<Edge> edges, boolean rejoined) {
   CompletedTrace {
     edges = List.copyOf(edges);
+  }
+
+  /** How many of {@code edges} were inferred, by rule tag; empty when none was. */
+  Map<String, Long> inferredEdges() {
+    Map<String, Long> counts = new TreeMap<>();
+    for (Edge edge : edges) {
+      if (edge.rule().inferred()) {
+        counts.merge(edge.rule().tag(), 1L, Long::sum);
+      }
+    }
+    return counts;
   }
 }

@@ -82,6 +82,12 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   }
 
   @Override
+  public void inferredEdges(String rule, long count) {
+    tagged("tracestream.edge.inferred", "rule", rule, "dependency edges (calls) inferred from a parent and a child"
+        + " span in two services whose span kinds do not pair, by rule").increment(count);
+  }
+
+  @Override
   public void lateTraceSpans(long count) {
     lateTraceSpans.increment(count);
   }

@@ -348,8 +348,8 @@ final class OtlpSpanReader extends WireReader {
 
   /** The key of the last KeyValue read when TraceSpan keeps it, else null. */
   private String keptKey() {
-    if (keyLength == 0 || "pdsm".indexOf(array()[keyOffset]) < 0) {
-      return null; // every key kept starts with p, d, s or m: most keys are passed over at their first byte
+    if (keyLength == 0 || TraceSpan.KEY_INITIALS.indexOf(array()[keyOffset]) < 0) {
+      return null; // most keys are passed over at their first byte
     }
     for (int i = 0; i < KEPT_KEYS.length; i++) {
       if (keyIs(KEPT_KEY_BYTES[i])) {

@@ -216,7 +216,14 @@ public final class StreamTopology implements Supplier<Topology> {
 
     // Dependency edges, timestamped with their trace's end like its summary, summed per edge and window in the
     // assembly task, windowed per client.
+    // Edges inferred from spans whose kinds do not pair are counted as they are sent: a trace joined again
+    // brings only the edges its new spans add, so each is counted once.
     assembled
+        .peek((traceId, trace) -> {
+          if (trace != null) {
+            trace.inferredEdges().forEach(metrics::inferredEdges);
+          }
+        }, Named.as("inferred-edges-count"))
         .process(() -> preaggregation(EdgePartial.KIND), Named.as("edge-preaggregation"), EdgePartial.KIND.store())
         .repartition(Repartitioned.with(Serdes.String(), EdgePartial.SERDE).withName(EDGE_PARTIALS_REPARTITION)
             .withStreamPartitioner(Progress.partitioner(Progress::utf8)))

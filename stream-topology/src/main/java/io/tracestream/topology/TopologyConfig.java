@@ -6,6 +6,7 @@ import io.tracestream.config.Settings;
 import io.tracestream.tls.Pem;
 import io.tracestream.http.BearerAuth;
 import io.tracestream.http.HttpLimits;
+import io.tracestream.topology.traces.PeerAttributes;
 import io.tracestream.tls.TlsConfig;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -51,7 +52,9 @@ public record TopologyConfig(
     Optional<BearerAuth> adminAuth,
     /** the first admin token, presented when forwarding queries to other instances; never logged */
     Optional<String> peerToken,
-    int forwardThreads) {
+    int forwardThreads,
+    /** which attributes name the peer of a client span no server answered, first present wins */
+    PeerAttributes peerAttributes) {
 
   public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and its clients as is"),
@@ -69,6 +72,9 @@ public record TopologyConfig(
           + " span of it arriving then is joined to it and the edges it adds are counted; 0s: such spans are late"
           + " trace spans. Trace and edge windows wait for it: keep topology.trace.idle + this below"
           + " topology.grace, or results come later than window end + grace"),
+      new ConfigKey("topology.peer.attributes", String.join(",", PeerAttributes.DEFAULT_ORDER), "attributes"
+          + " naming the peer (virtual node or database) of a client span no server answered, comma-separated, first"
+          + " present wins; url.full and http.url give their host; only these attribute names can be listed"),
       new ConfigKey("topology.application.id", "tracestream", "Kafka Streams application id; instances with the same id share the work"),
       new ConfigKey("topology.window", "1m", "tumbling window size"),
       new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),
@@ -193,7 +199,17 @@ public record TopologyConfig(
         HttpLimits.from(settings, "topology.admin"),
         BearerAuth.from(settings, "topology.admin"),
         BearerAuth.tokens(settings, "topology.admin").stream().findFirst(),
-        settings.integer("topology.query.forward.threads", 8, 1, 256));
+        settings.integer("topology.query.forward.threads", 8, 1, 256),
+        peerAttributes(settings));
+  }
+
+  private static PeerAttributes peerAttributes(Settings settings) {
+    Optional<String> value = settings.optional("topology.peer.attributes");
+    try {
+      return value.map(PeerAttributes::parse).orElse(PeerAttributes.DEFAULT);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("topology.peer.attributes", e.getMessage());
+    }
   }
 
   /** A duration that may also be zero ({@code 0s}, which turns the feature off). */

@@ -29,12 +29,19 @@ public interface TopologyMetrics {
   /** Client, server, producer or consumer spans of completed traces that are in no edge, by reason. */
   void unpairedSpans(String reason, long count);
 
+  /**
+   * Dependency edges (calls) inferred from a parent and a child span in two services whose kinds do not pair,
+   * by {@link io.tracestream.topology.traces.EdgeRule#tag() rule}; counted as trace assembly sends them.
+   */
+  void inferredEdges(String rule, long count);
+
   TopologyMetrics NOOP = new TopologyMetrics() {
     @Override public void droppedSpans(String reason, long count) {}
     @Override public void lateTraceSpans(long count) {}
     @Override public void rejoinedTraceSpans(long count) {}
     @Override public void tracesCompleted(long count) {}
     @Override public void unpairedSpans(String reason, long count) {}
+    @Override public void inferredEdges(String rule, long count) {}
     @Override public void poisonRecord() {}
     @Override public void late(WindowedInput input, String service, long count) {}
     @Override public void overflow(WindowedInput input, String service, long count) {}

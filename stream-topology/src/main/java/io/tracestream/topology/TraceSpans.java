@@ -45,7 +45,10 @@ record TraceSpans(String traceId, List<TraceSpan> spans, boolean rekey) implemen
   private static final int OWN_TRACE_ID = 1;
   /** The attributes trace assembly keeps ({@link TraceSpan#ATTRIBUTE_KEYS}) in the order they are written. */
   private static final String[] ATTRIBUTE_ORDER = {TraceSpan.PEER_SERVICE, TraceSpan.DB_SYSTEM, TraceSpan.DB_NAMESPACE,
-      TraceSpan.DB_NAME, TraceSpan.SERVER_ADDRESS, TraceSpan.MESSAGING_SYSTEM, TraceSpan.MESSAGING_DESTINATION_NAME};
+      TraceSpan.DB_NAME, TraceSpan.SERVER_ADDRESS, TraceSpan.MESSAGING_SYSTEM, TraceSpan.MESSAGING_DESTINATION_NAME,
+      // added with the older names; a key's place here only orders the bytes, keys are stored as strings
+      TraceSpan.NET_PEER_NAME, TraceSpan.PEER_HOSTNAME, TraceSpan.URL_FULL, TraceSpan.HTTP_URL,
+      TraceSpan.MESSAGING_DESTINATION};
   private static final Set<String> KNOWN = Set.of(ATTRIBUTE_ORDER);
 
   static byte[] write(TraceSpans value) {

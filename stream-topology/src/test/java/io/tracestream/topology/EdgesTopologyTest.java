@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EdgesTopologyTest {
   private static final Span.SpanKind SERVER = Span.SpanKind.SPAN_KIND_SERVER;
   private static final Span.SpanKind CLIENT = Span.SpanKind.SPAN_KIND_CLIENT;
+  private static final Span.SpanKind INTERNAL = Span.SpanKind.SPAN_KIND_INTERNAL;
   private static final EdgeKey USER_BACKEND = new EdgeKey("user", "backend", "virtual_node");
   private static final EdgeKey BACKEND_AI = new EdgeKey("backend", "ai-engine", "");
   private static final EdgeKey BACKEND_EXECUTION = new EdgeKey("backend", "execution", "");
@@ -155,6 +156,43 @@ class EdgesTopologyTest {
     assertThat(edges.get(EXECUTION_EXCHANGE).server()).as("the exchange has no span").isNull();
     assertThat(edges.get(EXECUTION_POSTGRES).server().maxMs()).as("a database edge carries the client's duration")
         .isCloseTo(5, within(1e-6));
+  }
+
+  /**
+   * The seeds' pipeline: ingestion publishes to Kafka; processor continues the trace from the record's headers
+   * with an INTERNAL span and calls a quote API (named only by the older http.url); storage continues under the
+   * processor's span with an INTERNAL span of its own. No span of processor or storage is a CONSUMER or SERVER.
+   */
+  private void pipeline(long id, long endMs) {
+    Span poll = span(id, 0, "poll_feed", INTERNAL, false, endMs - 100, 20);
+    Span publish = span(id, spanId(poll), "publish", Span.SpanKind.SPAN_KIND_PRODUCER, false, endMs - 90, 5);
+    topology.send("ingestion", poll, publish);
+    Span process = span(id, spanId(publish), "process_message", INTERNAL, false, endMs - 10, 60);
+    Span quote = withAttribute(span(id, spanId(process), "GET", CLIENT, false, endMs - 40, 15),
+        "http.url", "http://quotes.example:8080/q?symbol=X");
+    topology.send("processor", process, quote);
+    topology.send("storage", span(id, spanId(process), "store", INTERNAL, false, endMs, 8));
+  }
+
+  @Test
+  void internalSpansThatContinueATraceInAnotherServiceAreEdgesCountedAsInferred() {
+    for (int i = 1; i <= 5; i++) {
+      pipeline(60 + i, 2_000L * i);
+    }
+
+    closeFirstWindow();
+    topology.advanceWallClock(Duration.ofSeconds(16)); // past topology.trace.rejoin: unpaired spans are counted
+
+    Map<EdgeKey, EdgeWindowResult> edges = edges();
+    assertThat(edges).containsOnlyKeys(new EdgeKey("ingestion", "processor", "messaging_system"),
+        new EdgeKey("processor", "storage", ""), new EdgeKey("processor", "quotes.example", "virtual_node"));
+    edges.values().forEach(e -> assertThat(e.calls()).isEqualTo(5));
+    assertThat(edges.get(new EdgeKey("ingestion", "processor", "messaging_system")).client().maxMs())
+        .as("the producer span's duration").isCloseTo(5, within(1e-6));
+    assertThat(edges.get(new EdgeKey("processor", "storage", "")).client()).as("no client span").isNull();
+    assertThat(topology.metrics.get("inferred.producer_child")).isEqualTo(5);
+    assertThat(topology.metrics.get("inferred.cross_service_child")).isEqualTo(5);
+    assertThat(topology.metrics.counts.keySet()).noneMatch(k -> k.startsWith("unpaired."));
   }
 
   @Test

@@ -19,5 +19,6 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   @Override public void rejoinedTraceSpans(long n) { counts.merge("rejoined", n, Long::sum); }
   @Override public void tracesCompleted(long n) { counts.merge("completed", n, Long::sum); }
   @Override public void unpairedSpans(String reason, long n) { counts.merge("unpaired." + reason, n, Long::sum); }
+  @Override public void inferredEdges(String rule, long n) { counts.merge("inferred." + rule, n, Long::sum); }
   @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }
 }

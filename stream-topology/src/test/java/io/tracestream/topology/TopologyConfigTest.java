@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracestream.config.ConfigException;
 import io.tracestream.config.Settings;
+import io.tracestream.topology.traces.PeerAttributes;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -57,5 +58,26 @@ class TopologyConfigTest {
     assertThat(TopologyConfig.from(Settings.of(Map.of())).traceRejoin()).isEqualTo(Duration.ofSeconds(15));
     assertThat(TopologyConfig.from(Settings.of(Map.of("topology.trace.rejoin", "0s"))).traceRejoin())
         .isZero();
+  }
+
+  @Test
+  void peerAttributesDefaultToTheDocumentedPrecedence() {
+    assertThat(TopologyConfig.from(Settings.of(Map.of())).peerAttributes()).isEqualTo(PeerAttributes.DEFAULT);
+  }
+
+  @Test
+  void peerAttributesAreReadInTheirOrder() {
+    TopologyConfig config = TopologyConfig.from(Settings.of(Map.of("topology.peer.attributes",
+        "net.peer.name,peer.service")));
+
+    assertThat(config.peerAttributes().order()).containsExactly("net.peer.name", "peer.service");
+  }
+
+  @Test
+  void anUnknownPeerAttributeFailsNamingTheKeyAndTheAttribute() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.peer.attributes",
+        "peer.service,custom.peer")))).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.peer.attributes")
+        .hasMessageContaining("'custom.peer'");
   }
 }

@@ -38,4 +38,5 @@ final class BackfillMetrics implements TopologyMetrics {
   }
   @Override public void tracesCompleted(long count) { add("traces completed", count); }
   @Override public void unpairedSpans(String reason, long count) { add("spans in no edge (" + reason + ")", count); }
+  @Override public void inferredEdges(String rule, long count) { add("edges inferred (" + rule + ")", count); }
 }

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param serverLatencyNanos duration of the server (or consumer) span; {@link #MISSING_LATENCY} when
  *     no span measured the server side (a virtual node); a database edge carries the client's duration
  *     here, as the connector does, because a database never has a span of its own
+ * @param rule the linker's rule that made it: {@link EdgeRule#EXPLICIT}, or an inference from a parent and a
+ *     child in two services (counted in {@code tracestream_edge_inferred_total})
  */
 public record Edge(
     String client,
@@ -21,7 +23,8 @@ public record Edge(
     String connectionType,
     boolean failed,
     long clientLatencyNanos,
-    long serverLatencyNanos) {
+    long serverLatencyNanos,
+    EdgeRule rule) {
 
   /** An instrumented client and an instrumented server. */
   public static final String UNSET = "";
@@ -38,6 +41,13 @@ public record Edge(
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(connectionType, "connectionType");
+    Objects.requireNonNull(rule, "rule");
+  }
+
+  /** An edge whose span kinds pair ({@link EdgeRule#EXPLICIT}). */
+  public Edge(String client, String server, String connectionType, boolean failed, long clientLatencyNanos,
+      long serverLatencyNanos) {
+    this(client, server, connectionType, failed, clientLatencyNanos, serverLatencyNanos, EdgeRule.EXPLICIT);
   }
 
   public boolean hasClientLatency() {

@@ -44,10 +44,26 @@ public record TraceSpan(
   public static final String DB_NAMESPACE = "db.namespace";
   public static final String DB_NAME = "db.name";
   public static final String SERVER_ADDRESS = "server.address";
+  /** Before semantic conventions 1.21: {@link #SERVER_ADDRESS} of a client span. */
+  public static final String NET_PEER_NAME = "net.peer.name";
+  /** OpenTracing and Zipkin-era instrumentation's name of the peer host. */
+  public static final String PEER_HOSTNAME = "peer.hostname";
+  public static final String URL_FULL = "url.full";
+  /** Before semantic conventions 1.23: {@link #URL_FULL}. */
+  public static final String HTTP_URL = "http.url";
   public static final String MESSAGING_SYSTEM = "messaging.system";
   public static final String MESSAGING_DESTINATION_NAME = "messaging.destination.name";
+  /** Before semantic conventions 1.20: {@link #MESSAGING_DESTINATION_NAME}. */
+  public static final String MESSAGING_DESTINATION = "messaging.destination";
   public static final Set<String> ATTRIBUTE_KEYS = Set.of(PEER_SERVICE, DB_SYSTEM, DB_NAMESPACE, DB_NAME,
-      SERVER_ADDRESS, MESSAGING_SYSTEM, MESSAGING_DESTINATION_NAME);
+      SERVER_ADDRESS, NET_PEER_NAME, PEER_HOSTNAME, URL_FULL, HTTP_URL, MESSAGING_SYSTEM, MESSAGING_DESTINATION_NAME,
+      MESSAGING_DESTINATION);
+  /**
+   * The first characters of the {@link #ATTRIBUTE_KEYS}: a key starting with any other is passed over at its
+   * first character, without hashing (most keys of most spans).
+   */
+  public static final String KEY_INITIALS = ATTRIBUTE_KEYS.stream().map(k -> k.substring(0, 1)).distinct()
+      .sorted().reduce("", String::concat);
   /** Longer attribute values are cut: they become node names, which are metric labels. */
   public static final int MAX_VALUE_CHARS = 1024;
 
@@ -74,8 +90,8 @@ public record TraceSpan(
     Map<String, String> attributes = new LinkedHashMap<>();
     for (KeyValue kv : span.getAttributesList()) {
       String key = kv.getKey();
-      if (key.isEmpty() || "pdsm".indexOf(key.charAt(0)) < 0) {
-        continue; // every key kept starts with p, d, s or m: most keys are passed over without hashing
+      if (key.isEmpty() || KEY_INITIALS.indexOf(key.charAt(0)) < 0) {
+        continue;
       }
       if (!ATTRIBUTE_KEYS.contains(key) || kv.getValue().getValueCase() != AnyValue.ValueCase.STRING_VALUE) {
         continue;

@@ -132,19 +132,27 @@ class DependencyLinkerTest {
     assertThat(result.unpaired(UnpairedReason.MISSING_PARENT)).isEqualTo(2);
   }
 
-  /** Zipkin links service1 -> service2 here (linksRelatedSpansWhenMissingRootSpan); no client span recorded the call. */
-  @Test void serverSpanBelowAServerSpanWithoutClientIsCounted() {
+  /** As Zipkin (linksRelatedSpansWhenMissingRootSpan): no client span, so no client latency. */
+  @Test void serverSpanBelowAServerSpanOfAnotherServiceIsAnInferredEdge() {
     var result = link(
         server("b").parent("a").service("service1"),
         server("c").parent("b").service("service2"));
 
-    assertThat(result.edges()).isEmpty();
-    assertThat(result.unpaired()).containsOnly(
-        Map.entry(UnpairedReason.MISSING_PARENT, 1), Map.entry(UnpairedReason.SERVER_WITHOUT_CLIENT, 1));
+    assertThat(result.edges()).containsExactly(new Edge("service1", "service2", Edge.UNSET, false,
+        Edge.MISSING_LATENCY, 1_000, EdgeRule.CROSS_SERVICE_CHILD));
+    assertThat(result.unpaired()).containsExactly(Map.entry(UnpairedReason.MISSING_PARENT, 1));
   }
 
-  @Test void serverSpanBelowOnlyLocalSpansIsServerWithoutClient() {
-    var result = link(internal("job").service("batch"), server("b").parent("job").service("app"));
+  @Test void serverSpanBelowAnInternalSpanOfAnotherServiceIsAnInferredEdge() {
+    var result = link(internal("job").service("batch"), server("b").parent("job").service("app").error());
+
+    assertThat(result.edges()).containsExactly(new Edge("batch", "app", Edge.UNSET, true,
+        Edge.MISSING_LATENCY, 1_000, EdgeRule.CROSS_SERVICE_CHILD));
+    assertThat(result.unpaired()).isEmpty();
+  }
+
+  @Test void serverSpanBelowOnlyLocalSpansOfItsOwnServiceIsServerWithoutClient() {
+    var result = link(internal("job").service("app"), server("b").parent("job").service("app"));
 
     assertThat(result.edges()).isEmpty();
     assertThat(result.unpaired()).containsExactly(Map.entry(UnpairedReason.SERVER_WITHOUT_CLIENT, 1));
@@ -240,20 +248,20 @@ class DependencyLinkerTest {
     assertThat(result.unpaired()).containsExactly(Map.entry(UnpairedReason.MISSING_PARENT, 1));
   }
 
-  @Test void clientDoesNotPairWithAConsumerChild() {
+  @Test void consumerUnderAClientNoServerAnsweredIsItsMessagingServerSide() {
     var result = link(client("a").service("web"), consumer("b").parent("a").service("worker"));
 
-    assertThat(result.edges()).isEmpty();
-    assertThat(result.unpaired()).containsOnly(
-        Map.entry(UnpairedReason.CLIENT_WITHOUT_SERVER, 1), Map.entry(UnpairedReason.CONSUMER_WITHOUT_PRODUCER, 1));
+    assertThat(result.edges()).containsExactly(
+        new Edge("web", "worker", Edge.MESSAGING_SYSTEM, false, 1_000, 1_000, EdgeRule.CLIENT_CHILD));
+    assertThat(result.unpaired()).isEmpty();
   }
 
-  @Test void producerDoesNotPairWithAServerChild() {
+  @Test void serverUnderAProducerOfAnotherServiceIsAMessagingEdge() {
     var result = link(producer("a").service("web"), server("b").parent("a").service("app"));
 
-    assertThat(result.edges()).isEmpty();
-    assertThat(result.unpaired()).containsOnly(
-        Map.entry(UnpairedReason.SERVER_WITHOUT_CLIENT, 1), Map.entry(UnpairedReason.PRODUCER_WITHOUT_CONSUMER, 1));
+    assertThat(result.edges()).containsExactly(
+        new Edge("web", "app", Edge.MESSAGING_SYSTEM, false, 1_000, 1_000, EdgeRule.PRODUCER_CHILD));
+    assertThat(result.unpaired()).isEmpty();
   }
 
   // --- clients nobody answered
