@@ -77,6 +77,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private final long graceMs;
   private final long wallIdleMs;
   private final TopologyMetrics metrics;
+  private final DependencyLinker linker;
   private final Progress.Sender<String, CompletedTrace> progress;
 
   private HeapStore<String, HeldTrace> traces;
@@ -104,6 +105,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     this.graceMs = config.grace().toMillis();
     this.wallIdleMs = config.idleClose().toMillis();
     this.metrics = metrics;
+    this.linker = new DependencyLinker(config.peerAttributes());
     this.progress = new Progress.Sender<>("", inputPartitions);
   }
 
@@ -316,7 +318,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       traces.delete(traceId);
       return; // every span of it was dropped; nothing to summarize
     }
-    DependencyLinker.Result links = DependencyLinker.link(all);
+    DependencyLinker.Result links = linker.linkTrace(all);
     if (rejoinMs > 0) {
       // its unpaired spans are counted when it can no longer be joined: a straggler may pair them
       t.unpaired = links.unpaired();
@@ -376,11 +378,11 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     if (all.size() == had.size()) {
       return; // only copies of spans it has
     }
-    DependencyLinker.Result is = DependencyLinker.link(all);
+    DependencyLinker.Result is = linker.linkTrace(all);
     t.unpaired = is.unpaired();
     metrics.rejoinedTraceSpans(all.size() - had.size());
     CompletedTrace again = new CompletedTrace(TraceSummaries.of(all),
-        added(DependencyLinker.link(had).edges(), is.edges()), true);
+        added(linker.linkTrace(had).edges(), is.edges()), true);
     context().forward(new Record<>(traceId, again, Math.max(0, t.lastEventMs)));
   }
 

@@ -196,6 +196,24 @@ class EdgesTopologyTest {
   }
 
   @Test
+  void theConfiguredPeerAttributesNameTheVirtualNodeInTheirOrder() {
+    topology.close();
+    topology = new TopologyFixture(stateDir.resolve("peers"), settings("topology.peer.attributes=http.url,peer.service"));
+    for (int i = 1; i <= 3; i++) {
+      Span call = withAttribute(withAttribute(span(70 + i, 0, "GET", CLIENT, false, 2_000L * i, 15),
+          "peer.service", "quotes"), "http.url", "https://quotes.example/q");
+      topology.send("processor", call);
+    }
+
+    closeFirstWindow();
+
+    Map<EdgeKey, EdgeWindowResult> edges = edges();
+    EdgeKey byUrl = new EdgeKey("processor", "quotes.example", "virtual_node");
+    assertThat(edges).as("http.url before peer.service").containsOnlyKeys(byUrl);
+    assertThat(edges.get(byUrl).calls()).isEqualTo(3);
+  }
+
+  @Test
   void spansInNoEdgeAreCountedByReason() {
     // a client span with nothing to name its peer, in a trace of its own
     Span root = span(31, 0, "job", Span.SpanKind.SPAN_KIND_INTERNAL, false, 10_000, 100);
