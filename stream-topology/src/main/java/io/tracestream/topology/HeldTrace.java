@@ -30,6 +30,8 @@ final class HeldTrace {
   long rejoinExpiry = NONE;
   int spans;
   final List<byte[]> batches;
+  /** What it counts in {@link HeldBytes}: its batches' bytes + {@link HeldBytes#PER_TRACE}. */
+  long bytes;
   /** Completed: its spans in no edge, counted when it is forgotten (a straggler may pair them). */
   Map<UnpairedReason, Integer> unpaired = Map.of();
 
@@ -38,6 +40,13 @@ final class HeldTrace {
     this.lastEventMs = lastEventMs;
     this.lastWallMs = lastWallMs;
     this.batches = batches;
+    this.bytes = HeldBytes.PER_TRACE;
+    batches.forEach(b -> bytes += b.length);
+  }
+
+  void addBatch(byte[] batch) {
+    batches.add(batch);
+    bytes += batch.length;
   }
 
   boolean completed() {

@@ -1,12 +1,14 @@
 package io.tracestream.topology;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Pipeline-health counters of the topology, exported as {@code tracestream_*_total}.
@@ -85,6 +87,20 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   public void inferredEdges(String rule, long count) {
     tagged("tracestream.edge.inferred", "rule", rule, "dependency edges (calls) inferred from a parent and a child"
         + " span in two services whose span kinds do not pair, by rule").increment(count);
+  }
+
+  @Override
+  public void evictedTraces(String held, long count) {
+    tagged("tracestream.traces.evicted", "held", held, "traces trace assembly let go of early because its traces"
+        + " took topology.trace.max.held.bytes: open ones completed early, kept ones forgotten before"
+        + " topology.trace.rejoin").increment(count);
+  }
+
+  @Override
+  public void heldTraceBytes(LongSupplier bytes) {
+    Gauge.builder("tracestream.trace.assembly.held", bytes, LongSupplier::getAsLong).baseUnit("bytes")
+        .description("the traces held by trace assembly (open, or kept for rejoining): their stored spans + 512"
+            + " bytes per trace; at most topology.trace.max.held.bytes").register(registry);
   }
 
   @Override

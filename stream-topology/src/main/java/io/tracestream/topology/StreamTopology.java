@@ -68,6 +68,7 @@ public final class StreamTopology implements Supplier<Topology> {
   private final TopologyMetrics metrics;
   private final Clock clock;
   private final int inputPartitions;
+  private final HeldBytes heldBytes;
 
   /**
    * @param clock wall-clock time, against which span end times are clamped
@@ -82,6 +83,8 @@ public final class StreamTopology implements Supplier<Topology> {
     this.metrics = metrics;
     this.clock = clock;
     this.inputPartitions = inputPartitions;
+    this.heldBytes = new HeldBytes(config.traceMaxHeldBytes());
+    metrics.heldTraceBytes(heldBytes::held);
   }
 
   /**
@@ -191,7 +194,7 @@ public final class StreamTopology implements Supplier<Topology> {
     KStream<String, CompletedTrace> assembled = branches.get("decoded-traces")
         .mapValues(value -> (TraceSpans) value, Named.as("traces-in-place"))
         .merge(rekeyed, Named.as("traces-by-id"))
-        .process(() -> new TraceAssemblyProcessor(config, inputPartitions, metrics),
+        .process(() -> new TraceAssemblyProcessor(config, inputPartitions, metrics, heldBytes),
             Named.as("trace-assembly"), TraceAssemblyProcessor.TRACES_STORE, TraceAssemblyProcessor.STATE_STORE,
             TraceAssemblyProcessor.LEGACY_SPANS_STORE);
     // The assembly task's progress reports (a null value) are for the window tasks, through the pre-aggregators.

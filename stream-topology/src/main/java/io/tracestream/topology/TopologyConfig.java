@@ -36,6 +36,7 @@ public record TopologyConfig(
     Duration traceMaxAge,
     int traceMaxSpans,
     Duration traceRejoin,
+    long traceMaxHeldBytes,
     String bind,
     int adminPort,
     String advertisedHost,
@@ -72,6 +73,10 @@ public record TopologyConfig(
           + " span of it arriving then is joined to it and the edges it adds are counted; 0s: such spans are late"
           + " trace spans. Trace and edge windows wait for it: keep topology.trace.idle + this below"
           + " topology.grace, or results come later than window end + grace"),
+      new ConfigKey("topology.trace.max.held.bytes", "256MiB", "heap the traces held by trace assembly (open, or"
+          + " kept for rejoining) may take in one topology instance, counted as their stored spans + 512 bytes per"
+          + " trace; past it, the task adding spans forgets its kept traces and then completes its oldest open"
+          + " traces early, counted in tracestream_traces_evicted_total"),
       new ConfigKey("topology.peer.attributes", String.join(",", PeerAttributes.DEFAULT_ORDER), "attributes"
           + " naming the peer (virtual node or database) of a client span no server answered, comma-separated, first"
           + " present wins; url.full and http.url give their host; only these attribute names can be listed"),
@@ -182,6 +187,7 @@ public record TopologyConfig(
         traceMaxAge,
         settings.integer("topology.trace.max.spans", 10_000, 1, 1_000_000),
         traceRejoin,
+        settings.bytes("topology.trace.max.held.bytes", 256L << 20, 1L << 20, 1L << 40),
         bind,
         settings.port("topology.admin.port", 9465),
         advertised,

@@ -1,5 +1,7 @@
 package io.tracestream.topology;
 
+import java.util.function.LongSupplier;
+
 /** What the topology counts in-process (pipeline health), exported on the admin port. */
 public interface TopologyMetrics {
   /** An input record that could not be decoded went to the DLQ. */
@@ -35,6 +37,16 @@ public interface TopologyMetrics {
    */
   void inferredEdges(String rule, long count);
 
+  /**
+   * Traces trace assembly let go of early because its traces took {@code topology.trace.max.held.bytes}:
+   * {@code held="open"} completed early (their summary may miss spans still to come, which then count as late),
+   * {@code held="kept"} forgotten before {@code topology.trace.rejoin} (their stragglers count as late).
+   */
+  void evictedTraces(String held, long count);
+
+  /** Registers what reads the bytes the traces held by trace assembly take (a gauge). */
+  void heldTraceBytes(LongSupplier bytes);
+
   TopologyMetrics NOOP = new TopologyMetrics() {
     @Override public void droppedSpans(String reason, long count) {}
     @Override public void lateTraceSpans(long count) {}
@@ -46,5 +58,7 @@ public interface TopologyMetrics {
     @Override public void late(WindowedInput input, String service, long count) {}
     @Override public void overflow(WindowedInput input, String service, long count) {}
     @Override public void clampedSpans(long count) {}
+    @Override public void evictedTraces(String held, long count) {}
+    @Override public void heldTraceBytes(LongSupplier bytes) {}
   };
 }

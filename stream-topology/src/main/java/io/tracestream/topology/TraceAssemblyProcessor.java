@@ -78,6 +78,9 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
   private final long wallIdleMs;
   private final TopologyMetrics metrics;
   private final DependencyLinker linker;
+  private final HeldBytes budget;
+  /** What this task's traces count in {@link #budget}. */
+  private long held;
   private final Progress.Sender<String, CompletedTrace> progress;
 
   private HeapStore<String, HeldTrace> traces;
@@ -97,7 +100,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
    */
   private long earliestExpiry = Long.MIN_VALUE;
 
-  TraceAssemblyProcessor(TopologyConfig config, int inputPartitions, TopologyMetrics metrics) {
+  TraceAssemblyProcessor(TopologyConfig config, int inputPartitions, TopologyMetrics metrics, HeldBytes budget) {
     this.idleMs = config.traceIdle().toMillis();
     this.maxAgeMs = config.traceMaxAge().toMillis();
     this.maxSpans = config.traceMaxSpans();
@@ -106,6 +109,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     this.wallIdleMs = config.idleClose().toMillis();
     this.metrics = metrics;
     this.linker = new DependencyLinker(config.peerAttributes());
+    this.budget = budget;
     this.progress = new Progress.Sender<>("", inputPartitions);
   }
 
@@ -135,6 +139,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     LegacyAssemblyState.migrate(state, legacySpans, traces::put);
     for (Map.Entry<String, HeldTrace> entry : traces.entries()) {
       HeldTrace t = entry.getValue();
+      account(t.bytes);
       firstSpans.add(new Due(t.firstEventMs, entry.getKey()));
       if (t.completed()) {
         rejoinExpiries.add(new Due(t.rejoinExpiry, entry.getKey()));
@@ -191,17 +196,21 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     } else {
       add(traceId, held, batch, timestamp, wallMs);
     }
+    if (budget.over()) {
+      evict(wallMs);
+    }
     if (clock.observe(timestamp)) {
       completeDue(wallMs);
     }
   }
 
-  private void add(String traceId, HeldTrace held, List<TraceSpan> batch, long timestamp, long wallMs) {
-    HeldTrace t = held;
+  private void add(String traceId, HeldTrace trace, List<TraceSpan> batch, long timestamp, long wallMs) {
+    HeldTrace t = trace;
     if (t == null) {
       t = new HeldTrace(timestamp, timestamp, wallMs, new ArrayList<>(2));
       t.deadline = HeldTrace.NONE;
       firstSpans.add(new Due(timestamp, traceId));
+      account(t.bytes);
     }
     append(traceId, t, batch);
     if (timestamp < t.firstEventMs) {
@@ -228,8 +237,10 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       kept = batch.subList(0, room);
     }
     if (!kept.isEmpty()) {
-      t.batches.add(TraceSpans.writeStored(traceId, kept));
+      long before = t.bytes;
+      t.addBatch(TraceSpans.writeStored(traceId, kept));
       t.spans += kept.size();
+      account(t.bytes - before);
     }
   }
 
@@ -315,7 +326,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     earliestExpiry = Math.min(earliestExpiry, expiry);
     state.put(key(COMPLETED, traceId), NO_META);
     if (all.isEmpty()) {
-      traces.delete(traceId);
+      release(traceId, t);
       return; // every span of it was dropped; nothing to summarize
     }
     DependencyLinker.Result links = linker.linkTrace(all);
@@ -327,7 +338,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       traces.put(traceId, t);
     } else {
       countUnpaired(links.unpaired());
-      traces.delete(traceId);
+      release(traceId, t);
     }
     metrics.tracesCompleted(1);
     context().forward(new Record<>(traceId, new CompletedTrace(TraceSummaries.of(all), links.edges(), false),
@@ -405,7 +416,59 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
    */
   private void forget(String traceId, HeldTrace t) {
     countUnpaired(t.unpaired);
+    release(traceId, t);
+  }
+
+  private void release(String traceId, HeldTrace t) {
     traces.delete(traceId);
+    account(-t.bytes);
+  }
+
+  private void account(long bytes) {
+    held += bytes;
+    budget.add(bytes);
+  }
+
+  /**
+   * While the traces held in this topology instance take more than {@code topology.trace.max.held.bytes}: forgets
+   * this task's kept traces, soonest to expire first, then completes its open traces, oldest first span first, and
+   * lets go of them at once. Counted by what they were.
+   */
+  private void evict(long wallMs) {
+    for (Due due = overAndNext(rejoinExpiries); due != null; due = overAndNext(rejoinExpiries)) {
+      HeldTrace t = traces.value(due.traceId);
+      if (t != null && t.completed() && t.rejoinExpiry == due.time) {
+        forget(due.traceId, t);
+        metrics.evictedTraces("kept", 1);
+      }
+    }
+    for (Due due = overAndNext(firstSpans); due != null; due = overAndNext(firstSpans)) {
+      HeldTrace t = traces.value(due.traceId);
+      if (t == null || t.firstEventMs != due.time) {
+        continue;
+      }
+      if (!t.completed()) {
+        complete(due.traceId, t, clock.time(), wallMs);
+        metrics.evictedTraces("open", 1);
+      } else {
+        metrics.evictedTraces("kept", 1);
+      }
+      HeldTrace kept = traces.value(due.traceId);
+      if (kept != null) {
+        forget(due.traceId, kept);
+      }
+    }
+  }
+
+  /** The head of {@code queue}, taken off it, while the budget is over; else null. */
+  private Due overAndNext(PriorityQueue<Due> queue) {
+    return budget.over() ? queue.poll() : null;
+  }
+
+  @Override
+  public void close() {
+    budget.add(-held);
+    held = 0;
   }
 
   private static List<TraceSpan> readAll(HeldTrace t) {

@@ -21,4 +21,9 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   @Override public void unpairedSpans(String reason, long n) { counts.merge("unpaired." + reason, n, Long::sum); }
   @Override public void inferredEdges(String rule, long n) { counts.merge("inferred." + rule, n, Long::sum); }
   @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }
+  @Override public void evictedTraces(String held, long n) { counts.merge("evicted." + held, n, Long::sum); }
+  @Override public void heldTraceBytes(java.util.function.LongSupplier bytes) { heldBytes = bytes; }
+
+  /** What reads the bytes trace assembly holds, once the topology has registered it. */
+  volatile java.util.function.LongSupplier heldBytes = () -> 0;
 }

@@ -39,4 +39,6 @@ final class BackfillMetrics implements TopologyMetrics {
   @Override public void tracesCompleted(long count) { add("traces completed", count); }
   @Override public void unpairedSpans(String reason, long count) { add("spans in no edge (" + reason + ")", count); }
   @Override public void inferredEdges(String rule, long count) { add("edges inferred (" + rule + ")", count); }
+  @Override public void evictedTraces(String held, long count) { add("traces evicted (" + held + ")", count); }
+  @Override public void heldTraceBytes(java.util.function.LongSupplier bytes) {}
 }
