@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DefaultRulesPromtoolIT {
   private static final String TRADE = "{root_service=\"trading-bot\", root_operation=\"POST /api/trade\"}";
-  private static final String PORTFOLIO = "{root_service=\"portfolio-intelligence\", root_operation=\"GET /portfolio\"}";
+  private static final String PORTFOLIO =
+      "{root_service=\"portfolio-intelligence\", root_operation=\"GET /portfolio\"}";
   private static final String TICKS = "{root_service=\"ingestion\", root_operation=\"POST /ticks\"}";
 
   @TempDir
