@@ -30,7 +30,7 @@ class UnitsSmokeIT {
       units.startAll();
       assertThat(state.resolve("kafka/logs/meta.properties")).as("formatted on first start").isRegularFile();
       assertThat(SmokeUnits.body(units.alertingAdmin, "/metrics"))
-          .containsPattern("(?m)^tracestream_alerting_rules(\\{[^}]*})? 4(\\.0)?$");
+          .containsPattern("(?m)^tracestream_alerting_rules(\\{[^}]*})? 5(\\.0)?$");
       assertThat(tree(state.resolve("topology-1/tmp"))).as("RocksDB's JNI library in java.io.tmpdir")
           .anyMatch(f -> f.contains("rocksdbjni"));
 

@@ -4,6 +4,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -11,7 +12,9 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +25,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Demo traffic for {@code all-in-one --demo}: the systems tracestream is built for, each service with
@@ -33,12 +37,16 @@ import java.util.concurrent.TimeUnit;
  *       eventbus-bridge); portfolio-intelligence asks position-monitor and clm; rl-training reloads
  *       ai-engine's model;
  *   <li>a market-data pipeline: ingestion → Kafka → processor → Kafka → storage → PostgreSQL, the trace
- *       context carried in the message headers (W3C {@code traceparent});
- *   <li>a client library: market-maker's quote client, whose every API call is a CLIENT span and whose
- *       failed calls are retried.
+ *       context carried in the message headers (W3C {@code traceparent}); processor continues it by hand
+ *       with an INTERNAL {@code process_message} span, storage with an instrumented CONSUMER span;
+ *   <li>a client library: market-maker's quote client, an INTERNAL {@code api_request} span for the call
+ *       and a nested INTERNAL {@code api_request} for each attempt (failed ones are retried), under which
+ *       execution's SERVER span starts: no CLIENT span anywhere.
  * </ul>
  *
- * <p>Latencies are log-normal per operation, about 1 % of calls fail. Every {@link Incidents#period}
+ * <p>portfolio-intelligence samples 10 % of its traces ({@link ThresholdSampler}, {@code ot=th:} in the
+ * tracestate of every span of them, position-monitor's and clm's included); the other services keep all.
+ * Latencies are log-normal per operation, about 1 % of calls fail. Every {@link Incidents#period}
  * an incident lasts {@link Incidents#length}: ai-engine's {@code POST /predict} is eight times slower
  * and half the exchange API calls fail, so the default alert rules fire, then resolve.
  */
@@ -46,12 +54,18 @@ public final class DemoTraffic implements AutoCloseable {
   static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
   static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
   static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
-  static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
+  /** The older (pre-1.21 semantic conventions) HTTP names that hand-written client code often still sets. */
+  static final AttributeKey<String> OLD_HTTP_METHOD = AttributeKey.stringKey("http.method");
+  static final AttributeKey<String> OLD_HTTP_URL = AttributeKey.stringKey("http.url");
+  static final AttributeKey<Long> OLD_HTTP_STATUS = AttributeKey.longKey("http.status_code");
   static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
   static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system");
   static final AttributeKey<String> DB_NAME = AttributeKey.stringKey("db.name");
   static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
   static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+
+  /** The share of portfolio-intelligence's traces that are sent. */
+  static final double PORTFOLIO_SAMPLING = 0.1;
 
   /** When incidents happen: every {@code period}, for {@code length}, counted from {@code epoch}. */
   public record Incidents(Duration period, Duration length) {
@@ -75,7 +89,8 @@ public final class DemoTraffic implements AutoCloseable {
   private final double tracesPerSecond;
   private double owed;
 
-  private DemoTraffic(String otlpGrpcEndpoint, double tracesPerSecond, Incidents incidents, Clock clock) {
+  /** {@code processor} gives each service's SDK its span processor (the exporter). */
+  DemoTraffic(Supplier<SpanProcessor> processor, double tracesPerSecond, Incidents incidents, Clock clock) {
     this.clock = clock;
     this.incidents = incidents;
     this.tracesPerSecond = tracesPerSecond;
@@ -87,8 +102,9 @@ public final class DemoTraffic implements AutoCloseable {
               AttributeKey.stringKey("service.name"), service,
               AttributeKey.stringKey("service.namespace"), "demo",
               AttributeKey.stringKey("deployment.environment.name"), "demo"))))
-          .addSpanProcessor(BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
-              .setEndpoint(otlpGrpcEndpoint).build()).setScheduleDelay(Duration.ofMillis(500)).build())
+          .setSampler(service.equals("portfolio-intelligence") ? new ThresholdSampler(PORTFOLIO_SAMPLING)
+              : Sampler.parentBased(Sampler.alwaysOn()))
+          .addSpanProcessor(processor.get())
           .build();
       providers.put(service, provider);
       tracers.put(service, provider.get("io.tracestream.demo"));
@@ -96,14 +112,17 @@ public final class DemoTraffic implements AutoCloseable {
   }
 
   /**
-   * Starts sending {@code tracesPerSecond} traces per second (spread over the flows) to the OTLP/gRPC
-   * endpoint, such as {@code http://127.0.0.1:4317}, until closed.
+   * Starts sending {@code tracesPerSecond} traces per second (spread over the flows, counted before
+   * portfolio-intelligence's sampling) to the OTLP/gRPC endpoint, such as {@code http://127.0.0.1:4317},
+   * until closed.
    */
   public static DemoTraffic start(String otlpGrpcEndpoint, double tracesPerSecond, Incidents incidents) {
     if (tracesPerSecond <= 0) {
       throw new IllegalArgumentException("tracesPerSecond must be positive, got " + tracesPerSecond);
     }
-    DemoTraffic demo = new DemoTraffic(otlpGrpcEndpoint, tracesPerSecond, incidents, Clock.systemUTC());
+    DemoTraffic demo = new DemoTraffic(() -> BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
+        .setEndpoint(otlpGrpcEndpoint).build()).setScheduleDelay(Duration.ofMillis(500)).build(),
+        tracesPerSecond, incidents, Clock.systemUTC());
     demo.scheduler.scheduleAtFixedRate(demo::tick, 0, 100, TimeUnit.MILLISECONDS);
     return demo;
   }
@@ -158,12 +177,15 @@ public final class DemoTraffic implements AutoCloseable {
     root.end(Duration.between(root.serverStart, orders.clientEnd).toNanos() / 1e6 + 2);
   }
 
-  /** ingestion POST /ticks → Kafka ticks.raw → processor → Kafka ticks.enriched → storage → PostgreSQL. */
+  /**
+   * ingestion POST /ticks → Kafka ticks.raw → processor (INTERNAL process_message under the PRODUCER span,
+   * from the headers) → Kafka ticks.enriched → storage (CONSUMER) → PostgreSQL.
+   */
   void marketData(Instant start) {
     Call root = Call.root(this, "ingestion", "POST /ticks", start);
     Map<String, String> headers = root.publish("ticks.raw", root.serverStart.plusMillis(1));
     Instant consumed = root.serverStart.plusMillis(5 + random.nextInt(20));
-    Call process = Call.consume(this, "processor", "ticks.raw", headers, consumed);
+    Call process = Call.continueFromHeaders(this, "processor", "ticks.raw", headers, consumed);
     Instant enriched = process.server.child("enrich", SpanKind.INTERNAL, process.serverStart.plusMillis(1),
         lognormal(6, 0.5), 0.005, Attributes.empty());
     Map<String, String> next = process.publish("ticks.enriched", enriched);
@@ -187,23 +209,36 @@ public final class DemoTraffic implements AutoCloseable {
     root.end(Duration.between(root.serverStart, customer.clientEnd).toNanos() / 1e6 + 2);
   }
 
-  /** market-maker's quote client: an INTERNAL API call whose CLIENT attempts execution retries on failure. */
+  /**
+   * market-maker's quote client library: the call is an INTERNAL api_request, each attempt a nested
+   * INTERNAL api_request (older HTTP attribute names) whose context the library puts in the request's
+   * headers, so execution's SERVER span is its child; a failed attempt is retried, up to three.
+   */
   void quotes(Instant start) {
     Tracer tracer = tracers.get("market-maker");
-    Span call = tracer.spanBuilder("QuoteClient.getQuotes").setSpanKind(SpanKind.INTERNAL).setStartTimestamp(start)
+    Span call = tracer.spanBuilder("api_request").setSpanKind(SpanKind.INTERNAL).setStartTimestamp(start)
         .startSpan();
     Context context = Context.root().with(call);
     Instant t = start.plusMillis(1);
-    for (long attempt = 0; attempt < 3; attempt++) {
-      Call get = Call.http(this, "market-maker", context, "execution", "GET /quotes", t, 1, 0.08);
-      get.client.setAttribute(RESEND_COUNT, attempt);
-      boolean failed = get.end(lognormal(7, 0.5));
-      t = get.clientEnd.plusMillis(failed ? 20 : 0);
-      if (!failed) {
-        break;
+    boolean failed = true;
+    for (int attempt = 0; attempt < 3 && failed; attempt++) {
+      Span request = tracer.spanBuilder("api_request").setSpanKind(SpanKind.INTERNAL).setParent(context)
+          .setAttribute(OLD_HTTP_METHOD, "GET").setAttribute(OLD_HTTP_URL, "http://execution.demo:8080/quotes")
+          .setStartTimestamp(t).startSpan();
+      Call get = Call.httpWithoutClientSpan(this, context.with(request), "execution", "GET /quotes",
+          t.plusMillis(1), 0.03);
+      failed = get.end(lognormal(7, 0.5));
+      if (failed) {
+        request.setStatus(StatusCode.ERROR, "HTTP 500");
       }
+      request.setAttribute(OLD_HTTP_STATUS, failed ? 500L : 200L);
+      request.end(get.clientEnd.plusMillis(1));
+      t = get.clientEnd.plusMillis(failed ? 21 : 2);
     }
-    call.end(t.plusMillis(1));
+    if (failed) {
+      call.setStatus(StatusCode.ERROR, "retries exhausted");
+    }
+    call.end(t);
   }
 
   /** rl-training's training step (a root INTERNAL span) reloads ai-engine's model. */
@@ -211,7 +246,8 @@ public final class DemoTraffic implements AutoCloseable {
     Span step = tracers.get("rl-training").spanBuilder("train-step").setSpanKind(SpanKind.INTERNAL)
         .setStartTimestamp(start).startSpan();
     Instant t = start.plusMillis((long) lognormal(40, 0.3));
-    Call reload = Call.http(this, "rl-training", Context.root().with(step), "ai-engine", "POST /model/reload", t, 1, 0.02);
+    Call reload = Call.http(this, "rl-training", Context.root().with(step), "ai-engine", "POST /model/reload", t,
+        1, 0.02);
     reload.end(lognormal(30, 0.4));
     step.end(reload.clientEnd.plusMillis(1));
   }
