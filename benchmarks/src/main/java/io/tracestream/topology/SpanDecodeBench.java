@@ -80,7 +80,7 @@ public class SpanDecodeBench {
           for (Span span : ss.getSpansList()) {
             long duration = Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
             blackhole.consume(new SpanSample(service, cut(span.getName()), span.getKindValue(),
-                span.getStatus().getCodeValue(), duration));
+                span.getStatus().getCodeValue(), duration, span.getEndTimeUnixNano() / 1_000_000));
             if (RejectReason.checkIds(span) == null) {
               blackhole.consume(TraceSpan.from(span, service));
             }
@@ -95,7 +95,8 @@ public class SpanDecodeBench {
     for (byte[] record : nextRequest()) {
       for (WireSpan span : OtlpSpanReader.read(record)) {
         long duration = Math.max(0, span.endNanos() - span.startNanos());
-        blackhole.consume(new SpanSample(span.service(), cut(span.name()), span.kind(), span.statusCode(), duration));
+        blackhole.consume(new SpanSample(span.service(), cut(span.name()), span.kind(), span.statusCode(), duration,
+            span.endNanos() / 1_000_000));
         if (span.validIds()) {
           blackhole.consume(span.toTraceSpan());
         }

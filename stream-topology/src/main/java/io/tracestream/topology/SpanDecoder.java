@@ -15,7 +15,7 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Decodes an otlp_spans record, whatever its key (a trace id, or null as the Collector writes by
- * default), into one sample per span keyed by service name, stamped with the span's end time, and
+ * default), into the {@link SpanSamples} of its spans (each stamped with the span's end time), and
  * one {@link TraceSpans} per trace in the record, keyed by trace id and stamped with its latest span
  * end; those from a record not keyed by that trace id are marked for repartitioning by trace id. The end
  * time is clamped to wall-clock time plus the allowed skew, so one span from a clock in the future
@@ -56,27 +56,26 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
     long invalid = 0;
     RecordHeaders none = new RecordHeaders();
     Map<String, TraceBatch> traces = new LinkedHashMap<>();
-    String service = null;
-    byte[] key = null;
+    List<SpanSample> samples = new ArrayList<>(spans.size());
+    long latestEndMs = 0;
     for (WireSpan span : spans) {
-      if (!span.service().equals(service)) { // spans come grouped by resource
-        service = span.service();
-        key = service.getBytes(StandardCharsets.UTF_8);
-      }
       long endMs = span.endNanos() > 0 ? span.endNanos() / 1_000_000 : record.timestamp();
       if (endMs > latestAllowed) {
         endMs = latestAllowed;
         clamped++;
       }
       long duration = Math.max(0, span.endNanos() - span.startNanos());
-      SpanSample sample = new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration);
-      context().forward(new Record<byte[], Decoded>(key, sample, endMs, none));
+      samples.add(new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration, endMs));
+      latestEndMs = Math.max(latestEndMs, endMs);
       if (!span.validIds()) {
         invalid++; // measured, but cannot be placed in a trace
         continue;
       }
       TraceSpan traceSpan = span.toTraceSpan();
       traces.computeIfAbsent(traceSpan.traceId(), id -> new TraceBatch()).add(traceSpan, endMs);
+    }
+    if (!samples.isEmpty()) {
+      context().forward(new Record<byte[], Decoded>(null, new SpanSamples(samples), latestEndMs, none));
     }
     String recordKey = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     traces.forEach((traceId, batch) -> context().forward(new Record<byte[], Decoded>(

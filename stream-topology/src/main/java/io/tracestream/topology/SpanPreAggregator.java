@@ -35,7 +35,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>The per-service operation limit is the window task's business ({@link WindowProcessor}), which
  * sees every partial of a service; this adds at most {@code interval} to a result's delay.
  */
-final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, byte[], SpanPartial> {
+final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, byte[], SpanPartial> {
   static final String STORE = "span-partials";
   static final String PROGRESS_STORE = "span-partials-progress";
   /** Flush early past this many open partials, so a burst of distinct series cannot grow the heap. */
@@ -89,9 +89,14 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
   }
 
   @Override
-  public void process(Record<byte[], SpanSample> record) {
-    SpanSample span = record.value();
-    long timestamp = record.timestamp();
+  public void process(Record<byte[], SpanSamples> record) {
+    for (SpanSample span : record.value().samples()) {
+      add(span);
+    }
+  }
+
+  private void add(SpanSample span) {
+    long timestamp = span.endMs();
     long windowStart = timestamp - Math.floorMod(timestamp, windowMs);
     long now = clock.time();
     if (now != EventClock.NONE && windowStart + windowMs + graceMs <= now) {
@@ -100,7 +105,7 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSample, by
     }
     boolean moved = clock.observe(timestamp);
     if (open == null) {
-      context().forward(record.withValue(SpanPartial.of(span)));
+      context().forward(new Record<>(span.service().getBytes(StandardCharsets.UTF_8), SpanPartial.of(span), timestamp));
       if (moved) {
         progress.send(context(), clock.progress());
       }

@@ -2,8 +2,9 @@ package io.tracestream.topology;
 
 /**
  * What span metrics need of one span, from the decoder to the {@link SpanPreAggregator} of the same
- * task; the record's key is the service name and its timestamp the span's (clamped) end time.
+ * task, in the {@link SpanSamples} of its record.
  *
  * @param kind OTLP span kind number; @param status OTLP status code number
+ * @param endMs the span's end time (clamped), its event time
  */
-record SpanSample(String service, String operation, int kind, int status, long durationNanos) implements Decoded {}
+record SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs) {}

@@ -161,7 +161,7 @@ public final class StreamTopology implements Supplier<Topology> {
     Map<String, KStream<byte[], Decoded>> branches = decoded
         .split(Named.as("decoded-"))
         .branch((key, value) -> value instanceof Decoded.Poison, Branched.as("poison"))
-        .branch((key, value) -> value instanceof SpanSample, Branched.as("samples"))
+        .branch((key, value) -> value instanceof SpanSamples, Branched.as("samples"))
         .branch((key, value) -> ((TraceSpans) value).rekey(), Branched.as("traces-rekey"))
         .defaultBranch(Branched.as("traces"));
 
@@ -172,7 +172,7 @@ public final class StreamTopology implements Supplier<Topology> {
     // Span windows: partial windows, then the input task's progress after them (a null value), to every
     // partition of the repartition topic; data by its key, as without a partitioner.
     branches.get("decoded-samples")
-        .mapValues(value -> (SpanSample) value, Named.as("samples"))
+        .mapValues(value -> (SpanSamples) value, Named.as("samples"))
         .process(() -> new SpanPreAggregator(config.window(), config.grace(), config.preaggregateInterval(),
                 config.idleClose(), inputPartitions, metrics),
             Named.as("span-preaggregation"), SpanPreAggregator.STORE, SpanPreAggregator.PROGRESS_STORE)

@@ -56,9 +56,10 @@ final class ParseFromSpanDecoder extends ContextualProcessor<byte[], byte[], byt
     long invalid = 0;
     RecordHeaders none = new RecordHeaders();
     Map<String, TraceBatch> traces = new LinkedHashMap<>();
+    List<SpanSample> samples = new ArrayList<>();
+    long latestEndMs = 0;
     for (ResourceSpans rs : request.getResourceSpansList()) {
       String service = serviceName(rs);
-      byte[] key = service.getBytes(StandardCharsets.UTF_8);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span span : ss.getSpansList()) {
           long endMs = span.getEndTimeUnixNano() > 0 ? span.getEndTimeUnixNano() / 1_000_000 : record.timestamp();
@@ -67,9 +68,9 @@ final class ParseFromSpanDecoder extends ContextualProcessor<byte[], byte[], byt
             clamped++;
           }
           long duration = Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
-          SpanSample sample = new SpanSample(service, truncate(span.getName()), span.getKindValue(),
-              span.getStatus().getCodeValue(), duration);
-          context().forward(new Record<byte[], Decoded>(key, sample, endMs, none));
+          samples.add(new SpanSample(service, truncate(span.getName()), span.getKindValue(),
+              span.getStatus().getCodeValue(), duration, endMs));
+          latestEndMs = Math.max(latestEndMs, endMs);
           if (RejectReason.checkIds(span) != null) {
             invalid++; // measured, but cannot be placed in a trace
             continue;
@@ -78,6 +79,9 @@ final class ParseFromSpanDecoder extends ContextualProcessor<byte[], byte[], byt
           traces.computeIfAbsent(traceSpan.traceId(), id -> new TraceBatch()).add(traceSpan, endMs);
         }
       }
+    }
+    if (!samples.isEmpty()) {
+      context().forward(new Record<byte[], Decoded>(null, new SpanSamples(samples), latestEndMs, none));
     }
     String recordKey = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     traces.forEach((traceId, batch) -> context().forward(new Record<byte[], Decoded>(
