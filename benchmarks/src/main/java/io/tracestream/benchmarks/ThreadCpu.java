@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 /**
  * CPU time of this JVM's threads, summed by the component a thread's name shows; the garbage collector's
  * native threads, read from {@code /proc/self/task} (G1's workers, concurrent and refinement threads); and
- * the process's total, whose rest (JIT compilers, the VM thread, other native threads) is shown as
- * "JVM (JIT, other)".
+ * the JIT compilers' native threads, likewise; and the process's total, whose rest (the VM thread, other
+ * native threads, threads that ended between the snapshots) is shown as "JVM: other".
  * A thread that ends between two snapshots loses its time since the first, so snapshots are taken
  * while every component runs.
  */
@@ -27,7 +27,9 @@ final class ThreadCpu {
   static final String GC = "JVM: garbage collection";
   /** RocksDB's own native threads (flushes, compactions); only the topology's state stores use RocksDB. */
   static final String ROCKSDB = "topology: RocksDB background threads";
-  static final String JVM = "JVM (JIT, other)";
+  /** The JIT compilers' native threads ("C2 CompilerThread0", ...), read from /proc: hidden from ThreadMXBean. */
+  static final String JIT = "JVM: JIT compilers";
+  static final String JVM = "JVM: other (VM thread, threads ended meanwhile)";
   /** Linux's clock ticks per second for {@code /proc/<pid>/task/<tid>/stat} times (USER_HZ, 100 on every platform). */
   private static final long TICKS_PER_SECOND = 100;
 
@@ -50,7 +52,7 @@ final class ThreadCpu {
     if (name.contains("bench") || name.equals("main")) {
       return LOAD;
     }
-    if (name.contains("CompilerThread") || name.startsWith("JFR") || name.equals("Signal Dispatcher")
+    if (name.startsWith("JFR") || name.equals("Signal Dispatcher")
         || name.equals("Reference Handler") || name.equals("Finalizer") || name.equals("Common-Cleaner")
         || name.startsWith("Attach") || name.startsWith("Notification") || name.startsWith("tracestream-admin")) {
       return JVM;
@@ -61,7 +63,7 @@ final class ThreadCpu {
   /** Nanoseconds of CPU per component since the JVM started, and "total" for the process. */
   Map<String, Long> snapshot() {
     Map<String, Long> byComponent = new LinkedHashMap<>();
-    for (String c : new String[] {BRIDGE, TOPOLOGY, ROCKSDB, BROKER, LOAD, GC, JVM}) {
+    for (String c : new String[] {BRIDGE, TOPOLOGY, ROCKSDB, BROKER, LOAD, GC, JIT, JVM}) {
       byComponent.put(c, 0L);
     }
     long threadSum = 0;
@@ -70,7 +72,7 @@ final class ThreadCpu {
         continue;
       }
       long cpu = threads.getThreadCpuTime(info.getThreadId());
-      if (cpu > 0) {
+      if (cpu > 0 && !info.getThreadName().contains("CompilerThread")) { // counted from /proc below
         byComponent.merge(component(info.getThreadName()), cpu, Long::sum);
         threadSum += cpu;
       }
@@ -78,9 +80,11 @@ final class ThreadCpu {
     long total = os.getProcessCpuTime();
     long gc = nativeNanos("GC Thread", "G1 ");
     long rocksdb = nativeNanos("rocksdb:");
+    long jit = nativeNanos("C2 Compiler", "C1 Compiler");
     byComponent.put(GC, gc);
     byComponent.put(ROCKSDB, rocksdb);
-    byComponent.merge(JVM, Math.max(0, total - threadSum - gc - rocksdb), Long::sum);
+    byComponent.put(JIT, jit);
+    byComponent.merge(JVM, Math.max(0, total - threadSum - gc - rocksdb - jit), Long::sum);
     byComponent.put("total", total);
     return byComponent;
   }
