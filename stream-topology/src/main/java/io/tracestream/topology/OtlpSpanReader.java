@@ -112,6 +112,8 @@ final class OtlpSpanReader extends WireReader {
   private int lastTraceIdLength;
   private String lastTraceId;
 
+  private final StringTable strings = StringTable.forThisThread();
+
   private OtlpSpanReader(byte[] record) {
     super(record);
   }
@@ -335,7 +337,7 @@ final class OtlpSpanReader extends WireReader {
   }
 
   private String decode(int offset, int length) {
-    return length == 0 ? "" : new String(array(), offset, length, StandardCharsets.UTF_8);
+    return strings.get(array(), offset, length);
   }
 
   private static String cut(String s, int max) {
