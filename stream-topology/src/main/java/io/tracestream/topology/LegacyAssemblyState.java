@@ -123,7 +123,10 @@ final class LegacyAssemblyState {
     return Bytes.wrap(ByteBuffer.allocate(id.length + 5).put(id).put((byte) 0).putInt(batch).array());
   }
 
-  /** A kept trace's unpaired counts: version byte (1), a 4-byte count per reason in declaration order; those above zero. */
+  /**
+   * A kept trace's unpaired counts: version byte (1), a 4-byte count per reason in declaration order; those above
+   * zero.
+   */
   static Map<UnpairedReason, Integer> readUnpaired(byte[] bytes) {
     UnpairedReason[] reasons = UnpairedReason.values();
     if (bytes.length == 0 || bytes[0] != Formats.V1) {

@@ -65,7 +65,8 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
         clamped++;
       }
       long duration = Math.max(0, span.endNanos() - span.startNanos());
-      samples.add(new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration, endMs));
+      samples.add(
+          new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration, endMs));
       latestEndMs = Math.max(latestEndMs, endMs);
       if (!span.validIds()) {
         invalid++; // measured, but cannot be placed in a trace

@@ -198,7 +198,8 @@ class EdgesTopologyTest {
   @Test
   void theConfiguredPeerAttributesNameTheVirtualNodeInTheirOrder() {
     topology.close();
-    topology = new TopologyFixture(stateDir.resolve("peers"), settings("topology.peer.attributes=http.url,peer.service"));
+    topology = new TopologyFixture(stateDir.resolve("peers"),
+        settings("topology.peer.attributes=http.url,peer.service"));
     for (int i = 1; i <= 3; i++) {
       Span call = withAttribute(withAttribute(span(70 + i, 0, "GET", CLIENT, false, 2_000L * i, 15),
           "peer.service", "quotes"), "http.url", "https://quotes.example/q");

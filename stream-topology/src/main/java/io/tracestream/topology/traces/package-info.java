@@ -79,8 +79,9 @@
  * <p>Not edges, counted by {@link io.tracestream.topology.traces.UnpairedReason}: a server or consumer
  * whose parent is not in the trace ({@code missing_parent}: lost span, or the trace was completed too
  * early), a server whose nearest remote ancestor is not a client and whose parent is in its own service
- * ({@code server_without_client}), a client with no server, no inferred server side and no peer attribute, a producer with no consumer in the trace, a root consumer with no
- * link (no "user" edge for messages: nobody called it), loops in parent ids, duplicate span ids.
+ * ({@code server_without_client}), a client with no server, no inferred server side and no peer attribute, a
+ * producer with no consumer in the trace, a root consumer with no link (no "user" edge for messages: nobody
+ * called it), loops in parent ids, duplicate span ids.
  *
  * <p>Latencies are span durations in nanoseconds; {@link io.tracestream.topology.traces.Edge#MISSING_LATENCY}
  * (-1) marks a side no span measured, which must be left out of latency histograms, not counted as 0.
