@@ -74,7 +74,8 @@ public final class AdjustedCount {
       threshold = threshold << 4 | d;
     }
     threshold <<= 4 * (THRESHOLD_DIGITS - digits);
-    return TWO_TO_56 / (TWO_TO_56 - threshold); // exact operands: both below 2^57, the difference >= 1
+    // the difference in long arithmetic: a 56-bit threshold is not exact as a double
+    return TWO_TO_56 / ((1L << 56) - threshold);
   }
 
   /**
