@@ -148,7 +148,7 @@ public final class DependencyLinker {
       TraceSpan client = ancestor.span;
       pair(client, server);
       edges.add(new Edge(client.service(), server.service(), Edge.UNSET, client.error() || server.error(),
-          client.durationNanos(), server.durationNanos()).weightedBy(client));
+          client.durationNanos(), server.durationNanos()).weightedBy(client, server));
     }
 
     private void linkConsumer(TraceSpan consumer) {
@@ -169,7 +169,7 @@ public final class DependencyLinker {
         pair(producer, consumer);
         edges.add(new Edge(producer.service(), consumer.service(), Edge.MESSAGING_SYSTEM,
             producer.error() || consumer.error(), producer.durationNanos(), consumer.durationNanos())
-            .weightedBy(producer));
+            .weightedBy(producer, consumer));
       }
     }
 
@@ -255,7 +255,8 @@ public final class DependencyLinker {
       }
       edges.add(new Edge(caller.service(), child.service(), connectionType,
           child.error() || (measured && caller.error()),
-          measured ? caller.durationNanos() : Edge.MISSING_LATENCY, child.durationNanos(), rule).weightedBy(caller));
+          measured ? caller.durationNanos() : Edge.MISSING_LATENCY, child.durationNanos(), rule)
+          .weightedBy(caller, child));
     }
 
     /** A client call no instrumented server answered: a virtual node if an attribute names the peer. */
