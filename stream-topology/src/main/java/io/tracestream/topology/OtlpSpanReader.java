@@ -29,7 +29,9 @@ import java.util.Map;
  * Reads the spans of an otlp_spans record (an OTLP {@code ExportTraceServiceRequest}) straight from
  * its protobuf wire format, taking only what the topology uses: the resource's {@code service.name};
  * per span the ids, name, kind, status code, start and end time, the attributes {@link TraceSpan}
- * keeps and the ids of its links. No message objects are built and no other string is decoded.
+ * keeps, the ids of its links, and what says it was sampled (the {@code ot=th:} threshold of its trace state,
+ * Jaeger's {@code sampler.type} and {@code sampler.param} attributes: {@link AdjustedCount}). No message objects
+ * are built and no other string is decoded.
  *
  * <p>The result is what {@code ExportTraceServiceRequest.parseFrom} followed by the span getters gives
  * (same span order, last occurrence wins for a repeated singular field, occurrences of a singular
