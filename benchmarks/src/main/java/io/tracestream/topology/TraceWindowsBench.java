@@ -63,7 +63,7 @@ public class TraceWindowsBench {
         edges.add(new Edge(SERVICES.get(e - 1), SERVICES.get(e), e == 4 ? Edge.DATABASE : Edge.UNSET, false,
             nanos / (e + 1), nanos / (e + 2)));
       }
-      traces[i] = new CompletedTrace(summary, edges, false);
+      traces[i] = new CompletedTrace(summary, edges, false, 1);
     }
     // windows that have seen traces already, as most writes find them
     Map<List<String>, TracePartial> sums = new HashMap<>();

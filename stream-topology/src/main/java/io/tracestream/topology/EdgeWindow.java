@@ -31,19 +31,19 @@ final class EdgeWindow {
     return new EdgeWindow(0, 0, null, null);
   }
 
-  /** Adds one call. */
+  /** Adds the {@link Edge#calls} one edge of a trace stands for. */
   void add(Edge edge) {
-    calls++;
+    calls += edge.calls();
     if (edge.failed()) {
-      errors++;
+      errors += edge.calls();
     }
     if (edge.hasClientLatency()) {
       client = client == null ? WindowAccumulator.empty() : client;
-      client.add(edge.clientLatencyNanos() / 1e6, edge.failed());
+      client.add(edge.clientLatencyNanos() / 1e6, edge.failed(), edge.calls());
     }
     if (edge.hasServerLatency()) {
       server = server == null ? WindowAccumulator.empty() : server;
-      server.add(edge.serverLatencyNanos() / 1e6, edge.failed());
+      server.add(edge.serverLatencyNanos() / 1e6, edge.failed(), edge.calls());
     }
   }
 

@@ -90,6 +90,13 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   }
 
   @Override
+  public void invalidSampling(String source, long count) {
+    tagged("tracestream.sampling.invalid", "source", source, "spans whose sampling information (an ot=th: threshold"
+        + " in the trace state, Jaeger's sampler.type=probabilistic and sampler.param) was unusable; they count as"
+        + " unsampled").increment(count);
+  }
+
+  @Override
   public void evictedTraces(String held, long count) {
     tagged("tracestream.traces.evicted", "held", held, "traces trace assembly let go of early because its traces"
         + " took topology.trace.max.held.bytes: open ones completed early, kept ones forgotten before"

@@ -15,6 +15,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.span.wire.WireReader;
 import io.tracestream.span.wire.WireSchema;
+import io.tracestream.topology.traces.AdjustedCount;
 import io.tracestream.topology.traces.TraceSpan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,9 @@ import java.util.Map;
  * Reads the spans of an otlp_spans record (an OTLP {@code ExportTraceServiceRequest}) straight from
  * its protobuf wire format, taking only what the topology uses: the resource's {@code service.name};
  * per span the ids, name, kind, status code, start and end time, the attributes {@link TraceSpan}
- * keeps and the ids of its links. No message objects are built and no other string is decoded.
+ * keeps, the ids of its links, and what says it was sampled (the {@code ot=th:} threshold of its trace state,
+ * Jaeger's {@code sampler.type} and {@code sampler.param} attributes: {@link AdjustedCount}). No message objects
+ * are built and no other string is decoded.
  *
  * <p>The result is what {@code ExportTraceServiceRequest.parseFrom} followed by the span getters gives
  * (same span order, last occurrence wins for a repeated singular field, occurrences of a singular
@@ -73,6 +76,7 @@ final class OtlpSpanReader extends WireReader {
   private static final int SPAN_SPAN_ID = Span.SPAN_ID_FIELD_NUMBER << 3 | LEN;
   private static final int SPAN_PARENT_SPAN_ID = Span.PARENT_SPAN_ID_FIELD_NUMBER << 3 | LEN;
   private static final int SPAN_NAME = Span.NAME_FIELD_NUMBER << 3 | LEN;
+  private static final int SPAN_TRACE_STATE = Span.TRACE_STATE_FIELD_NUMBER << 3 | LEN;
   private static final int SPAN_KIND = Span.KIND_FIELD_NUMBER << 3 | WIRETYPE_VARINT;
   private static final int SPAN_START = Span.START_TIME_UNIX_NANO_FIELD_NUMBER << 3 | WIRETYPE_FIXED64;
   private static final int SPAN_END = Span.END_TIME_UNIX_NANO_FIELD_NUMBER << 3 | WIRETYPE_FIXED64;
@@ -97,6 +101,8 @@ final class OtlpSpanReader extends WireReader {
   private static final byte[][] KEPT_KEY_BYTES =
       Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
   private static final byte[] HEX = utf8("0123456789abcdef");
+  private static final byte[] SAMPLER_TYPE = utf8("sampler.type");
+  private static final byte[] SAMPLER_PARAM = utf8("sampler.param");
 
   private final List<WireSpan> spans = new ArrayList<>();
 
@@ -106,6 +112,8 @@ final class OtlpSpanReader extends WireReader {
   private int valueCase;
   private int valueOffset;
   private int valueLength;
+  /** When the value is an int or a double: its varint, or its IEEE bits. */
+  private long valueBits;
 
   // The last trace id turned into hex: the spans of a record mostly share one.
   private int lastTraceIdOffset = -1;
@@ -208,6 +216,9 @@ final class OtlpSpanReader extends WireReader {
     long start = 0, end = 0;
     Map<String, String> attributes = null;
     List<TraceSpan.LinkRef> links = null;
+    int traceStateOffset = 0, traceStateLength = 0;
+    String samplerType = null;
+    double samplerParam = Double.NaN;
     for (int tag; (tag = readTag()) != 0; ) {
       switch (tag) {
         case SPAN_TRACE_ID -> {
@@ -226,13 +237,23 @@ final class OtlpSpanReader extends WireReader {
           nameLength = readLength();
           nameOffset = skipString(nameLength, "span name");
         }
+        case SPAN_TRACE_STATE -> {
+          traceStateLength = readLength();
+          traceStateOffset = skipString(traceStateLength, "trace state");
+        }
         case SPAN_KIND -> kind = readVarint32();
         case SPAN_START -> start = readFixed64();
         case SPAN_END -> end = readFixed64();
         case SPAN_ATTRIBUTES -> {
           readKeyValue(depth + 1);
           String key = keptKey();
-          if (key != null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0) {
+          if (key == null && keyLength >= SAMPLER_TYPE.length && array()[keyOffset] == 's') {
+            if (keyIs(SAMPLER_TYPE) && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER) {
+              samplerType = decode(valueOffset, valueLength);
+            } else if (keyIs(SAMPLER_PARAM)) {
+              samplerParam = samplerParam();
+            }
+          } else if (key != null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0) {
             if (attributes == null) {
               attributes = new HashMap<>(4);
             }
@@ -253,9 +274,22 @@ final class OtlpSpanReader extends WireReader {
     leave(limit);
     boolean validIds = isValidId(traceIdOffset, traceIdLength, 16) && isValidId(spanIdOffset, spanIdLength, 8)
         && (parentLength == 0 || isValidId(parentOffset, parentLength, 8));
+    double traceStateCount = traceStateLength == 0 ? AdjustedCount.ABSENT
+        : AdjustedCount.ofTraceState(decode(traceStateOffset, traceStateLength));
     spans.add(new WireSpan(service, decode(nameOffset, nameLength), kind, status, start, end,
         traceIdHex(traceIdOffset, traceIdLength), hex(spanIdOffset, spanIdLength), hex(parentOffset, parentLength),
-        validIds, attributes == null ? Map.of() : attributes, links == null ? List.of() : links));
+        validIds, attributes == null ? Map.of() : attributes, links == null ? List.of() : links,
+        traceStateCount, AdjustedCount.ofJaeger(samplerType, samplerParam)));
+  }
+
+  /** The last KeyValue's value as {@code sampler.param}: a double, an int or a numeric string; else NaN. */
+  private double samplerParam() {
+    return switch (valueCase) {
+      case AnyValue.DOUBLE_VALUE_FIELD_NUMBER -> Double.longBitsToDouble(valueBits);
+      case AnyValue.INT_VALUE_FIELD_NUMBER -> valueBits;
+      case AnyValue.STRING_VALUE_FIELD_NUMBER -> AdjustedCount.parseParam(decode(valueOffset, valueLength));
+      default -> Double.NaN;
+    };
   }
 
   private TraceSpan.LinkRef readLink(int depth) throws IOException {
@@ -323,10 +357,14 @@ final class OtlpSpanReader extends WireReader {
           valueCase = AnyValue.STRING_VALUE_FIELD_NUMBER;
         }
         case ANY_BOOL, ANY_INT -> {
-          readVarint64();
+          valueBits = readVarint64();
           valueCase = tag >>> 3;
         }
-        case ANY_DOUBLE, ANY_BYTES, ANY_ARRAY, ANY_KVLIST -> {
+        case ANY_DOUBLE -> {
+          valueBits = readFixed64();
+          valueCase = tag >>> 3;
+        }
+        case ANY_BYTES, ANY_ARRAY, ANY_KVLIST -> {
           skipField(ANY_VALUE, tag, depth + 1);
           valueCase = tag >>> 3;
         }

@@ -1,11 +1,13 @@
 package io.tracestream.topology;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tracestream.topology.traces.AdjustedCount;
 import io.tracestream.topology.traces.TraceSpan;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,9 @@ import org.apache.kafka.streams.processor.api.Record;
  * end; those from a record not keyed by that trace id are marked for repartitioning by trace id. The end
  * time is clamped to wall-clock time plus the allowed skew, so one span from a clock in the future
  * cannot close every window. An undecodable record becomes a {@link Decoded.Poison} with headers
- * naming the error, for the DLQ. The record is read once, by {@link OtlpSpanReader}, straight from its
+ * naming the error, for the DLQ. Each span carries its adjusted count, how many spans of the real traffic it
+ * stands for when it was sampled (see {@link #adjustedCount}), as its weight in span metrics and in trace
+ * assembly. The record is read once, by {@link OtlpSpanReader}, straight from its
  * wire format (no protobuf objects), which accepts and rejects what {@code ExportTraceServiceRequest.parseFrom} does.
  */
 final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Decoded> {
@@ -58,6 +62,7 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
     Map<String, TraceBatch> traces = new LinkedHashMap<>();
     List<SpanSample> samples = new ArrayList<>(spans.size());
     long latestEndMs = 0;
+    Map<String, Double> jaegerCounts = jaegerCounts(spans);
     for (WireSpan span : spans) {
       long endMs = span.endNanos() > 0 ? span.endNanos() / 1_000_000 : record.timestamp();
       if (endMs > latestAllowed) {
@@ -65,14 +70,15 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
         clamped++;
       }
       long duration = Math.max(0, span.endNanos() - span.startNanos());
-      samples.add(
-          new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration, endMs));
+      double adjusted = adjustedCount(span, jaegerCounts);
+      samples.add(new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration,
+          endMs, AdjustedCount.weight(adjusted, span.traceId(), span.spanId())));
       latestEndMs = Math.max(latestEndMs, endMs);
       if (!span.validIds()) {
         invalid++; // measured, but cannot be placed in a trace
         continue;
       }
-      TraceSpan traceSpan = span.toTraceSpan();
+      TraceSpan traceSpan = span.toTraceSpan().withAdjustedCount(adjusted);
       traces.computeIfAbsent(traceSpan.traceId(), id -> new TraceBatch()).add(traceSpan, endMs);
     }
     if (!samples.isEmpty()) {
@@ -88,6 +94,48 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
     if (invalid > 0) {
       metrics.droppedSpans("invalid_ids", invalid);
     }
+  }
+
+  /**
+   * The adjusted count from Jaeger's sampler tags per trace and service in the record ({@code traceId/service}):
+   * Jaeger clients tag only the first span of a trace in each process (its local root), so the other spans of
+   * that trace and service in the same record take its count. Spans of it in other records do not see it.
+   */
+  private static Map<String, Double> jaegerCounts(List<WireSpan> spans) {
+    Map<String, Double> counts = null;
+    for (WireSpan span : spans) {
+      if (AdjustedCount.isValid(span.jaegerCount())) {
+        if (counts == null) {
+          counts = new HashMap<>();
+        }
+        counts.putIfAbsent(span.traceId() + "/" + span.service(), span.jaegerCount());
+      }
+    }
+    return counts == null ? Map.of() : counts;
+  }
+
+  /**
+   * The span's adjusted count, by precedence: OTel's threshold in its trace state; Jaeger's sampler tags on it;
+   * those on another span of its trace and service in the record; else 1. An unusable value is counted and
+   * passed over.
+   */
+  private double adjustedCount(WireSpan span, Map<String, Double> jaegerCounts) {
+    if (span.traceStateCount() == AdjustedCount.INVALID) {
+      metrics.invalidSampling("trace_state", 1);
+    }
+    if (span.jaegerCount() == AdjustedCount.INVALID) {
+      metrics.invalidSampling("jaeger", 1);
+    }
+    if (AdjustedCount.isValid(span.traceStateCount())) {
+      return span.traceStateCount();
+    }
+    if (jaegerCounts.isEmpty()) {
+      return 1;
+    }
+    if (AdjustedCount.isValid(span.jaegerCount())) {
+      return span.jaegerCount();
+    }
+    return jaegerCounts.getOrDefault(span.traceId() + "/" + span.service(), 1.0);
   }
 
   /** The spans of one trace in one record, and the latest (clamped) end among them. */

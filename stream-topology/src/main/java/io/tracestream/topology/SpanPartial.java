@@ -27,9 +27,9 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
     return new SpanPartial(span.service(), span.operation(), span.kind(), span.status(), window);
   }
 
-  /** Adds one span's duration and error to a partial window. */
+  /** Adds one span's duration and error to a partial window, {@link SpanSample#weight} times. */
   static void add(WindowAccumulator window, SpanSample span) {
-    window.add(span.durationNanos() / 1e6, span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE);
+    window.add(span.durationNanos() / 1e6, span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE, span.weight());
   }
 
   /**

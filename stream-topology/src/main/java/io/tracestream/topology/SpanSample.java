@@ -6,5 +6,14 @@ package io.tracestream.topology;
  *
  * @param kind OTLP span kind number; @param status OTLP status code number
  * @param endMs the span's end time (clamped), its event time
+ * @param weight how many spans it counts as: its adjusted count, rounded ({@link
+ *     io.tracestream.topology.traces.AdjustedCount#weight}); 1 for a span that was not sampled
  */
-record SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs) {}
+record SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs,
+    long weight) {
+
+  /** A span that counts once. */
+  SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs) {
+    this(service, operation, kind, status, durationNanos, endMs, 1);
+  }
+}

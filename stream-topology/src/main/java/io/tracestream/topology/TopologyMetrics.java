@@ -44,6 +44,13 @@ public interface TopologyMetrics {
    */
   void evictedTraces(String held, long count);
 
+  /**
+   * Spans whose sampling information was unusable, by {@code source}: {@code trace_state} (an {@code ot=th:}
+   * threshold that is not 1 to 14 lowercase hex digits), {@code jaeger} ({@code sampler.type=probabilistic}
+   * without a {@code sampler.param} in (0, 1]). They count as 1 span (or as their other source says).
+   */
+  default void invalidSampling(String source, long count) {}
+
   /** Registers what reads the bytes the traces held by trace assembly take (a gauge). */
   void heldTraceBytes(LongSupplier bytes);
 

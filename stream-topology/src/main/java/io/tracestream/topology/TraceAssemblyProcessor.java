@@ -3,7 +3,6 @@ package io.tracestream.topology;
 import io.tracestream.topology.traces.DependencyLinker;
 import io.tracestream.topology.traces.Edge;
 import io.tracestream.topology.traces.TraceSpan;
-import io.tracestream.topology.traces.TraceSummaries;
 import io.tracestream.topology.traces.UnpairedReason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -341,7 +340,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
       release(traceId, t);
     }
     metrics.tracesCompleted(1);
-    context().forward(new Record<>(traceId, new CompletedTrace(TraceSummaries.of(all), links.edges(), false),
+    context().forward(new Record<>(traceId, CompletedTrace.of(all, links.edges(), false),
         Math.max(0, t.lastEventMs)));
   }
 
@@ -392,8 +391,7 @@ final class TraceAssemblyProcessor extends ContextualProcessor<byte[], TraceSpan
     DependencyLinker.Result is = linker.linkTrace(all);
     t.unpaired = is.unpaired();
     metrics.rejoinedTraceSpans(all.size() - had.size());
-    CompletedTrace again = new CompletedTrace(TraceSummaries.of(all),
-        added(linker.linkTrace(had).edges(), is.edges()), true);
+    CompletedTrace again = CompletedTrace.of(all, added(linker.linkTrace(had).edges(), is.edges()), true);
     context().forward(new Record<>(traceId, again, Math.max(0, t.lastEventMs)));
   }
 

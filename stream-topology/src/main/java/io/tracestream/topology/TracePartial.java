@@ -37,7 +37,8 @@ record TracePartial(String rootService, String rootOperation, WindowAccumulator 
         return; // the whole-trace metrics keep the first summary
       }
       TraceSummary summary = trace.summary();
-      TracePartial.add(open.apply(List.of(summary.rootService(), summary.rootOperation())).window(), summary);
+      TracePartial.add(open.apply(List.of(summary.rootService(), summary.rootOperation())).window(), summary,
+          trace.weight());
     }
 
     @Override
@@ -51,9 +52,9 @@ record TracePartial(String rootService, String rootOperation, WindowAccumulator 
     }
   };
 
-  /** Adds one trace's duration and error to a partial window. */
-  static void add(WindowAccumulator window, TraceSummary trace) {
-    window.add(trace.durationNanos() / 1e6, trace.error());
+  /** Adds one trace's duration and error to a partial window, {@code weight} times (its root span's weight). */
+  static void add(WindowAccumulator window, TraceSummary trace, long weight) {
+    window.add(trace.durationNanos() / 1e6, trace.error(), weight);
   }
 
   /** Version byte (1); root service, root operation: int length and UTF-8; then the accumulator's bytes. */

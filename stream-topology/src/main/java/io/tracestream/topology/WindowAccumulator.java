@@ -36,12 +36,17 @@ final class WindowAccumulator {
   }
 
   void add(double millis, boolean error) {
+    add(millis, error, 1);
+  }
+
+  /** Adds {@code count} equal values at once: a sampled span that stands for {@code count} spans. */
+  void add(double millis, boolean error, long count) {
     double ms = Math.max(0, millis);
     if (error) {
-      errors++;
+      errors += count;
     }
-    buckets[LatencyBuckets.index(ms)]++;
-    bins.add(ms);
+    buckets[LatencyBuckets.index(ms)] += count;
+    bins.add(ms, count);
   }
 
   /** Adds everything {@code other} accumulated, as if its inputs had been added here. */

@@ -1,5 +1,6 @@
 package io.tracestream.topology;
 
+import io.tracestream.topology.traces.AdjustedCount;
 import io.tracestream.topology.traces.TraceSpan;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,9 @@ import java.util.Map;
  * @param traceId lowercase hex of the trace id bytes, whatever their length (so "" when absent)
  * @param validIds what {@code RejectReason.checkIds(span) == null} says: a span that trace assembly can place
  * @param attributes the attributes {@link TraceSpan} keeps, already cut
+ * @param traceStateCount the adjusted count its {@code trace_state} gives ({@link AdjustedCount#ofTraceState})
+ * @param jaegerCount the adjusted count its {@code sampler.type} and {@code sampler.param} attributes give
+ *     ({@link AdjustedCount#ofJaeger})
  */
 record WireSpan(
     String service,
@@ -28,9 +32,11 @@ record WireSpan(
     String parentSpanId,
     boolean validIds,
     Map<String, String> attributes,
-    List<TraceSpan.LinkRef> links) {
+    List<TraceSpan.LinkRef> links,
+    double traceStateCount,
+    double jaegerCount) {
 
-  /** What {@code TraceSpan.from(span, service)} makes of the same span. */
+  /** What {@code TraceSpan.from(span, service)} makes of the same span (which keeps no adjusted count). */
   TraceSpan toTraceSpan() {
     String cut = name.length() <= TraceSpan.MAX_VALUE_CHARS ? name : name.substring(0, TraceSpan.MAX_VALUE_CHARS);
     return new TraceSpan(traceId, spanId, parentSpanId, service, cut, kind, statusCode == STATUS_CODE_ERROR,

@@ -20,6 +20,7 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   @Override public void tracesCompleted(long n) { counts.merge("completed", n, Long::sum); }
   @Override public void unpairedSpans(String reason, long n) { counts.merge("unpaired." + reason, n, Long::sum); }
   @Override public void inferredEdges(String rule, long n) { counts.merge("inferred." + rule, n, Long::sum); }
+  @Override public void invalidSampling(String source, long n) { counts.merge("sampling." + source, n, Long::sum); }
   @Override public void clampedSpans(long n) { counts.merge("clamped", n, Long::sum); }
   @Override public void evictedTraces(String held, long n) { counts.merge("evicted." + held, n, Long::sum); }
   @Override public void heldTraceBytes(java.util.function.LongSupplier bytes) { heldBytes = bytes; }

@@ -34,7 +34,7 @@ class PartialFormatTest {
   private static TracePartial checkoutOf2Ms() {
     TracePartial partial = TracePartial.KIND.empty(List.of("frontend", "GET /"));
     TracePartial.add(partial.window(), new TraceSummary("t", "frontend", "GET /", false, 0, 2_000_000, 1, false,
-        List.of("frontend")));
+        List.of("frontend")), 1);
     return partial;
   }
 

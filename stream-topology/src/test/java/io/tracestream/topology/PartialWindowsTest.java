@@ -79,7 +79,7 @@ class PartialWindowsTest {
     TracePartial partial = TracePartial.KIND.empty(List.of("frontend", "POST /checkout"));
     for (double ms : durationsMs) {
       TracePartial.add(partial.window(), new TraceSummary("t", "frontend", "POST /checkout", false, 0,
-          (long) (ms * 1e6), 1, ms > 250, List.of("frontend")));
+          (long) (ms * 1e6), 1, ms > 250, List.of("frontend")), 1);
     }
     return partial;
   }

@@ -42,13 +42,21 @@ public final class LatencyBins {
 
   /** Adds one latency, clamped as {@link LatencySketch#add} clamps it. */
   public void add(double millis) {
+    add(millis, 1);
+  }
+
+  /** Adds {@code n} (at least 1) equal latencies at once, as {@code n} calls of {@link #add(double)} would. */
+  public void add(double millis, long n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n is " + n + ", not at least 1");
+    }
     double value = LatencySketch.clamp(millis);
-    count++;
-    sumNanos += Math.round(value * 1e6);
+    count += n;
+    sumNanos += Math.round(value * 1e6) * n;
     min = Math.min(min, value);
     max = Math.max(max, value);
     if (value <= LatencySketch.MAPPING.minIndexableValue()) {
-      zeroCount++;
+      zeroCount += n;
       return;
     }
     int index = LatencySketch.MAPPING.index(value);
@@ -59,9 +67,7 @@ public final class LatencyBins {
       index = grow(index);
     }
     int slot = index - offset;
-    if (counts[slot] < Integer.MAX_VALUE) {
-      counts[slot]++;
-    }
+    counts[slot] = (int) Math.min(Integer.MAX_VALUE, counts[slot] + n);
   }
 
   /**

@@ -131,7 +131,7 @@ public final class DependencyLinker {
       if (server.isRoot()) {
         // Nobody instrumented the caller (a browser, curl, a load balancer): the connector's "user".
         edges.add(new Edge(Edge.USER, server.service(), Edge.VIRTUAL_NODE, server.error(),
-            Edge.MISSING_LATENCY, server.durationNanos()));
+            Edge.MISSING_LATENCY, server.durationNanos()).weightedBy(server));
         paired.add(server.spanId());
         return;
       }
@@ -148,7 +148,7 @@ public final class DependencyLinker {
       TraceSpan client = ancestor.span;
       pair(client, server);
       edges.add(new Edge(client.service(), server.service(), Edge.UNSET, client.error() || server.error(),
-          client.durationNanos(), server.durationNanos()));
+          client.durationNanos(), server.durationNanos()).weightedBy(client, server));
     }
 
     private void linkConsumer(TraceSpan consumer) {
@@ -168,7 +168,8 @@ public final class DependencyLinker {
       for (TraceSpan producer : producers) {
         pair(producer, consumer);
         edges.add(new Edge(producer.service(), consumer.service(), Edge.MESSAGING_SYSTEM,
-            producer.error() || consumer.error(), producer.durationNanos(), consumer.durationNanos()));
+            producer.error() || consumer.error(), producer.durationNanos(), consumer.durationNanos())
+            .weightedBy(producer, consumer));
       }
     }
 
@@ -254,7 +255,8 @@ public final class DependencyLinker {
       }
       edges.add(new Edge(caller.service(), child.service(), connectionType,
           child.error() || (measured && caller.error()),
-          measured ? caller.durationNanos() : Edge.MISSING_LATENCY, child.durationNanos(), rule));
+          measured ? caller.durationNanos() : Edge.MISSING_LATENCY, child.durationNanos(), rule)
+          .weightedBy(caller, child));
     }
 
     /** A client call no instrumented server answered: a virtual node if an attribute names the peer. */
@@ -267,11 +269,11 @@ public final class DependencyLinker {
         count(UnpairedReason.CLIENT_WITHOUT_SERVER);
         return;
       }
-      edges.add(database
+      edges.add((database
           ? new Edge(client.service(), peer, Edge.DATABASE, client.error(), client.durationNanos(),
               client.durationNanos())
           : new Edge(client.service(), peer, Edge.VIRTUAL_NODE, client.error(), client.durationNanos(),
-              Edge.MISSING_LATENCY));
+              Edge.MISSING_LATENCY)).weightedBy(client));
     }
 
     /** The nearest ancestor that is not a local (INTERNAL or unspecified kind) span. */

@@ -16,6 +16,10 @@ import java.util.Objects;
  *     here, as the connector does, because a database never has a span of its own
  * @param rule the linker's rule that made it: {@link EdgeRule#EXPLICIT}, or an inference from a parent and a
  *     child in two services (counted in {@code tracestream_edge_inferred_total})
+ * @param calls how many calls of the real traffic it stands for, at least 1, more than 1 when its spans were
+ *     sampled: the weight ({@link TraceSpan#weight}) of the span that made the call (the client, producer or
+ *     parent span; the server span of a call from {@link #USER}), or of the span that answered when that
+ *     was sampled more sparsely ({@link #weightedBy(TraceSpan, TraceSpan)})
  */
 public record Edge(
     String client,
@@ -24,7 +28,8 @@ public record Edge(
     boolean failed,
     long clientLatencyNanos,
     long serverLatencyNanos,
-    EdgeRule rule) {
+    EdgeRule rule,
+    long calls) {
 
   /** An instrumented client and an instrumented server. */
   public static final String UNSET = "";
@@ -42,12 +47,42 @@ public record Edge(
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(connectionType, "connectionType");
     Objects.requireNonNull(rule, "rule");
+    if (calls < 1) {
+      throw new IllegalArgumentException("calls is " + calls + ", not at least 1");
+    }
+  }
+
+  /** One call. */
+  public Edge(String client, String server, String connectionType, boolean failed, long clientLatencyNanos,
+      long serverLatencyNanos, EdgeRule rule) {
+    this(client, server, connectionType, failed, clientLatencyNanos, serverLatencyNanos, rule, 1);
   }
 
   /** An edge whose span kinds pair ({@link EdgeRule#EXPLICIT}). */
   public Edge(String client, String server, String connectionType, boolean failed, long clientLatencyNanos,
       long serverLatencyNanos) {
     this(client, server, connectionType, failed, clientLatencyNanos, serverLatencyNanos, EdgeRule.EXPLICIT);
+  }
+
+  /** The same edge standing for the calls {@code caller} stands for ({@link TraceSpan#weight}). */
+  public Edge weightedBy(TraceSpan caller) {
+    return weighted(caller.weight());
+  }
+
+  /**
+   * The same edge standing for the calls a pair of spans stands for: the larger adjusted count of the two,
+   * rounded as the caller's ({@link AdjustedCount#weight}). A pair is seen only when both spans were kept;
+   * under consistent probability sampling (one source of randomness per trace) that happens with the smaller
+   * of their probabilities. When both sides sample alike (a parent-based sampler) it is the caller's count.
+   */
+  public Edge weightedBy(TraceSpan caller, TraceSpan callee) {
+    double adjusted = Math.max(caller.adjustedCount(), callee.adjustedCount());
+    return weighted(AdjustedCount.weight(adjusted, caller.traceId(), caller.spanId()));
+  }
+
+  private Edge weighted(long weight) {
+    return weight == calls ? this : new Edge(client, server, connectionType, failed, clientLatencyNanos,
+        serverLatencyNanos, rule, weight);
   }
 
   public boolean hasClientLatency() {

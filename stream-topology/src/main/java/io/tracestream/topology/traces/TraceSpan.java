@@ -23,7 +23,8 @@ import java.util.Set;
  * @param service the resource's {@code service.name}
  * @param kind OTLP {@code SpanKind} number ({@link Span.SpanKind#SPAN_KIND_SERVER_VALUE} ...)
  * @param error status code is {@code STATUS_CODE_ERROR}
- * @param attributes only the keys in {@link #ATTRIBUTE_KEYS}, only non-empty string values
+ * @param attributes only the keys in {@link #ATTRIBUTE_KEYS} (and {@link #ADJUSTED_COUNT}), only non-empty
+ *     string values
  */
 public record TraceSpan(
     String traceId,
@@ -64,6 +65,12 @@ public record TraceSpan(
    */
   public static final String KEY_INITIALS = ATTRIBUTE_KEYS.stream().map(k -> k.substring(0, 1)).distinct()
       .sorted().reduce("", String::concat);
+  /**
+   * Not a span attribute: where the decoder keeps the span's adjusted count ({@link AdjustedCount}, as
+   * {@link Double#toString}) when it is not 1, so it travels with the span's other kept strings through
+   * the formats of trace assembly, unchanged. Never read from a span's own attributes.
+   */
+  public static final String ADJUSTED_COUNT = "tracestream.adjusted_count";
   /** Longer attribute values are cut: they become node names, which are metric labels. */
   public static final int MAX_VALUE_CHARS = 1024;
 
@@ -126,6 +133,31 @@ public record TraceSpan(
   /** End minus start, never negative (a span from a broken clock counts as instantaneous). */
   public long durationNanos() {
     return Math.max(0, endNanos - startNanos);
+  }
+
+  /** How many spans of the real traffic this sampled span stands for; 1 when it was not sampled. */
+  public double adjustedCount() {
+    String count = attributes.get(ADJUSTED_COUNT);
+    if (count == null) {
+      return 1;
+    }
+    double parsed = AdjustedCount.parseParam(count);
+    return AdjustedCount.isValid(parsed) ? parsed : 1;
+  }
+
+  /** What this span counts as in calls and edges: its adjusted count rounded ({@link AdjustedCount#weight}). */
+  public long weight() {
+    return AdjustedCount.weight(adjustedCount(), traceId, spanId);
+  }
+
+  /** The span with {@code adjustedCount} kept ({@link #ADJUSTED_COUNT}); itself when that is 1. */
+  public TraceSpan withAdjustedCount(double adjustedCount) {
+    if (adjustedCount == 1) {
+      return this;
+    }
+    Map<String, String> kept = new LinkedHashMap<>(attributes);
+    kept.put(ADJUSTED_COUNT, Double.toString(adjustedCount));
+    return new TraceSpan(traceId, spanId, parentSpanId, service, name, kind, error, startNanos, endNanos, kept, links);
   }
 
   /** The attribute's value, or null when the span does not carry it. */

@@ -20,12 +20,30 @@ public final class TraceSummaries {
     if (spans.isEmpty()) {
       throw new IllegalArgumentException("spans is empty: a trace has at least one span");
     }
-    TraceSpan root = null;
-    TraceSpan earliest = null;
     long start = Long.MAX_VALUE;
     long end = Long.MIN_VALUE;
     boolean error = false;
     TreeSet<String> services = new TreeSet<>();
+    for (TraceSpan span : spans) {
+      start = Math.min(start, span.startNanos());
+      end = Math.max(end, span.endNanos());
+      error |= span.error();
+      services.add(span.service());
+    }
+    TraceSpan shownRoot = root(spans);
+    return new TraceSummary(spans.get(0).traceId(), shownRoot.service(), shownRoot.name(), !shownRoot.isRoot(),
+        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services));
+  }
+
+  /**
+   * The span the summary names as root: the earliest-starting span with no parent id, or the earliest-starting
+   * span of all when there is none; ties go to the span that came first.
+   *
+   * @throws IllegalArgumentException if {@code spans} is empty
+   */
+  public static TraceSpan root(List<TraceSpan> spans) {
+    TraceSpan root = null;
+    TraceSpan earliest = null;
     for (TraceSpan span : spans) {
       if (span.isRoot() && (root == null || span.startNanos() < root.startNanos())) {
         root = span;
@@ -33,14 +51,10 @@ public final class TraceSummaries {
       if (earliest == null || span.startNanos() < earliest.startNanos()) {
         earliest = span;
       }
-      start = Math.min(start, span.startNanos());
-      end = Math.max(end, span.endNanos());
-      error |= span.error();
-      services.add(span.service());
     }
-    boolean rootMissing = root == null;
-    TraceSpan shownRoot = rootMissing ? earliest : root;
-    return new TraceSummary(spans.get(0).traceId(), shownRoot.service(), shownRoot.name(), rootMissing,
-        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services));
+    if (earliest == null) {
+      throw new IllegalArgumentException("spans is empty: a trace has at least one span");
+    }
+    return root == null ? earliest : root;
   }
 }

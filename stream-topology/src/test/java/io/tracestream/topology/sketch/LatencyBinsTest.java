@@ -35,6 +35,25 @@ class LatencyBinsTest {
   }
 
   @Test
+  void addingAValueNTimesAtOnceIsAddingItNTimes() {
+    SplittableRandom random = new SplittableRandom(11);
+    LatencyBins weighted = LatencyBins.create();
+    LatencyBins one = LatencyBins.create();
+    for (int i = 0; i < 2_000; i++) {
+      double ms = i % 100 == 0 ? 0 : Math.exp(random.nextGaussian() * 2 + 3);
+      int n = 1 + random.nextInt(12);
+      weighted.add(ms, n);
+      for (int k = 0; k < n; k++) {
+        one.add(ms);
+      }
+    }
+
+    assertThat(weighted.toBytes()).isEqualTo(one.toBytes());
+    assertThat(weighted.sumNanos()).isEqualTo(one.sumNanos());
+    assertThatThrownBy(() -> weighted.add(1, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void valuesAddedInAnyOrderWidenTheArrayBothWays() {
     LatencyBins bins = LatencyBins.create();
     LatencySketch direct = LatencySketch.create();
