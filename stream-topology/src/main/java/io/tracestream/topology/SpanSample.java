@@ -1,10 +1,20 @@
 package io.tracestream.topology;
 
+import java.util.Map;
+
 /**
  * What span metrics need of one span, from the decoder to the {@link SpanPreAggregator} of the same
  * task, in the {@link SpanSamples} of its record.
  *
  * @param kind OTLP span kind number; @param status OTLP status code number
  * @param endMs the span's end time (clamped), its event time
+ * @param dimensions its values of the configured {@code topology.dimensions}, by attribute name ({@link Dimensions})
  */
-record SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs) {}
+record SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs,
+    Map<String, String> dimensions) {
+
+  /** A span without dimensions. */
+  SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs) {
+    this(service, operation, kind, status, durationNanos, endMs, Map.of());
+  }
+}

@@ -1,6 +1,10 @@
 package io.tracestream.topology.traces;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Builds the {@link TraceSummary} of one completed trace. */
@@ -41,6 +45,43 @@ public final class TraceSummaries {
     boolean rootMissing = root == null;
     TraceSpan shownRoot = rootMissing ? earliest : root;
     return new TraceSummary(spans.get(0).traceId(), shownRoot.service(), shownRoot.name(), rootMissing,
-        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services));
+        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services), dimensionAttributes(spans,
+            shownRoot));
+  }
+
+  /**
+   * The attributes kept for dimensions (not {@link TraceSpan#ATTRIBUTE_KEYS}): the root's, then those of
+   * the other spans in start order (ties in arrival order), the first value of each attribute found.
+   */
+  private static Map<String, String> dimensionAttributes(List<TraceSpan> spans, TraceSpan root) {
+    List<TraceSpan> having = new ArrayList<>();
+    for (TraceSpan span : spans) {
+      if (span != root && hasDimensionAttribute(span)) {
+        having.add(span);
+      }
+    }
+    if (having.isEmpty() && !hasDimensionAttribute(root)) {
+      return Map.of(); // no dimensions configured: the usual case, at the cost of a look at each span
+    }
+    having.sort(Comparator.comparingLong(TraceSpan::startNanos));
+    having.add(0, root);
+    Map<String, String> attributes = new TreeMap<>();
+    for (TraceSpan span : having) {
+      span.attributes().forEach((key, value) -> {
+        if (!TraceSpan.ATTRIBUTE_KEYS.contains(key)) {
+          attributes.putIfAbsent(key, value);
+        }
+      });
+    }
+    return attributes;
+  }
+
+  private static boolean hasDimensionAttribute(TraceSpan span) {
+    for (String key : span.attributes().keySet()) {
+      if (!TraceSpan.ATTRIBUTE_KEYS.contains(key)) {
+        return true;
+      }
+    }
+    return false;
   }
 }
