@@ -158,7 +158,8 @@ final class CardinalityGuard {
         it.forEachRemaining(entry -> operations.add(entry.key));
       }
       for (String prefix : List.of(DIMENSION_PREFIX, DIMENSION_COUNT_PREFIX)) {
-        try (KeyValueIterator<String, Long> it = state.prefixScan(prefix + service + '\u0000', new StringSerializer())) {
+        try (KeyValueIterator<String, Long> it =
+            state.prefixScan(prefix + service + '\u0000', new StringSerializer())) {
           it.forEachRemaining(entry -> operations.add(entry.key));
         }
       }

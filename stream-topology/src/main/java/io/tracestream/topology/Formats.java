@@ -153,7 +153,8 @@ final class Formats {
 
   static SerializationException unknownVersion(String what, String version, int newest) {
     return new SerializationException("a " + what + " of format version " + version + ": this tracestream reads "
-        + (newest == V1 ? "version 1" : "versions 1 to " + newest) + " and the unversioned format before it. If a newer tracestream wrote it, going back "
+        + (newest == V1 ? "version 1" : "versions 1 to " + newest) + " and the unversioned format before it. "
+        + "If a newer tracestream wrote it, going back "
         + "needs the migration in stream-topology/README.md, \"Formats and upgrades\": stop every instance, then "
         + "reset the application (kafka-streams-application-reset) or start with a new topology.application.id");
   }

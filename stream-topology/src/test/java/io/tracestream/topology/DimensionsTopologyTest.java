@@ -146,10 +146,10 @@ class DimensionsTopologyTest {
   void traceLatencyIsSplitByTheRootSpansSymbolElseTheFirstSpanHavingOne() {
     start("topology.trace.dimensions=symbol");
     // AAPL on the root: 100 ms and 300 ms; MSFT only on the consumer child: 200 ms; none at all: 50 ms
-    trace(1, "AAPL", null, 10_000, 100);
-    trace(2, "AAPL", "MSFT", 11_000, 300); // the root's value wins over the child's
-    trace(3, null, "MSFT", 12_000, 200);
-    trace(4, null, null, 13_000, 50);
+    trace(700_001, "AAPL", null, 10_000, 100);
+    trace(700_002, "AAPL", "MSFT", 11_000, 300); // the root's value wins over the child's
+    trace(700_003, null, "MSFT", 12_000, 200);
+    trace(700_004, null, null, 13_000, 50);
 
     topology.send("clock", span(900_100, 0, "tick", SERVER, false, 100_000, 1));
     topology.send("clock", span(900_120, 0, "tick", SERVER, false, 120_000, 1));
@@ -170,7 +170,34 @@ class DimensionsTopologyTest {
     assertThat(topology.results.readKeyValuesToList()).allSatisfy(kv -> assertThat(kv.key.dimensions()).isEmpty());
   }
 
-  /** A trace: the ingestion root, a processor child (CONSUMER) ending 1 ms before it, each with its symbol. */
+  @Test
+  void preAggregatedSpanAndTracePartialsKeepTheirDimensions() {
+    start("topology.dimensions=symbol", "topology.trace.dimensions=symbol", "topology.preaggregate.interval=1s");
+    for (String symbol : new String[] {"AAPL", "MSFT", "AAPL"}) {
+      topology.send("quotes", withAttribute(get(1_000), "symbol", string(symbol)));
+    }
+    trace(700_011, "AAPL", null, 10_000, 100);
+    trace(700_012, "MSFT", null, 11_000, 200);
+    trace(700_013, "AAPL", null, 12_000, 300);
+
+    topology.send("clock", span(900_100, 0, "tick", SERVER, false, 100_000, 1));
+    topology.send("clock", span(900_120, 0, "tick", SERVER, false, 120_000, 1));
+    topology.settle();
+
+    Map<Map<String, String>, Long> spans = new HashMap<>();
+    topology.results.readKeyValuesToList().stream().filter(kv -> kv.key.service().equals("quotes"))
+        .forEach(kv -> spans.merge(kv.key.dimensions(), kv.value.count(), Long::sum));
+    assertThat(spans).containsOnly(Map.entry(Map.of("symbol", "AAPL"), 2L), Map.entry(Map.of("symbol", "MSFT"), 1L));
+    Map<Map<String, String>, Long> traces = new HashMap<>();
+    topology.traceMetrics.readKeyValuesToList().stream().filter(kv -> kv.key.rootService().equals("ingestion"))
+        .forEach(kv -> traces.merge(kv.key.dimensions(), kv.value.count(), Long::sum));
+    assertThat(traces).containsOnly(Map.entry(Map.of("symbol", "AAPL"), 2L), Map.entry(Map.of("symbol", "MSFT"), 1L));
+  }
+
+  /**
+   * A trace (ids above those {@code span(name, ...)} gives its one-span traces): the ingestion root, a processor
+   * child (CONSUMER) ending 1 ms before it, each with its symbol.
+   */
   private void trace(long id, String rootSymbol, String childSymbol, long endMs, double durationMs) {
     Span root = span(id, 0, "ingest", SERVER, false, endMs, durationMs);
     Span child = span(id, spanId(root), "process", CONSUMER, false, endMs - 1, durationMs / 2);
