@@ -46,12 +46,12 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
   }
 
   /**
-   * Version 1: version byte, service, operation (varint length, UTF-8), kind, status (varints), the
-   * accumulator ({@link WindowAccumulator#write}). Version 2, written when the series has dimensions (so
-   * without {@code topology.dimensions} the bytes are version 1's, which instances not yet upgraded read):
-   * version 1's with the dimensions ({@link Formats#writeDimensions}) before the accumulator. Before versions:
-   * 4-byte lengths, one byte each for kind and status, the accumulator's unversioned bytes; its first byte
-   * is 0 (a service name's length under 16 MiB), and it is still read, so partials in flight across an upgrade are kept.
+   * Version 1: version byte, service, operation (varint length, UTF-8), kind, status (varints), the accumulator
+   * ({@link WindowAccumulator#write}). Version 2, written when the series has dimensions (so without
+   * {@code topology.dimensions} the bytes are version 1's, which instances not yet upgraded read): version 1's with
+   * the dimensions ({@link Formats#writeDimensions}) before the accumulator. Before versions: 4-byte lengths, one byte
+   * each for kind and status, the accumulator's unversioned bytes; its first byte is 0 (a service name's length
+   * under 16 MiB), and it is still read, so partials in flight across an upgrade are kept.
    */
   static byte[] write(SpanPartial p) {
     boolean v2 = !p.dimensions.isEmpty();

@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The Prometheus view of committed trace-metrics window results (whole-trace SLA per root service, root
- * operation and trace dimensions, labelled as span metrics' dimensions are), free of Kafka and thread-safe:
- * {@code tracestream_traces_total}, summed over every window applied, and from the series' last closed
- * window {@code tracestream_trace_duration_seconds} (p50/p95/p99 of its sketch) and {@code tracestream_trace_error_ratio} (errors / count).
+ * The Prometheus view of committed trace-metrics window results (whole-trace SLA per root service, root operation
+ * and trace dimensions, labelled as span metrics' dimensions are), free of Kafka and thread-safe:
+ * {@code tracestream_traces_total}, summed over every window applied, and from the series' last closed window
+ * {@code tracestream_trace_duration_seconds} (p50/p95/p99 of its sketch) and {@code tracestream_trace_error_ratio}
+ * (errors / count).
  *
  * <p>As with span metrics, a series whose last window is stale ({@link WindowState}) loses both
  * gauges and keeps its counter.
