@@ -1,7 +1,6 @@
 package io.tracestream.topology;
 
 import io.tracestream.config.ConfigException;
-import io.tracestream.topology.model.SeriesKey;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -117,9 +116,6 @@ public final class Dimensions {
     }
     return label.toString();
   }
-
-  /** The value a dimension takes past its cardinality limit. */
-  public static final String OVERFLOW = SeriesKey.OVERFLOW_OPERATION;
 
   @Override
   public String toString() {

@@ -35,10 +35,6 @@ record TracePartial(String rootService, String rootOperation, WindowAccumulator 
     dimensions = SeriesKey.sorted(dimensions);
   }
 
-  TracePartial(String rootService, String rootOperation, WindowAccumulator window) {
-    this(rootService, rootOperation, window, Map.of());
-  }
-
   /**
    * Summaries into trace partials of series split by {@code dimensions} (the values of a summary's
    * {@link TraceSummary#attributes}, else the defaults); a summary sent again for spans joined after completion
