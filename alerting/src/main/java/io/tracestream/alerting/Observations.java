@@ -3,6 +3,7 @@ package io.tracestream.alerting;
 import io.tracestream.alerting.rules.AlertRule;
 import io.tracestream.alerting.rules.RuleSet;
 import io.tracestream.alerting.rules.Signal;
+import io.tracestream.topology.Dimensions;
 import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.SeriesKey;
@@ -28,6 +29,7 @@ final class Observations {
     labels.put("service", key.service());
     labels.put("operation", key.operation());
     labels.put("kind", key.kind());
+    putDimensions(labels, key.dimensions());
     return observe(Signal.Source.SPANS, labels, value.windowStart(), value.windowEnd(), value.count(), value.errors(),
         value.sketch());
   }
@@ -36,6 +38,7 @@ final class Observations {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put("root_service", key.rootService());
     labels.put("root_operation", key.rootOperation());
+    putDimensions(labels, key.dimensions());
     return observe(Signal.Source.TRACES, labels, value.windowStart(), value.windowEnd(), value.count(), value.errors(),
         value.sketch());
   }
@@ -47,6 +50,11 @@ final class Observations {
     labels.put("connection_type", key.connectionType() == null ? "" : key.connectionType());
     return observe(Signal.Source.EDGES, labels, value.windowStart(), value.windowEnd(), value.calls(), value.errors(),
         null);
+  }
+
+  /** A series' dimensions as labels, named as the exporter names them; a rule file declares those it uses. */
+  private static void putDimensions(Map<String, String> labels, Map<String, String> dimensions) {
+    dimensions.forEach((name, value) -> labels.putIfAbsent(Dimensions.labelName(name), value));
   }
 
   private List<KeyValue<String, Observation>> observe(Signal.Source source, Map<String, String> labels, long start,

@@ -24,6 +24,25 @@ class DashboardsTest {
   }
 
   @Test
+  void theSpanAndTraceDashboardsFilterByAnyDimensionThroughAnAdHocVariable() {
+    for (Path file : Dashboards.files()) {
+      String name = file.getFileName().toString();
+      if (!List.of("service-overview.json", "operation.json", "trace-sla.json").contains(name)) {
+        continue;
+      }
+      JsonNode adhoc = null;
+      for (JsonNode v : Dashboards.read(file).path("templating").path("list")) {
+        if (v.path("type").asText().equals("adhoc")) {
+          adhoc = v;
+        }
+      }
+      assertThat(adhoc).as(name + " ad hoc variable").isNotNull();
+      assertThat(adhoc.path("name").asText()).isEqualTo("dimensions");
+      assertThat(adhoc.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+    }
+  }
+
+  @Test
   void everyDashboardHasAStableUniqueUidAndACurrentSchema() {
     Set<String> uids = new HashSet<>();
     for (Path file : Dashboards.files()) {

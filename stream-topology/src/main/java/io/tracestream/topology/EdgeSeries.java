@@ -3,6 +3,7 @@ package io.tracestream.topology;
 import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.EdgeWindowResult;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Dependency edges: a series per (client, server, connection type), with calls, failed calls, and the
@@ -26,7 +27,8 @@ final class EdgeSeries implements WindowSeries<EdgePartial, EdgeKey, EdgeWindowR
   @Override public long count(EdgePartial edges) { return edges.window().calls(); }
 
   @Override
-  public EdgeKey series(EdgePartial edges, String admittedClient, String admittedServer) {
+  public EdgeKey series(EdgePartial edges, String admittedClient, String admittedServer,
+      Map<String, String> noDimensions) {
     return new EdgeKey(admittedClient, admittedServer, edges.connectionType());
   }
 

@@ -4,7 +4,11 @@ import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.traces.TraceSummary;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -18,6 +22,8 @@ import org.apache.kafka.common.serialization.Serdes;
 final class Formats {
   /** The version of every format introduced with this class; a format change bumps its own. */
   static final int V1 = 1;
+  /** Version 2 of a format that gained dimensions; written only when there are some, so 1 is still written. */
+  static final int V2 = 2;
   private static final int JSON = '{';
 
   /** A long (times, counts) in the state stores: version byte, 8 bytes big-endian; was 8 bytes. */
@@ -53,12 +59,17 @@ final class Formats {
   }
 
   /** version, trace id (raw bytes), root service and operation, flags (bit 0 root missing, bit 1 error),
-   *  start, duration, span count, services. */
+   *  start, duration, span count, services; version 2 (when the summary has dimension attributes) then the
+   *  attributes ({@link #writeDimensions}). */
   static byte[] writeSummary(TraceSummary s) {
-    FormatWriter out = new FormatWriter(64).writeByte(V1).id(s.traceId()).string(s.rootService())
+    boolean v2 = !s.attributes().isEmpty();
+    FormatWriter out = new FormatWriter(64).writeByte(v2 ? V2 : V1).id(s.traceId()).string(s.rootService())
         .string(s.rootOperation()).varint((s.rootMissing() ? 1 : 0) | (s.error() ? 2 : 0))
         .varint(s.startNanos()).varint(s.durationNanos()).varint(s.spanCount()).varint(s.services().size());
     s.services().forEach(out::string);
+    if (v2) {
+      writeDimensions(out, s.attributes());
+    }
     return out.toByteArray();
   }
 
@@ -66,7 +77,7 @@ final class Formats {
     if (bytes.length > 0 && bytes[0] == JSON) {
       return LEGACY_SUMMARY.fromBytes(bytes);
     }
-    FormatReader in = reader(bytes, "trace summary");
+    FormatReader in = readerUpToV2(bytes, "trace summary");
     String traceId = in.id();
     String rootService = in.string();
     String rootOperation = in.string();
@@ -79,9 +90,10 @@ final class Formats {
     for (int i = 0; i < n; i++) {
       services.add(in.string());
     }
+    Map<String, String> attributes = bytes[0] == V2 ? readDimensions(in) : Map.of();
     in.end();
     return new TraceSummary(traceId, rootService, rootOperation, (flags & 1) != 0, start, duration, spans,
-        (flags & 2) != 0, services);
+        (flags & 2) != 0, services, attributes);
   }
 
   /** version, client, server, connection type. */
@@ -108,13 +120,41 @@ final class Formats {
     return new FormatReader(bytes, 1, what);
   }
 
+  /** A reader past the version byte, which must be {@link #V1} or {@link #V2}. */
+  static FormatReader readerUpToV2(byte[] bytes, String what) {
+    if (bytes.length == 0 || bytes[0] != V1 && bytes[0] != V2) {
+      throw unknownVersion(what, bytes.length == 0 ? "none (no bytes)" : Integer.toString(bytes[0] & 0xFF), V2);
+    }
+    return new FormatReader(bytes, 1, what);
+  }
+
+  /** Dimensions: their count, then name and value of each, sorted by name. */
+  static void writeDimensions(FormatWriter out, Map<String, String> dimensions) {
+    out.varint(dimensions.size());
+    new TreeMap<>(dimensions).forEach((name, value) -> out.string(name).string(value));
+  }
+
+  static SortedMap<String, String> readDimensions(FormatReader in) {
+    int n = in.elements();
+    SortedMap<String, String> dimensions = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      dimensions.put(in.string(), in.string());
+    }
+    return Collections.unmodifiableSortedMap(dimensions);
+  }
+
   /**
    * The error for bytes of a format version this one does not read: most likely written by a newer
    * tracestream, which a topology cannot go back from without the migration the README names.
    */
   static SerializationException unknownVersion(String what, String version) {
+    return unknownVersion(what, version, V1);
+  }
+
+  static SerializationException unknownVersion(String what, String version, int newest) {
     return new SerializationException("a " + what + " of format version " + version + ": this tracestream reads "
-        + "version " + V1 + " and the unversioned format before it. If a newer tracestream wrote it, going back "
+        + (newest == V1 ? "version 1" : "versions 1 to " + newest) + " and the unversioned format before it. "
+        + "If a newer tracestream wrote it, going back "
         + "needs the migration in stream-topology/README.md, \"Formats and upgrades\": stop every instance, then "
         + "reset the application (kafka-streams-application-reset) or start with a new topology.application.id");
   }

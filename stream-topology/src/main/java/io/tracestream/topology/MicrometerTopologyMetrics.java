@@ -71,6 +71,14 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
             + " topology.max.services").increment(service, count);
   }
 
+  /** Tagged by input and dimension, not service: the configured dimensions bound it. */
+  @Override
+  public void dimensionOverflow(WindowedInput input, String service, String dimension, long count) {
+    Counter.builder("tracestream.dimension.overflow").tag("input", input.plural()).tag("dimension", dimension)
+        .description("spans (traces) whose value of a dimension was past topology.dimensions.max.values for their"
+            + " service (root service), counted under the value \"__overflow__\"").register(registry).increment(count);
+  }
+
   @Override
   public void droppedSpans(String reason, long count) {
     tagged("tracestream.dropped.spans", "reason", reason,

@@ -97,9 +97,6 @@ final class OtlpSpanReader extends WireReader {
   private static final int ANY_BYTES = AnyValue.BYTES_VALUE_FIELD_NUMBER << 3 | LEN;
 
   private static final byte[] SERVICE_NAME = utf8("service.name");
-  private static final String[] KEPT_KEYS = TraceSpan.ATTRIBUTE_KEYS.toArray(String[]::new);
-  private static final byte[][] KEPT_KEY_BYTES =
-      Arrays.stream(KEPT_KEYS).map(OtlpSpanReader::utf8).toArray(byte[][]::new);
   private static final byte[] HEX = utf8("0123456789abcdef");
   private static final byte[] SAMPLER_TYPE = utf8("sampler.type");
   private static final byte[] SAMPLER_PARAM = utf8("sampler.param");
@@ -112,8 +109,12 @@ final class OtlpSpanReader extends WireReader {
   private int valueCase;
   private int valueOffset;
   private int valueLength;
-  /** When the value is an int or a double: its varint, or its IEEE bits. */
+  /** The last scalar value that is not a string: a bool or int as read, a double's bits. */
   private long valueBits;
+
+  private final KeptAttributes kept;
+  /** The dimension attributes of the current resource, by key index in {@link #kept}; null if none. */
+  private String[] resourceDimensions;
 
   // The last trace id turned into hex: the spans of a record mostly share one.
   private int lastTraceIdOffset = -1;
@@ -122,13 +123,19 @@ final class OtlpSpanReader extends WireReader {
 
   private final StringTable strings = StringTable.forThisThread();
 
-  private OtlpSpanReader(byte[] record) {
+  private OtlpSpanReader(byte[] record, KeptAttributes kept) {
     super(record);
+    this.kept = kept;
   }
 
   /** The spans of the record in the order parseFrom lists them; throws where parseFrom throws. */
   static List<WireSpan> read(byte[] record) throws InvalidProtocolBufferException {
-    OtlpSpanReader reader = new OtlpSpanReader(record);
+    return read(record, KeptAttributes.TRACE_ASSEMBLY);
+  }
+
+  /** As {@link #read(byte[])}, keeping the attributes of {@code kept}. */
+  static List<WireSpan> read(byte[] record, KeptAttributes kept) throws InvalidProtocolBufferException {
+    OtlpSpanReader reader = new OtlpSpanReader(record, kept);
     try {
       reader.readRequest();
     } catch (InvalidProtocolBufferException e) {
@@ -155,6 +162,7 @@ final class OtlpSpanReader extends WireReader {
     // The resource may come after the spans (or several times, merged): find the service first.
     mark();
     String service = null;
+    resourceDimensions = null;
     for (int tag; (tag = readTag()) != 0; ) {
       if (tag == RS_RESOURCE) {
         service = readResource(depth + 1, service);
@@ -178,7 +186,10 @@ final class OtlpSpanReader extends WireReader {
     leave(limit);
   }
 
-  /** The first non-empty string {@code service.name}, cut; {@code service} when already found. */
+  /**
+   * The first non-empty string {@code service.name}, cut; {@code service} when already found. Keeps the
+   * first value of each dimension attribute in {@link #resourceDimensions}.
+   */
   private String readResource(int depth, String service) throws IOException {
     int limit = enter(depth);
     for (int tag; (tag = readTag()) != 0; ) {
@@ -187,6 +198,18 @@ final class OtlpSpanReader extends WireReader {
         if (service == null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0
             && keyIs(SERVICE_NAME)) {
           service = cut(decode(valueOffset, valueLength), SpanDecoder.MAX_NAME_CHARS);
+        }
+        int key = kept.hasDimensions ? keptKey() : -1;
+        if (key >= 0 && kept.dimension[key]) {
+          String value = keptValue(key);
+          if (value != null) {
+            if (resourceDimensions == null) {
+              resourceDimensions = new String[kept.keys.length];
+            }
+            if (resourceDimensions[key] == null) {
+              resourceDimensions[key] = value;
+            }
+          }
         }
       } else {
         skipField(RESOURCE, tag, depth + 1);
@@ -246,19 +269,20 @@ final class OtlpSpanReader extends WireReader {
         case SPAN_END -> end = readFixed64();
         case SPAN_ATTRIBUTES -> {
           readKeyValue(depth + 1);
-          String key = keptKey();
-          if (key == null && keyLength >= SAMPLER_TYPE.length && array()[keyOffset] == 's') {
+          int key = keptKey();
+          String value = key < 0 ? null : keptValue(key);
+          if (key < 0 && keyLength >= SAMPLER_TYPE.length && array()[keyOffset] == 's') {
             if (keyIs(SAMPLER_TYPE) && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER) {
               samplerType = decode(valueOffset, valueLength);
             } else if (keyIs(SAMPLER_PARAM)) {
               samplerParam = samplerParam();
             }
-          } else if (key != null && valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER && valueLength > 0) {
+          } else if (value != null) {
             if (attributes == null) {
               attributes = new HashMap<>(4);
             }
             // as TraceSpan.from: the first occurrence of a key wins
-            attributes.putIfAbsent(key, cut(decode(valueOffset, valueLength), TraceSpan.MAX_VALUE_CHARS));
+            attributes.putIfAbsent(kept.keys[key], value);
           }
         }
         case SPAN_LINKS -> {
@@ -272,6 +296,16 @@ final class OtlpSpanReader extends WireReader {
       }
     }
     leave(limit);
+    if (resourceDimensions != null) {
+      for (int i = 0; i < resourceDimensions.length; i++) {
+        if (resourceDimensions[i] != null) {
+          if (attributes == null) {
+            attributes = new HashMap<>(4);
+          }
+          attributes.putIfAbsent(kept.keys[i], resourceDimensions[i]); // the span's own attribute wins
+        }
+      }
+    }
     boolean validIds = isValidId(traceIdOffset, traceIdLength, 16) && isValidId(spanIdOffset, spanIdLength, 8)
         && (parentLength == 0 || isValidId(parentOffset, parentLength, 8));
     double traceStateCount = traceStateLength == 0 ? AdjustedCount.ABSENT
@@ -386,17 +420,47 @@ final class OtlpSpanReader extends WireReader {
     return keyLength == key.length && Arrays.equals(array(), keyOffset, keyOffset + keyLength, key, 0, key.length);
   }
 
-  /** The key of the last KeyValue read when TraceSpan keeps it, else null. */
-  private String keptKey() {
-    if (keyLength == 0 || TraceSpan.KEY_INITIALS.indexOf(array()[keyOffset]) < 0) {
-      return null; // most keys are passed over at their first byte
+  /** The index in {@link #kept} of the key of the last KeyValue read, or -1 when it is not kept. */
+  private int keptKey() {
+    if (keyLength == 0 || !kept.mayStartWith(array()[keyOffset])) {
+      return -1; // most keys are passed over at their first byte
     }
-    for (int i = 0; i < KEPT_KEYS.length; i++) {
-      if (keyIs(KEPT_KEY_BYTES[i])) {
-        return KEPT_KEYS[i];
+    for (int i = 0; i < kept.keys.length; i++) {
+      if (keyIs(kept.keyBytes[i])) {
+        return i;
       }
     }
-    return null;
+    return -1;
+  }
+
+  /**
+   * The value of the last KeyValue read, cut, as the key at {@code key} keeps it: a non-empty string; for a
+   * dimension also a bool, int or double as the Collector's {@code AsString} writes it; else null.
+   */
+  private String keptValue(int key) {
+    if (valueCase == AnyValue.STRING_VALUE_FIELD_NUMBER) {
+      return valueLength > 0 ? cut(decode(valueOffset, valueLength), TraceSpan.MAX_VALUE_CHARS) : null;
+    }
+    if (!kept.dimension[key]) {
+      return null;
+    }
+    return switch (valueCase) {
+      case AnyValue.BOOL_VALUE_FIELD_NUMBER -> valueBits != 0 ? "true" : "false";
+      case AnyValue.INT_VALUE_FIELD_NUMBER -> Long.toString(valueBits);
+      case AnyValue.DOUBLE_VALUE_FIELD_NUMBER -> doubleString(Double.longBitsToDouble(valueBits));
+      default -> null;
+    };
+  }
+
+  /** As Go's {@code strconv.FormatFloat(v, 'f', -1, 64)}, which the Collector uses: no exponent. */
+  private static String doubleString(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
   }
 
   private boolean isValidId(int offset, int length, int expected) {

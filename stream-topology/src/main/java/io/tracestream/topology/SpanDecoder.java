@@ -35,11 +35,24 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
   private final long maxFutureSkewMs;
   private final Clock clock;
   private final TopologyMetrics metrics;
+  private final Dimensions dimensions;
+  private final KeptAttributes kept;
 
   SpanDecoder(Duration maxFutureSkew, Clock clock, TopologyMetrics metrics) {
+    this(maxFutureSkew, clock, metrics, Dimensions.NONE, Dimensions.NONE);
+  }
+
+  /**
+   * @param dimensions of span metrics, taken from each span
+   * @param traceDimensions of whole-trace metrics: their attributes are kept in the spans for trace assembly
+   */
+  SpanDecoder(Duration maxFutureSkew, Clock clock, TopologyMetrics metrics, Dimensions dimensions,
+      Dimensions traceDimensions) {
     this.maxFutureSkewMs = maxFutureSkew.toMillis();
     this.clock = clock;
     this.metrics = metrics;
+    this.dimensions = dimensions;
+    this.kept = KeptAttributes.of(dimensions, traceDimensions);
   }
 
   @Override
@@ -49,7 +62,7 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
       if (record.value() == null) {
         throw new InvalidProtocolBufferException("null value (a tombstone), not an OTLP request");
       }
-      spans = OtlpSpanReader.read(record.value());
+      spans = OtlpSpanReader.read(record.value(), kept);
     } catch (InvalidProtocolBufferException e) {
       metrics.poisonRecord();
       context().forward(record.withValue((Decoded) new Decoded.Poison(record.value())).withHeaders(poisonHeaders(e)));
@@ -72,7 +85,7 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
       long duration = Math.max(0, span.endNanos() - span.startNanos());
       double adjusted = adjustedCount(span, jaegerCounts);
       samples.add(new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration,
-          endMs, AdjustedCount.weight(adjusted, span.traceId(), span.spanId())));
+          endMs, AdjustedCount.weight(adjusted, span.traceId(), span.spanId()), dimensions.values(span.attributes()::get)));
       latestEndMs = Math.max(latestEndMs, endMs);
       if (!span.validIds()) {
         invalid++; // measured, but cannot be placed in a trace

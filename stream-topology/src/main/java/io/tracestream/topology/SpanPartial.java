@@ -1,8 +1,10 @@
 package io.tracestream.topology;
 
+import io.tracestream.topology.model.SeriesKey;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -13,8 +15,19 @@ import org.apache.kafka.common.serialization.Serdes;
  * service name and its timestamp the latest (clamped) span end among them, inside the window.
  *
  * @param kind OTLP span kind number; @param status OTLP status code number
+ * @param dimensions the series' values of {@code topology.dimensions}, by attribute name, sorted
  */
-record SpanPartial(String service, String operation, int kind, int status, WindowAccumulator window) {
+record SpanPartial(String service, String operation, int kind, int status, WindowAccumulator window,
+    Map<String, String> dimensions) {
+
+  SpanPartial {
+    dimensions = SeriesKey.sorted(dimensions);
+  }
+
+  /** A partial without dimensions. */
+  SpanPartial(String service, String operation, int kind, int status, WindowAccumulator window) {
+    this(service, operation, kind, status, window, Map.of());
+  }
 
   static final Serde<SpanPartial> SERDE = Serdes.serdeFrom(
       (topic, partial) -> partial == null ? null : write(partial),
@@ -24,7 +37,7 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
   static SpanPartial of(SpanSample span) {
     WindowAccumulator window = WindowAccumulator.empty();
     add(window, span);
-    return new SpanPartial(span.service(), span.operation(), span.kind(), span.status(), window);
+    return new SpanPartial(span.service(), span.operation(), span.kind(), span.status(), window, span.dimensions());
   }
 
   /** Adds one span's duration and error to a partial window, {@link SpanSample#weight} times. */
@@ -33,14 +46,20 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
   }
 
   /**
-   * Version 1: version byte, service, operation (varint length, UTF-8), kind, status (varints), the
-   * accumulator ({@link WindowAccumulator#write}). Before versions: 4-byte lengths, one byte each for kind
-   * and status, the accumulator's unversioned bytes; its first byte is 0 (a service name's length under
-   * 16 MiB), and it is still read, so partials in flight across an upgrade are kept.
+   * Version 1: version byte, service, operation (varint length, UTF-8), kind, status (varints), the accumulator
+   * ({@link WindowAccumulator#write}). Version 2, written when the series has dimensions (so without
+   * {@code topology.dimensions} the bytes are version 1's, which instances not yet upgraded read): version 1's with
+   * the dimensions ({@link Formats#writeDimensions}) before the accumulator. Before versions: 4-byte lengths, one byte
+   * each for kind and status, the accumulator's unversioned bytes; its first byte is 0 (a service name's length
+   * under 16 MiB), and it is still read, so partials in flight across an upgrade are kept.
    */
   static byte[] write(SpanPartial p) {
-    FormatWriter out = new FormatWriter(256).writeByte(Formats.V1).string(p.service).string(p.operation)
-        .varint(p.kind & 0xFFFFFFFFL).varint(p.status & 0xFFFFFFFFL);
+    boolean v2 = !p.dimensions.isEmpty();
+    FormatWriter out = new FormatWriter(256).writeByte(v2 ? Formats.V2 : Formats.V1).string(p.service)
+        .string(p.operation).varint(p.kind & 0xFFFFFFFFL).varint(p.status & 0xFFFFFFFFL);
+    if (v2) {
+      Formats.writeDimensions(out, p.dimensions);
+    }
     p.window.write(out);
     return out.toByteArray();
   }
@@ -49,9 +68,13 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
     if (bytes.length > 0 && bytes[0] == 0) {
       return readLegacy(bytes);
     }
-    FormatReader in = Formats.reader(bytes, "span partial (span-partials-by-service)");
-    SpanPartial partial = new SpanPartial(in.string(), in.string(), (int) in.varint(), (int) in.varint(),
-        WindowAccumulator.read(in));
+    FormatReader in = Formats.readerUpToV2(bytes, "span partial (span-partials-by-service)");
+    String service = in.string();
+    String operation = in.string();
+    int kind = (int) in.varint();
+    int status = (int) in.varint();
+    Map<String, String> dimensions = bytes[0] == Formats.V2 ? Formats.readDimensions(in) : Map.of();
+    SpanPartial partial = new SpanPartial(service, operation, kind, status, WindowAccumulator.read(in), dimensions);
     in.end();
     return partial;
   }

@@ -1,11 +1,14 @@
 package io.tracestream.topology;
 
+import io.tracestream.topology.model.SeriesKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -111,7 +114,8 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
       }
       return;
     }
-    Series series = new Series(windowStart, span.service(), span.operation(), span.kind(), span.status());
+    Series series = new Series(windowStart, span.service(), span.operation(), span.kind(), span.status(),
+        span.dimensions());
     Open partial = open.value(series);
     if (partial == null) {
       partial = new Open(WindowAccumulator.empty(), timestamp);
@@ -154,14 +158,16 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
         .thenComparingLong(e -> e.getValue().latestMs));
     for (Map.Entry<Series, Open> e : partials) {
       Series s = e.getKey();
-      SpanPartial partial = new SpanPartial(s.service(), s.operation(), s.kind(), s.status(), e.getValue().window);
+      SpanPartial partial = new SpanPartial(s.service(), s.operation(), s.kind(), s.status(), e.getValue().window,
+          s.dimensions());
       context().forward(new Record<>(s.service().getBytes(StandardCharsets.UTF_8), partial, e.getValue().latestMs));
       open.delete(s);
     }
   }
 
-  /** A series in a window. */
-  record Series(long windowStart, String service, String operation, int kind, int status) {}
+  /** A series in a window; {@code dimensions} sorted by name. */
+  record Series(long windowStart, String service, String operation, int kind, int status,
+      Map<String, String> dimensions) {}
 
   /** An open partial: what its spans add up to, and the latest end among them. */
   static final class Open {
@@ -174,14 +180,33 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
     }
   }
 
+  /**
+   * Window start, kind, status, service and operation (4-byte length, UTF-8); then, when the series has
+   * dimensions, their count and each name and value the same way. A key written before dimensions ends
+   * after the operation, and is read as a series without them.
+   */
   private static final class SeriesCodec implements HeapStore.Codec<Series> {
     @Override
     public byte[] write(Series s) {
       byte[] service = s.service().getBytes(StandardCharsets.UTF_8);
       byte[] operation = s.operation().getBytes(StandardCharsets.UTF_8);
-      return ByteBuffer.allocate(8 + 2 + 4 + service.length + 4 + operation.length)
+      List<byte[]> dimensions = new ArrayList<>(s.dimensions().size() * 2);
+      int length = 8 + 2 + 4 + service.length + 4 + operation.length + (s.dimensions().isEmpty() ? 0 : 4);
+      for (Map.Entry<String, String> d : s.dimensions().entrySet()) {
+        dimensions.add(d.getKey().getBytes(StandardCharsets.UTF_8));
+        dimensions.add(d.getValue().getBytes(StandardCharsets.UTF_8));
+      }
+      for (byte[] b : dimensions) {
+        length += 4 + b.length;
+      }
+      ByteBuffer out = ByteBuffer.allocate(length)
           .putLong(s.windowStart()).put((byte) s.kind()).put((byte) s.status())
-          .putInt(service.length).put(service).putInt(operation.length).put(operation).array();
+          .putInt(service.length).put(service).putInt(operation.length).put(operation);
+      if (!dimensions.isEmpty()) {
+        out.putInt(dimensions.size() / 2);
+        dimensions.forEach(b -> out.putInt(b.length).put(b));
+      }
+      return out.array();
     }
 
     @Override
@@ -194,8 +219,18 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
       in.get(service);
       byte[] operation = new byte[in.getInt()];
       in.get(operation);
+      Map<String, String> dimensions = new TreeMap<>();
+      for (int n = in.hasRemaining() ? in.getInt() : 0; n > 0; n--) {
+        dimensions.put(string(in), string(in));
+      }
       return new Series(start, new String(service, StandardCharsets.UTF_8), new String(operation, StandardCharsets.UTF_8),
-          kind, status);
+          kind, status, SeriesKey.sorted(dimensions));
+    }
+
+    private static String string(ByteBuffer in) {
+      byte[] b = new byte[in.getInt()];
+      in.get(b);
+      return new String(b, StandardCharsets.UTF_8);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.tracestream.topology;
 
+import java.util.Map;
+
 /**
  * What span metrics need of one span, from the decoder to the {@link SpanPreAggregator} of the same
  * task, in the {@link SpanSamples} of its record.
@@ -8,12 +10,13 @@ package io.tracestream.topology;
  * @param endMs the span's end time (clamped), its event time
  * @param weight how many spans it counts as: its adjusted count, rounded ({@link
  *     io.tracestream.topology.traces.AdjustedCount#weight}); 1 for a span that was not sampled
+ * @param dimensions its values of the configured {@code topology.dimensions}, by attribute name ({@link Dimensions})
  */
 record SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs,
-    long weight) {
+    long weight, Map<String, String> dimensions) {
 
-  /** A span that counts once. */
+  /** A span that counts once, without dimensions. */
   SpanSample(String service, String operation, int kind, int status, long durationNanos, long endMs) {
-    this(service, operation, kind, status, durationNanos, endMs, 1);
+    this(service, operation, kind, status, durationNanos, endMs, 1, Map.of());
   }
 }

@@ -156,7 +156,8 @@ public final class StreamTopology implements Supplier<Topology> {
 
     KStream<byte[], Decoded> decoded = builder
         .stream(config.spansTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("spans-source"))
-        .process(() -> new SpanDecoder(config.maxFutureSkew(), clock, metrics), Named.as("span-decoder"));
+        .process(() -> new SpanDecoder(config.maxFutureSkew(), clock, metrics, config.dimensions(),
+            config.traceDimensions()), Named.as("span-decoder"));
 
     Map<String, KStream<byte[], Decoded>> branches = decoded
         .split(Named.as("decoded-"))
@@ -210,7 +211,8 @@ public final class StreamTopology implements Supplier<Topology> {
     // root operation) and window in the assembly task, then brought by a repartition to the one task of their
     // root service and windowed like spans. A summary sent again for spans joined after completion adds nothing.
     assembled
-        .process(() -> preaggregation(TracePartial.KIND), Named.as("trace-preaggregation"), TracePartial.KIND.store())
+        .process(() -> preaggregation(TracePartial.kind(config.traceDimensions())), Named.as("trace-preaggregation"),
+            TracePartial.KIND.store())
         .repartition(Repartitioned.with(Serdes.String(), TracePartial.SERDE).withName(TRACE_PARTIALS_REPARTITION)
             .withStreamPartitioner(Progress.partitioner(Progress::utf8)))
         .process(() -> windows(TRACES), Named.as("trace-windows"), TraceSeries.WINDOWS_STORE, TraceSeries.STATE_STORE)
@@ -243,6 +245,6 @@ public final class StreamTopology implements Supplier<Topology> {
 
   private <I, V, K, R> WindowProcessor<I, V, K, R> windows(WindowSeries<V, K, R> series) {
     return new WindowProcessor<>(series, config.window(), config.grace(), config.maxServices(),
-        config.maxOperationsPerService(), config.expireAfter(), metrics);
+        config.maxOperationsPerService(), config.maxDimensionValues(), config.expireAfter(), metrics);
   }
 }

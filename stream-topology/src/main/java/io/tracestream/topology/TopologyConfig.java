@@ -7,6 +7,7 @@ import io.tracestream.tls.Pem;
 import io.tracestream.http.BearerAuth;
 import io.tracestream.http.HttpLimits;
 import io.tracestream.topology.traces.PeerAttributes;
+import io.tracestream.topology.traces.TraceSpan;
 import io.tracestream.tls.TlsConfig;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -55,7 +56,13 @@ public record TopologyConfig(
     Optional<String> peerToken,
     int forwardThreads,
     /** which attributes name the peer of a client span no server answered, first present wins */
-    PeerAttributes peerAttributes) {
+    PeerAttributes peerAttributes,
+    /** span attributes (else resource attributes) that split span metrics series, with defaults */
+    Dimensions dimensions,
+    /** attributes of a trace's root span (else of its first span having one) that split whole-trace series */
+    Dimensions traceDimensions,
+    /** distinct values per dimension and service (root service) in a window task; more are __overflow__ */
+    int maxDimensionValues) {
 
   public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and its clients as is"),
@@ -80,6 +87,16 @@ public record TopologyConfig(
       new ConfigKey("topology.peer.attributes", String.join(",", PeerAttributes.DEFAULT_ORDER), "attributes"
           + " naming the peer (virtual node or database) of a client span no server answered, comma-separated, first"
           + " present wins; url.full and http.url give their host; only these attribute names can be listed"),
+      new ConfigKey("topology.dimensions", "none", "span metrics series are split by these attributes, as the"
+          + " spanmetrics connector's dimensions: comma-separated attribute names, each with an optional default"
+          + " (name:default); a span's value is its span attribute, else its resource attribute, else the default;"
+          + " without any, the dimension is left out of its series; labels are the names with . as _"),
+      new ConfigKey("topology.trace.dimensions", "none", "whole-trace series are split by these attributes,"
+          + " written as topology.dimensions: the value of the trace's root span (span, else resource attribute),"
+          + " else of the first span of the trace that has one (in start order), else the default"),
+      new ConfigKey("topology.dimensions.max.values", "100", "distinct values of each dimension per service (root"
+          + " service for trace dimensions) in a window task; more are folded into \"__overflow__\" and counted in"
+          + " tracestream_dimension_overflow_total; forgotten with the service (topology.metrics.expire.after)"),
       new ConfigKey("topology.application.id", "tracestream", "Kafka Streams application id; instances with the same id share the work"),
       new ConfigKey("topology.window", "1m", "tumbling window size"),
       new ConfigKey("topology.grace", "30s", "how long after a window's end late spans are still taken in"),
@@ -206,7 +223,26 @@ public record TopologyConfig(
         BearerAuth.from(settings, "topology.admin"),
         BearerAuth.tokens(settings, "topology.admin").stream().findFirst(),
         settings.integer("topology.query.forward.threads", 8, 1, 256),
-        peerAttributes(settings));
+        peerAttributes(settings),
+        dimensions(settings, "topology.dimensions"),
+        traceDimensions(settings),
+        settings.integer("topology.dimensions.max.values", 100, 1, 100_000));
+  }
+
+  private static Dimensions dimensions(Settings settings, String key) {
+    return settings.optional(key).map(value -> Dimensions.parse(key, value)).orElse(Dimensions.NONE);
+  }
+
+  /** Trace assembly keeps the peer attributes with their own rules, so they cannot be trace dimensions. */
+  private static Dimensions traceDimensions(Settings settings) {
+    Dimensions dimensions = dimensions(settings, "topology.trace.dimensions");
+    for (String name : dimensions.names()) {
+      if (TraceSpan.ATTRIBUTE_KEYS.contains(name)) {
+        throw new ConfigException("topology.trace.dimensions", name + " is an attribute trace assembly keeps to"
+            + " name peers (topology.peer.attributes); it cannot be a trace dimension");
+      }
+    }
+    return dimensions;
   }
 
   private static PeerAttributes peerAttributes(Settings settings) {

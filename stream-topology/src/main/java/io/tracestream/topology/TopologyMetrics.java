@@ -13,6 +13,12 @@ public interface TopologyMetrics {
   /** Inputs of an operation (a server, for edges) past the per-service limit, folded into the overflow series. */
   void overflow(WindowedInput input, String service, long count);
 
+  /**
+   * Inputs whose value of {@code dimension} was past its limit of distinct values for the service
+   * ({@code topology.dimensions.max.values}) and was folded into {@code __overflow__}.
+   */
+  void dimensionOverflow(WindowedInput input, String service, String dimension, long count);
+
   /** Spans whose end time was ahead of wall-clock time by more than the allowed skew, and was clamped. */
   void clampedSpans(long count);
 
@@ -64,6 +70,7 @@ public interface TopologyMetrics {
     @Override public void poisonRecord() {}
     @Override public void late(WindowedInput input, String service, long count) {}
     @Override public void overflow(WindowedInput input, String service, long count) {}
+    @Override public void dimensionOverflow(WindowedInput input, String service, String dimension, long count) {}
     @Override public void clampedSpans(long count) {}
     @Override public void evictedTraces(String held, long count) {}
     @Override public void heldTraceBytes(LongSupplier bytes) {}

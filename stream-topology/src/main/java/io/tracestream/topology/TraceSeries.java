@@ -3,9 +3,10 @@ package io.tracestream.topology;
 import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Whole-trace SLA metrics: a series per (root service, root operation), duration of the trace; a
+ * Whole-trace SLA metrics: a series per (root service, root operation, trace dimensions), duration of the trace; a
  * trace is an error when any of its spans is. The inputs are partials summed in the trace assembly
  * tasks ({@link TracePreAggregator}), merged here. The cardinality guard limits root operations per root
  * service.
@@ -24,9 +25,12 @@ final class TraceSeries implements WindowSeries<TracePartial, TraceSeriesKey, Wi
 
   @Override public long count(TracePartial traces) { return traces.window().count(); }
 
+  @Override public Map<String, String> dimensions(TracePartial traces) { return traces.dimensions(); }
+
   @Override
-  public TraceSeriesKey series(TracePartial traces, String admittedService, String admittedOperation) {
-    return new TraceSeriesKey(admittedService, admittedOperation);
+  public TraceSeriesKey series(TracePartial traces, String admittedService, String admittedOperation,
+      Map<String, String> admittedDimensions) {
+    return new TraceSeriesKey(admittedService, admittedOperation, admittedDimensions);
   }
 
   @Override
@@ -48,11 +52,11 @@ final class TraceSeries implements WindowSeries<TracePartial, TraceSeriesKey, Wi
 
   @Override
   public List<String> parts(TraceSeriesKey key) {
-    return List.of(key.rootService(), key.rootOperation());
+    return SpanSeries.withDimensions(List.of(key.rootService(), key.rootOperation()), key.dimensions());
   }
 
   @Override
   public TraceSeriesKey fromParts(List<String> p) {
-    return new TraceSeriesKey(p.get(0), p.get(1));
+    return new TraceSeriesKey(p.get(0), p.get(1), SpanSeries.dimensions(p, 2));
   }
 }

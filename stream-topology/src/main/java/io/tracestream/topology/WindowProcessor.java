@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -30,7 +31,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * final result is forwarded and its state deleted. The input tasks count their own late inputs, so an
  * input for a closed window is rare here: counted, not aggregated. Past the limits of distinct services
  * and of distinct operations per service, inputs are folded into {@link SeriesKey#OVERFLOW_OPERATION}
- * series ({@link CardinalityGuard}).
+ * series, and past the limit of distinct values per dimension and service, dimension values into
+ * {@code __overflow__} ({@link CardinalityGuard}).
  *
  * <p>A closed window stays closed. The minimum can move back: a trace-assembly task that takes in a trace
  * older than the progress it reported holds its progress at that trace's first span + grace again, an
@@ -58,6 +60,7 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
   private final long grace;
   private final int maxServices;
   private final int maxOperations;
+  private final int maxDimensionValues;
   private final long expireAfter;
   private final TopologyMetrics metrics;
 
@@ -69,7 +72,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
   private long closedThrough = Long.MIN_VALUE;
 
   WindowProcessor(WindowSeries<V, K, R> series, Duration size, Duration grace, int maxServices, int maxOperations,
-      Duration expireAfter, TopologyMetrics metrics) {
+      int maxDimensionValues, Duration expireAfter, TopologyMetrics metrics) {
+    this.maxDimensionValues = maxDimensionValues;
     this.series = series;
     this.size = size.toMillis();
     this.grace = grace.toMillis();
@@ -84,7 +88,8 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
     super.init(context);
     windows = context.getStateStore(series.windowsStore());
     state = context.getStateStore(series.stateStore());
-    guard = new CardinalityGuard(state, maxServices, maxOperations, expireAfter, series.input(), metrics);
+    guard = new CardinalityGuard(state, maxServices, maxOperations, maxDimensionValues, expireAfter, series.input(),
+        metrics);
     try (KeyValueIterator<String, Long> it = state.prefixScan(PROGRESS_PREFIX, new StringSerializer())) {
       while (it.hasNext()) {
         KeyValue<String, Long> entry = it.next();
@@ -119,7 +124,11 @@ final class WindowProcessor<I, V, K, R> extends ContextualProcessor<I, V, K, R> 
       return;
     }
     CardinalityGuard.Admitted admitted = guard.admit(service, series.operation(input), series.count(input), start);
-    Bytes key = windowKey(start, series.series(input, admitted.service(), admitted.operation()));
+    Map<String, String> dimensions = series.dimensions(input);
+    if (!dimensions.isEmpty()) {
+      dimensions = guard.admitDimensions(admitted.service(), dimensions, series.count(input));
+    }
+    Bytes key = windowKey(start, series.series(input, admitted.service(), admitted.operation(), dimensions));
     windows.put(key, series.add(windows.get(key), input));
   }
 

@@ -1,6 +1,7 @@
 package io.tracestream.topology;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a {@link WindowProcessor} needs to know of one kind of input: the series an input belongs to,
@@ -23,8 +24,16 @@ interface WindowSeries<V, K, R> {
 
   String operation(V input);
 
-  /** The series of {@code input}, with the service and operation the cardinality guard admitted for it. */
-  K series(V input, String admittedService, String admittedOperation);
+  /** The dimensions of {@code input}'s series by attribute name, before the cardinality guard. */
+  default Map<String, String> dimensions(V input) {
+    return Map.of();
+  }
+
+  /**
+   * The series of {@code input}, with the service, operation and dimensions the cardinality guard admitted
+   * for it.
+   */
+  K series(V input, String admittedService, String admittedOperation, Map<String, String> admittedDimensions);
 
   /** How many inputs (spans, traces, edges) {@code input} stands for, as late and overflowing inputs are counted. */
   default long count(V input) {

@@ -107,6 +107,32 @@ class FormatsGoldenTest {
   }
 
   @Test
+  void spanPartialWithDimensionsIsVersionTwo() {
+    byte[] golden = hex("02", "08636865636b6f7574", "09504f5354202f706179", "0202", // service, operation, kind, status
+        "02", "0a6465706c6f796d656e74", "0470726f64", "0673796d626f6c", "0441415041", // 2 dimensions, sorted
+        "01", "0001000000000001000000000000000000",
+        "fa01e202", "00", "02", "e0ebf13a", "400c000000000000", "405e000000000000",
+        "02c10502");
+
+    SpanPartial partial = new SpanPartial("checkout", "POST /pay", 2, 2, window(),
+        Map.of("symbol", "AAPA", "deployment", "prod"));
+    assertThat(HEX.formatHex(SpanPartial.write(partial))).isEqualTo(HEX.formatHex(golden));
+    SpanPartial read = SpanPartial.read(golden);
+    assertThat(read.dimensions()).containsExactly(Map.entry("deployment", "prod"), Map.entry("symbol", "AAPA"));
+    assertThat(List.of(read.service(), read.operation(), read.kind(), read.status()))
+        .containsExactly("checkout", "POST /pay", 2, 2);
+    assertSameWindow(read.window(), window());
+  }
+
+  @Test
+  void aSpanPartialOfVersionOneIsReadWithoutDimensions() {
+    byte[] v1 = SpanPartial.write(new SpanPartial("checkout", "POST /pay", 2, 2, window()));
+
+    assertThat(v1[0]).isEqualTo((byte) 1);
+    assertThat(SpanPartial.read(v1).dimensions()).isEmpty();
+  }
+
+  @Test
   void windowOfTheSpanWindowStore() {
     byte[] golden = hex("01", "01", "0001000000000001000000000000000000", // version, 1 error, 17 buckets
         "fa01e202", "00", "02", "e0ebf13a", "400c000000000000", "405e000000000000", // bins: offset 125, 354, sum ns
@@ -146,6 +172,19 @@ class FormatsGoldenTest {
     byte[] golden = hex("01", "200af7651916cd43dd8448eb211c80319c", "0866726f6e74656e64", "05474554202f",
         "02", "8080a8b1e39fe7cb17", "c096b102", "02", // flags (error), start, duration, spans
         "02", "0866726f6e74656e64", "0a706f737467726573716c");
+
+    assertThat(HEX.formatHex(Formats.writeSummary(summary))).isEqualTo(HEX.formatHex(golden));
+    assertThat(Formats.readSummary(golden)).isEqualTo(summary);
+  }
+
+  @Test
+  void traceSummaryWithDimensionAttributesIsVersionTwo() {
+    TraceSummary summary = new TraceSummary(TRACE, "frontend", "GET /", false, START, 5_000_000, 2, true,
+        List.of("frontend"), Map.of("symbol", "AAPA"));
+    byte[] golden = hex("02", "200af7651916cd43dd8448eb211c80319c", "0866726f6e74656e64", "05474554202f",
+        "02", "8080a8b1e39fe7cb17", "c096b102", "02", // flags (error), start, duration, spans
+        "01", "0866726f6e74656e64", // services
+        "01", "0673796d626f6c", "0441415041"); // attributes
 
     assertThat(HEX.formatHex(Formats.writeSummary(summary))).isEqualTo(HEX.formatHex(golden));
     assertThat(Formats.readSummary(golden)).isEqualTo(summary);
@@ -241,14 +280,14 @@ class FormatsGoldenTest {
 
   @Test
   void aFormatVersionThisVersionDoesNotKnowFailsNamingTheMigration() {
-    byte[] newer = hex("02", "0101200af7651916cd43dd8448eb211c80319c");
+    byte[] newer = hex("03", "0101200af7651916cd43dd8448eb211c80319c");
 
     for (Runnable read : List.<Runnable>of(() -> TraceSpans.read(newer), () -> TraceSpans.readStored(newer),
         () -> SpanPartial.read(newer), () -> WindowAccumulator.fromBytes(newer), () -> Formats.readSummary(newer),
-        () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("020000018bcfe56800")),
+        () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("030000018bcfe56800")),
         () -> LegacyAssemblyState.readUnpaired(newer))) {
       assertThatThrownBy(read::run).isInstanceOf(SerializationException.class)
-          .hasMessageContaining("format version 2")
+          .hasMessageContaining("format version 3")
           .hasMessageContaining("stream-topology/README.md, \"Formats and upgrades\"");
     }
   }

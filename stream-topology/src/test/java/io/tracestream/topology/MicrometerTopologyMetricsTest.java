@@ -63,4 +63,15 @@ class MicrometerTopologyMetricsTest {
 
     @Override public Instant instant() { return now; }
   }
+
+  @Test
+  void dimensionOverflowIsCountedByInputAndDimensionNotByService() {
+    metrics.dimensionOverflow(WindowedInput.SPANS, "quotes", "symbol", 3);
+    metrics.dimensionOverflow(WindowedInput.SPANS, "orders", "symbol", 2);
+    metrics.dimensionOverflow(WindowedInput.TRACES, "ingestion", "symbol", 1);
+
+    assertThat(registry.get("tracestream.dimension.overflow").tag("input", "spans").tag("dimension", "symbol")
+        .counter().count()).isEqualTo(5);
+    assertThat(registry.get("tracestream.dimension.overflow").tag("input", "traces").counter().count()).isEqualTo(1);
+  }
 }

@@ -58,6 +58,24 @@ class PartialFormatTest {
   }
 
   @Test
+  void aTracePartialWithDimensionsIsWrittenAsVersionTwo() {
+    TracePartial partial = TracePartial.kind(Dimensions.parse("k", "symbol"))
+        .empty(List.of("frontend", "GET /", "symbol", "AAPA"));
+    TracePartial.add(partial.window(), new TraceSummary("t", "frontend", "GET /", false, 0, 2_000_000, 1, false,
+        List.of("frontend")), 1);
+    String golden = "02" // version
+        + "00000008" + utf8("frontend") + "00000005" + utf8("GET /")
+        + "00000001" + "00000006" + utf8("symbol") + "00000004" + utf8("AAPA") // one dimension
+        + ONE_VALUE_OF_2_MS;
+
+    assertThat(HEX.formatHex(TracePartial.SERDE.serializer().serialize("t", partial))).isEqualTo(golden);
+    TracePartial read = TracePartial.SERDE.deserializer().deserialize("t", HEX.parseHex(golden));
+    assertThat(read.dimensions()).containsExactly(java.util.Map.entry("symbol", "AAPA"));
+    assertThat(read.rootService()).isEqualTo("frontend");
+    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(ONE_VALUE_OF_2_MS);
+  }
+
+  @Test
   void anEdgePartialIsWrittenAsVersionOneWithItsSeriesCallsAndSides() {
     String window = "0000000000000001" + "0000000000000001" // calls, errors
         + "00000000" // no client side
@@ -78,9 +96,9 @@ class PartialFormatTest {
   @Test
   void anotherVersionIsRefusedNamingIt() {
     byte[] bytes = TracePartial.SERDE.serializer().serialize("t", checkoutOf2Ms());
-    bytes[0] = 2;
+    bytes[0] = 3;
 
     assertThatThrownBy(() -> TracePartial.SERDE.deserializer().deserialize("t", bytes))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("trace partial of format version 2");
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("trace partial of format version 3");
   }
 }

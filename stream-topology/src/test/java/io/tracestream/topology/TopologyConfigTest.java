@@ -80,4 +80,61 @@ class TopologyConfigTest {
         .hasMessageStartingWith("topology.peer.attributes")
         .hasMessageContaining("'custom.peer'");
   }
+
+  @Test
+  void dimensionsAreNamesWithOptionalDefaultsAndNoneByDefault() {
+    TopologyConfig config = TopologyConfig.from(Settings.of(Map.of(
+        "topology.dimensions", "http.response.status_code, deployment.environment.name:prod",
+        "topology.trace.dimensions", "symbol")));
+
+    assertThat(config.dimensions().list()).containsExactly(
+        new Dimensions.Dimension("http.response.status_code", null),
+        new Dimensions.Dimension("deployment.environment.name", "prod"));
+    assertThat(config.traceDimensions().names()).containsExactly("symbol");
+    assertThat(config.maxDimensionValues()).isEqualTo(100);
+    TopologyConfig defaults = TopologyConfig.from(Settings.of(Map.of()));
+    assertThat(defaults.dimensions().isEmpty()).isTrue();
+    assertThat(defaults.traceDimensions().isEmpty()).isTrue();
+  }
+
+  @Test
+  void aDimensionListedTwiceOrAsTheSameLabelFailsNamingTheKey() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.dimensions", "a.b,a_b"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.dimensions: dimension a_b is listed twice, or is the same label (a_b)");
+  }
+
+  @Test
+  void aDimensionTakingAFixedLabelFailsNamingTheKey() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.trace.dimensions", "service.name"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("topology.trace.dimensions: dimension service.name would be the label service_name");
+  }
+
+  @Test
+  void anEmptyNameOrDefaultFailsNamingTheKey() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.dimensions", ":prod"))))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("topology.dimensions: a dimension has no");
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.dimensions", "env:"))))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("topology.dimensions: dimension env has an empty");
+  }
+
+  @Test
+  void aPeerAttributeCannotBeATraceDimension() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.trace.dimensions", "peer.service"))))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("topology.trace.dimensions: peer.service is");
+  }
+
+  @Test
+  void theValueLimitMustBePositive() {
+    assertThatThrownBy(() -> TopologyConfig.from(Settings.of(Map.of("topology.dimensions.max.values", "0"))))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("topology.dimensions.max.values");
+  }
+
+  @Test
+  void labelsAreAttributeNamesAsPrometheusAllowsThem() {
+    assertThat(Dimensions.labelName("http.response.status_code")).isEqualTo("http_response_status_code");
+    assertThat(Dimensions.labelName("k8s-pod/name")).isEqualTo("k8s_pod_name");
+    assertThat(Dimensions.labelName("3scale.id")).isEqualTo("key_3scale_id");
+  }
 }

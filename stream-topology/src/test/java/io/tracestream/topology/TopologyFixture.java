@@ -99,6 +99,16 @@ final class TopologyFixture implements AutoCloseable {
     this.spans.pipeInput(new TestRecord<>(key, request(service, spans).toByteArray(), T0));
   }
 
+  /** As {@link #send(String, Span...)}, with these resource attributes besides {@code service.name}. */
+  void send(String service, Map<String, AnyValue> resource, Span... spans) {
+    byte[] key = TraceIds.toHex(spans[0].getTraceId()).getBytes(StandardCharsets.UTF_8);
+    follow(spans);
+    ExportTraceServiceRequest.Builder request = request(service, spans).toBuilder();
+    resource.forEach((name, value) -> request.getResourceSpansBuilder(0).getResourceBuilder()
+        .addAttributes(KeyValue.newBuilder().setKey(name).setValue(value)));
+    this.spans.pipeInput(new TestRecord<>(key, request.build().toByteArray(), T0));
+  }
+
   /** Sends the spans as one record with a null key, as a Collector writes by default. */
   void sendUnkeyed(String service, Span... spans) {
     follow(spans);

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,6 +30,8 @@ final class RuleParser {
   private static final Set<String> RESERVED_LABELS = Set.of("alertname", "severity");
 
   private final String source;
+  /** The labels the topology's dimensions add to span and trace series, declared at the top of the file. */
+  private List<String> dimensions = List.of();
 
   RuleParser(String source) {
     this.source = source;
@@ -40,9 +43,12 @@ final class RuleParser {
       throw error(root, "expected a map with 'rules:', a list of rules");
     }
     for (String key : root.map.keySet()) {
-      if (!key.equals("rules")) {
-        throw error(root.map.get(key), "unknown top-level key '" + key + "'; expected only 'rules'");
+      if (!key.equals("rules") && !key.equals("dimensions")) {
+        throw error(root.map.get(key), "unknown top-level key '" + key + "'; expected 'rules' and 'dimensions'");
       }
+    }
+    if (root.map.containsKey("dimensions")) {
+      dimensions = dimensions(root.map.get("dimensions"));
     }
     YamlNode rules = root.map.get("rules");
     if (!rules.isList()) {
@@ -61,6 +67,36 @@ final class RuleParser {
       out.add(rule);
     }
     return out;
+  }
+
+  /**
+   * The dimension labels (topology.dimensions, topology.trace.dimensions, named as the exporter labels them):
+   * span and trace rules may match and group by them besides their signal's labels.
+   */
+  private List<String> dimensions(YamlNode node) {
+    if (!node.isList()) {
+      throw error(node, "'dimensions' must be a list of labels, as the topology's dimensions are exported"
+          + " (http.response.status_code as http_response_status_code)");
+    }
+    List<String> out = new ArrayList<>();
+    for (YamlNode label : node.list) {
+      String l = scalar(label, "dimensions");
+      if (!LABEL_NAME.matcher(l).matches()) {
+        throw error(label, "dimensions: '" + l + "' is not a label name; write the exported label ("
+            + LABEL_NAME.pattern() + "), dots as underscores");
+      }
+      for (Signal.Source s : Signal.Source.values()) {
+        if (s.labels().contains(l)) {
+          throw error(label, "dimensions: '" + l + "' is a label of " + s.name().toLowerCase(Locale.ROOT)
+              + " signals already");
+        }
+      }
+      if (out.contains(l)) {
+        throw error(label, "dimensions lists '" + l + "' twice");
+      }
+      out.add(l);
+    }
+    return List.copyOf(out);
   }
 
   private AlertRule rule(YamlNode node) {
@@ -82,6 +118,8 @@ final class RuleParser {
         "unknown signal '" + signalName + "'; expected one of span_latency, trace_latency, error_ratio, "
             + "trace_error_ratio, call_rate, edge_failure_ratio"));
     List<String> signalLabels = signal.source().labels();
+    List<String> seriesLabels = signal.source() == Signal.Source.EDGES ? signalLabels
+        : java.util.stream.Stream.concat(signalLabels.stream(), dimensions.stream()).toList();
 
     double quantile = Double.NaN;
     if (signal.isLatency()) {
@@ -93,11 +131,11 @@ final class RuleParser {
 
     List<LabelMatcher> matchers = new ArrayList<>();
     for (Map.Entry<String, YamlNode> e : stringMap(node, "match").entrySet()) {
-      checkLabel(e.getValue(), e.getKey(), signalLabels, "match");
+      checkLabel(e.getValue(), e.getKey(), seriesLabels, "match");
       matchers.add(LabelMatcher.exact(e.getKey(), scalar(e.getValue(), "match." + e.getKey())));
     }
     for (Map.Entry<String, YamlNode> e : stringMap(node, "match_re").entrySet()) {
-      checkLabel(e.getValue(), e.getKey(), signalLabels, "match_re");
+      checkLabel(e.getValue(), e.getKey(), seriesLabels, "match_re");
       String expression = scalar(e.getValue(), "match_re." + e.getKey());
       try {
         matchers.add(LabelMatcher.regex(e.getKey(), expression));
@@ -111,12 +149,12 @@ final class RuleParser {
     if (f.containsKey("group_by")) {
       YamlNode g = f.get("group_by");
       if (!g.isList()) {
-        throw error(g, "'group_by' must be a list of labels out of " + signalLabels);
+        throw error(g, "'group_by' must be a list of labels out of " + seriesLabels);
       }
       groupBy = new ArrayList<>();
       for (YamlNode label : g.list) {
         String l = scalar(label, "group_by");
-        checkLabel(label, l, signalLabels, "group_by");
+        checkLabel(label, l, seriesLabels, "group_by");
         if (groupBy.contains(l)) {
           throw error(label, "group_by lists '" + l + "' twice");
         }

@@ -182,4 +182,41 @@ class RuleParserTest {
   void aFileWithoutRulesFails() {
     assertFails("alerts:\n  - name: a\n", 1, "expected a map with 'rules:'");
   }
+
+  @Test
+  void declaredDimensionsAreLabelsOfSpanAndTraceRulesButNotOfEdgeRules() {
+    String rule = """
+        dimensions: [symbol]
+        rules:
+          - name: r
+            signal: %s
+            %s
+            match: {symbol: AAPL}
+            operator: ">"
+            threshold: %s
+        """;
+
+    assertThat(parse(rule.formatted("error_ratio", "", "5%")).rules()).singleElement()
+        .satisfies(r -> assertThat(r.groupBy()).containsExactly("service", "operation", "kind"));
+    assertThat(parse(rule.formatted("trace_latency", "quantile: 0.99", "2s")).rules()).hasSize(1);
+    assertFails(rule.formatted("edge_failure_ratio", "", "5%"), 6, "match: unknown label 'symbol'");
+  }
+
+  @Test
+  void anUndeclaredDimensionIsAnUnknownLabel() {
+    assertFails("""
+        rules:
+          - name: r
+            signal: error_ratio
+            group_by: [symbol]
+            operator: ">"
+            threshold: 5%
+        """, 4, "group_by: unknown label 'symbol'");
+  }
+
+  @Test
+  void aDimensionMustBeAnExportedLabelNameNotASignalLabel() {
+    assertFails("dimensions: [http.response.status_code]\nrules: []\n", 1, "is not a label name");
+    assertFails("dimensions: [root_service]\nrules: []\n", 1, "is a label of traces signals already");
+  }
 }

@@ -1,5 +1,6 @@
 package io.tracestream.topology.exporter;
 
+import io.tracestream.topology.Dimensions;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.sketch.LatencySketch;
@@ -37,7 +38,8 @@ final class SpanMetricsState extends WindowState<SeriesKey, WindowResult, SpanMe
   private static final Comparator<SeriesKey> ORDER = Comparator.comparing(SeriesKey::service)
       .thenComparing(SeriesKey::operation)
       .thenComparing(SeriesKey::kind)
-      .thenComparing(SeriesKey::status);
+      .thenComparing(SeriesKey::status)
+      .thenComparing(k -> k.dimensions().toString());
 
   SpanMetricsState(Duration staleAfter) {
     this(staleAfter, NEVER);
@@ -91,14 +93,17 @@ final class SpanMetricsState extends WindowState<SeriesKey, WindowResult, SpanMe
   }
 
   private static SeriesKey operation(SeriesKey key) {
-    return new SeriesKey(key.service(), key.operation(), key.kind(), "");
+    return new SeriesKey(key.service(), key.operation(), key.kind(), "", key.dimensions());
   }
 
 
-  /** The series' labels; an operation key (empty status, for the quantile gauge) has no status_code. */
+  /**
+   * The series' labels; an operation key (empty status, for the quantile gauge) has no status_code. Then its
+   * dimensions, each labelled by its attribute name as Prometheus allows ({@link Dimensions#labelName}).
+   */
   private static String[] labels(SeriesKey key, String... extra) {
     boolean status = !key.status().isEmpty();
-    String[] labels = new String[(status ? 8 : 6) + extra.length];
+    String[] labels = new String[(status ? 8 : 6) + 2 * key.dimensions().size() + extra.length];
     labels[0] = "service_name";
     labels[1] = key.service();
     labels[2] = "span_name";
@@ -109,7 +114,12 @@ final class SpanMetricsState extends WindowState<SeriesKey, WindowResult, SpanMe
       labels[6] = "status_code";
       labels[7] = key.status();
     }
-    System.arraycopy(extra, 0, labels, status ? 8 : 6, extra.length);
+    int i = status ? 8 : 6;
+    for (Map.Entry<String, String> d : key.dimensions().entrySet()) {
+      labels[i++] = Dimensions.labelName(d.getKey());
+      labels[i++] = d.getValue();
+    }
+    System.arraycopy(extra, 0, labels, i, extra.length);
     return labels;
   }
 

@@ -1,5 +1,6 @@
 package io.tracestream.topology.exporter;
 
+import io.tracestream.topology.Dimensions;
 import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.sketch.LatencySketch;
@@ -10,10 +11,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The Prometheus view of committed trace-metrics window results (whole-trace SLA per root service and
- * root operation), free of Kafka and thread-safe: {@code tracestream_traces_total}, summed over every
- * window applied, and from the series' last closed window {@code tracestream_trace_duration_seconds}
- * (p50/p95/p99 of its sketch) and {@code tracestream_trace_error_ratio} (errors / count).
+ * The Prometheus view of committed trace-metrics window results (whole-trace SLA per root service, root operation
+ * and trace dimensions, labelled as span metrics' dimensions are), free of Kafka and thread-safe:
+ * {@code tracestream_traces_total}, summed over every window applied, and from the series' last closed window
+ * {@code tracestream_trace_duration_seconds} (p50/p95/p99 of its sketch) and {@code tracestream_trace_error_ratio}
+ * (errors / count).
  *
  * <p>As with span metrics, a series whose last window is stale ({@link WindowState}) loses both
  * gauges and keeps its counter.
@@ -24,7 +26,8 @@ final class TraceMetricsState extends WindowState<TraceSeriesKey, WindowResult, 
   static final String ERROR_RATIO = "tracestream_trace_error_ratio";
 
   private static final Comparator<TraceSeriesKey> ORDER =
-      Comparator.comparing(TraceSeriesKey::rootService).thenComparing(TraceSeriesKey::rootOperation);
+      Comparator.comparing(TraceSeriesKey::rootService).thenComparing(TraceSeriesKey::rootOperation)
+          .thenComparing(k -> k.dimensions().toString());
 
   TraceMetricsState(Duration staleAfter) {
     this(staleAfter, NEVER);
@@ -61,12 +64,17 @@ final class TraceMetricsState extends WindowState<TraceSeriesKey, WindowResult, 
   }
 
   private static void sample(PrometheusText text, String name, double value, TraceSeriesKey key, String... extra) {
-    String[] labels = new String[4 + extra.length];
+    String[] labels = new String[4 + 2 * key.dimensions().size() + extra.length];
     labels[0] = "root_service";
     labels[1] = key.rootService();
     labels[2] = "root_operation";
     labels[3] = key.rootOperation();
-    System.arraycopy(extra, 0, labels, 4, extra.length);
+    int i = 4;
+    for (Map.Entry<String, String> d : key.dimensions().entrySet()) {
+      labels[i++] = Dimensions.labelName(d.getKey());
+      labels[i++] = d.getValue();
+    }
+    System.arraycopy(extra, 0, labels, i, extra.length);
     try {
       text.sample(name, value, labels);
     } catch (IOException e) {

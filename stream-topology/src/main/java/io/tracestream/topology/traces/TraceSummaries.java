@@ -1,6 +1,10 @@
 package io.tracestream.topology.traces;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Builds the {@link TraceSummary} of one completed trace. */
@@ -32,7 +36,8 @@ public final class TraceSummaries {
     }
     TraceSpan shownRoot = root(spans);
     return new TraceSummary(spans.get(0).traceId(), shownRoot.service(), shownRoot.name(), !shownRoot.isRoot(),
-        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services));
+        start, Math.max(0, end - start), spans.size(), error, List.copyOf(services),
+        dimensionAttributes(spans, shownRoot));
   }
 
   /**
@@ -56,5 +61,45 @@ public final class TraceSummaries {
       throw new IllegalArgumentException("spans is empty: a trace has at least one span");
     }
     return root == null ? earliest : root;
+  }
+
+  /**
+   * The attributes kept for dimensions (not {@link TraceSpan#ATTRIBUTE_KEYS}, nor the adjusted count): the root's,
+   * then those of the other spans in start order (ties in arrival order), the first value of each attribute found.
+   */
+  private static Map<String, String> dimensionAttributes(List<TraceSpan> spans, TraceSpan root) {
+    List<TraceSpan> having = new ArrayList<>();
+    for (TraceSpan span : spans) {
+      if (span != root && hasDimensionAttribute(span)) {
+        having.add(span);
+      }
+    }
+    if (having.isEmpty() && !hasDimensionAttribute(root)) {
+      return Map.of(); // no dimensions configured: the usual case, at the cost of a look at each span
+    }
+    having.sort(Comparator.comparingLong(TraceSpan::startNanos));
+    having.add(0, root);
+    Map<String, String> attributes = new TreeMap<>();
+    for (TraceSpan span : having) {
+      span.attributes().forEach((key, value) -> {
+        if (isDimension(key)) {
+          attributes.putIfAbsent(key, value);
+        }
+      });
+    }
+    return attributes;
+  }
+
+  private static boolean hasDimensionAttribute(TraceSpan span) {
+    for (String key : span.attributes().keySet()) {
+      if (isDimension(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isDimension(String key) {
+    return !TraceSpan.ATTRIBUTE_KEYS.contains(key) && !key.equals(TraceSpan.ADJUSTED_COUNT);
   }
 }

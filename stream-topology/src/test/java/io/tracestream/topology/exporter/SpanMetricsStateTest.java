@@ -9,6 +9,7 @@ import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -216,6 +217,34 @@ class SpanMetricsStateTest {
     StringBuilder out = new StringBuilder();
     expiring.write(out);
     assertThat(out.toString()).contains("traces_span_metrics_calls_total{" + PAY_LABELS + "} 1");
+  }
+
+  @Test
+  void dimensionsAreLabelsNamedWithUnderscoresAfterTheFixedOnesOnEverySeries() throws IOException {
+    SeriesKey quote = new SeriesKey("quotes", "GET /quote", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET",
+        Map.of("http.response.status_code", "200", "deployment.environment.name", "prod"));
+    state.apply(0, quote, window(MINUTE, 2, 20, 20, 1, 20));
+
+    String dimensions = "deployment_environment_name=\"prod\",http_response_status_code=\"200\"";
+    assertThat(text())
+        .contains("traces_span_metrics_calls_total{service_name=\"quotes\",span_name=\"GET /quote\","
+            + "span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_UNSET\"," + dimensions + "} 2\n")
+        .contains("traces_span_metrics_duration_milliseconds_count{service_name=\"quotes\",span_name=\"GET /quote\","
+            + "span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_UNSET\"," + dimensions + "} 2\n")
+        .contains("tracestream_span_latency_seconds{service_name=\"quotes\",span_name=\"GET /quote\","
+            + "span_kind=\"SPAN_KIND_SERVER\"," + dimensions + ",quantile=\"0.5\"}");
+  }
+
+  @Test
+  void seriesThatDifferOnlyByADimensionValueAreApart() throws IOException {
+    state.apply(0, new SeriesKey("quotes", "q", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET", Map.of("symbol", "AAPL")),
+        window(MINUTE, 2, 20, 20, 1, 20));
+    state.apply(0, new SeriesKey("quotes", "q", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET", Map.of("symbol", "MSFT")),
+        window(MINUTE, 3, 20, 20, 1, 20, 20));
+
+    assertThat(text())
+        .contains("status_code=\"STATUS_CODE_UNSET\",symbol=\"AAPL\"} 2\n")
+        .contains("status_code=\"STATUS_CODE_UNSET\",symbol=\"MSFT\"} 3\n");
   }
 
   private String text() throws IOException {

@@ -11,6 +11,7 @@ import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -142,6 +143,18 @@ class TraceMetricsStateTest {
     StringBuilder out = new StringBuilder();
     expiring.write(out);
     assertThat(out.toString()).contains("POST /checkout").doesNotContain("GET /cart");
+  }
+
+  @Test
+  void traceDimensionsAreLabelsOfEveryTraceMetric() throws IOException {
+    TraceSeriesKey aapl = new TraceSeriesKey("ingestion", "ingest", Map.of("symbol", "AAPL"));
+    state.apply(0, aapl, traces(MINUTE, 1, 100, 200));
+
+    String labels = "root_service=\"ingestion\",root_operation=\"ingest\",symbol=\"AAPL\"";
+    assertThat(text())
+        .contains("tracestream_traces_total{" + labels + "} 2\n")
+        .contains("tracestream_trace_duration_seconds{" + labels + ",quantile=\"0.99\"}")
+        .contains("tracestream_trace_error_ratio{" + labels + "} 0.5\n");
   }
 
   private String text() throws IOException {
