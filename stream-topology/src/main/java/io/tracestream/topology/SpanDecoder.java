@@ -85,7 +85,8 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
       long duration = Math.max(0, span.endNanos() - span.startNanos());
       double adjusted = adjustedCount(span, jaegerCounts);
       samples.add(new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration,
-          endMs, AdjustedCount.weight(adjusted, span.traceId(), span.spanId()), dimensions.values(span.attributes()::get)));
+          endMs, AdjustedCount.weight(adjusted, span.traceId(), span.spanId()),
+          dimensions.values(span.attributes()::get)));
       latestEndMs = Math.max(latestEndMs, endMs);
       if (!span.validIds()) {
         invalid++; // measured, but cannot be placed in a trace

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * OTel SDK → bridge → Kafka → topology → /metrics with a service that keeps one trace in ten: frontend (every span
- * kept) calls payment 10,000 times; payment's SDK samples 10 % by OpenTelemetry's consistent probability sampling
+ * OTel SDK → bridge → Kafka → topology → /metrics with a service that keeps one trace in ten: frontend (every
+ * span kept) calls payment 10,000 times; payment's SDK samples 10 % by OpenTelemetry's consistent probability sampling
  * and says so in the trace state ({@code ot=th:e6666666666666}). Payment's calls on /metrics are an estimate of the
  * 10,000 that frontend counts exactly.
  *
