@@ -62,7 +62,8 @@ public final class EndToEndBench {
     String spansTopic = "bench_e2e_spans_" + runId;
     broker.createTopics(options.partitions(), produceTopic, spansTopic);
 
-    System.out.printf("generating %d requests of %d spans ...%n", options.requests(), BridgeIngestBench.SPANS_PER_REQUEST);
+    System.out.printf("generating %d requests of %d spans ...%n", options.requests(),
+        BridgeIngestBench.SPANS_PER_REQUEST);
     List<ExportTraceServiceRequest> requests =
         RealisticSpans.generate(options.requests(), BridgeIngestBench.SPANS_PER_REQUEST, SEED, Instant.now());
     BridgeConfig produceConfig = BridgeIngestBench.bridgeConfig(broker.bootstrap(), produceTopic);
@@ -78,7 +79,8 @@ public final class EndToEndBench {
       recordCount += split.records().size();
       live.add(LiveRequest.of(requests.get(i).toByteArray()));
       if (live.get(i).spans() != spans[i]) {
-        throw new IllegalStateException("request " + i + ": scanned " + live.get(i).spans() + " spans, split " + spans[i]);
+        throw new IllegalStateException(
+            "request " + i + ": scanned " + live.get(i).spans() + " spans, split " + spans[i]);
       }
     }
     double spansPerRecord = java.util.Arrays.stream(spans).sum() / (double) recordCount;

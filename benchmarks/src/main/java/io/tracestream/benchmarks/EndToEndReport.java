@@ -81,8 +81,10 @@ final class EndToEndReport {
     md.append("| phase | spans/s | ratio | to |\n| --- | ---: | ---: | --- |\n");
     row(md, "(a) baseline: produce pre-encoded records", a, 1, "");
     row(md, "(b) baseline: consume + OTLP decode", b, 1, "");
-    row(md, "bridge in the end-to-end run: OTLP/gRPC accepted", e2e.load().spansPerSecond(), e2e.load().spansPerSecond() / a, "(a)");
-    row(md, "topology in the end-to-end run: input committed", e2e.topologySpansPerSecond(), e2e.topologySpansPerSecond() / b, "(b)");
+    row(md, "bridge in the end-to-end run: OTLP/gRPC accepted", e2e.load().spansPerSecond(),
+        e2e.load().spansPerSecond() / a, "(a)");
+    row(md, "topology in the end-to-end run: input committed", e2e.topologySpansPerSecond(),
+        e2e.topologySpansPerSecond() / b, "(b)");
     row(md, "**end to end** (the smaller of the two above)", endToEnd, endToEnd / slower, "slower of (a), (b)");
     if (alone != null) {
       row(md, "topology alone, replaying the end-to-end input (from first commit)", alone.steadySpansPerSecond(),
@@ -129,8 +131,8 @@ final class EndToEndReport {
         + f.windows() + " window results of windows that opened and closed in the measured interval ("
         + String.format(Locale.ROOT, "%,d", f.spans()) + " spans):\n\n");
     md.append("| | p50 | p99 | max |\n| --- | ---: | ---: | ---: |\n");
-    md.append(String.format(Locale.ROOT, "| span end → result committed | %.2f | %.2f | %.2f |%n", f.oldestP50() / 1e3,
-        f.oldestP99() / 1e3, f.oldestMax() / 1e3));
+    md.append(String.format(Locale.ROOT, "| span end → result committed | %.2f | %.2f | %.2f |%n",
+        f.oldestP50() / 1e3, f.oldestP99() / 1e3, f.oldestMax() / 1e3));
     md.append(String.format(Locale.ROOT, "| beyond window end + grace | %.2f | %.2f | %.2f |%n%n", f.beyondP50() / 1e3,
         f.beyondP99() / 1e3, f.beyondMax() / 1e3));
 
@@ -179,10 +181,13 @@ final class EndToEndReport {
     Report.setting(md, "requests", requests + " distinct pre-encoded requests of " + BridgeIngestBench.SPANS_PER_REQUEST
         + " spans (traces of 5–50 spans, 10–20 attributes), " + String.format(Locale.ROOT, "%.1f", spansPerRecord)
         + " spans per Kafka record (trace)");
-    Report.setting(md, "load", o.concurrency() + " calls in flight" + (o.rate() > 0 ? String.format(Locale.ROOT, ", paced to at most %,d spans/s (half the slower baseline unless"
-        + " --rate said otherwise)", o.rate()) : ", closed loop, unpaced")
+    Report.setting(md, "load", o.concurrency() + " calls in flight" + (o.rate() > 0
+        ? String.format(Locale.ROOT, ", paced to at most %,d spans/s (half the slower baseline unless"
+            + " --rate said otherwise)", o.rate())
+        : ", closed loop, unpaced")
         + "; each trace moved to end at its send time");
-    Report.setting(md, "end to end: warm-up / measured", o.warmup().toSeconds() + " s / " + o.duration().toSeconds() + " s");
+    Report.setting(md, "end to end: warm-up / measured",
+        o.warmup().toSeconds() + " s / " + o.duration().toSeconds() + " s");
     Report.setting(md, "baseline (a): warm-up / measured", o.baselineWarmup().toSeconds() + " s / "
         + o.baselineDuration().toSeconds() + " s");
     Report.setting(md, "baseline (b)", String.format(Locale.ROOT, "%,d records, %,d spans of (a)'s topic in %.1f s",
@@ -209,7 +214,8 @@ final class EndToEndReport {
   }
 
   private static void target(StringBuilder md, String target, String measured, boolean met) {
-    md.append("| ").append(target).append(" | ").append(measured).append(" | ").append(met ? "yes" : "**no**").append(" |\n");
+    md.append("| ").append(target).append(" | ").append(measured).append(" | ")
+        .append(met ? "yes" : "**no**").append(" |\n");
   }
 
   private static String mib(long bytes) {

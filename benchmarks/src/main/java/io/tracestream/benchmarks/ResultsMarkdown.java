@@ -33,7 +33,8 @@ public final class ResultsMarkdown {
       Map.entry("SketchBench.sketchInsert", "inserts/s: a latency into a DDSketch"),
       Map.entry("SketchBench.sketchMerge", "merges/s: two 10,000-value window sketches"),
       Map.entry("SketchBench.binsToSketchBytes", "windows/s: closing a window: bins → DDSketch → bytes"),
-      Map.entry("WindowAggregationBench.readAddWrite", "spans/s: window step per span: bytes → accumulator, add, → bytes"),
+      Map.entry("WindowAggregationBench.readAddWrite",
+          "spans/s: window step per span: bytes → accumulator, add, → bytes"),
       Map.entry("WindowAggregationBench.addOnly", "spans/s: the pre-aggregator's add, accumulator on heap"),
       Map.entry("WindowAggregationBench.mergePartial", "spans/s: window task merging a 1,024-span partial"));
 

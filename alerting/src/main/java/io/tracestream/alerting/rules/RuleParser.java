@@ -190,7 +190,8 @@ final class RuleParser {
         throw error(e.getValue(), "label name '" + e.getKey() + "' is not a valid Prometheus label name");
       }
       if (RESERVED_LABELS.contains(e.getKey()) || signalLabels.contains(e.getKey())) {
-        throw error(e.getValue(), "label '" + e.getKey() + "' is set by tracestream itself; use 'severity' or another name");
+        throw error(e.getValue(),
+            "label '" + e.getKey() + "' is set by tracestream itself; use 'severity' or another name");
       }
       labels.put(e.getKey(), scalar(e.getValue(), "labels." + e.getKey()));
     }

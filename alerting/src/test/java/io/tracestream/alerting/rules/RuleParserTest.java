@@ -117,7 +117,8 @@ class RuleParserTest {
 
   @Test
   void aPlaceholderOfALabelLeftOutByGroupByFails() {
-    String yaml = EXAMPLE.replace("    min_count: 20\n", "    min_count: 20\n    annotations: {summary: \"{{operation}}\"}\n");
+    String yaml = EXAMPLE.replace("    min_count: 20\n",
+        "    min_count: 20\n    annotations: {summary: \"{{operation}}\"}\n");
     assertFails(yaml, 22, "unknown placeholder [operation]");
   }
 
