@@ -1,11 +1,10 @@
 package io.tracestream.topology;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -49,8 +48,11 @@ final class HeapStore<K, V>
   private final KeyValueStore<Bytes, byte[]> changelogged;
   private final Codec<K> keys;
   private final Codec<V> values;
-  private final Map<K, V> entries = new HashMap<>();
-  private final Set<K> dirty = new HashSet<>();
+  /** Every key on the heap; a deleted key keeps its slot, with no value, until the next commit writes it. */
+  private final Map<K, Slot<V>> entries = new HashMap<>();
+  /** The keys changed since the last commit, each once. */
+  private final List<K> dirty = new ArrayList<>();
+  private int size;
   private Runnable beforeFlush = () -> { };
 
   private HeapStore(KeyValueStore<Bytes, byte[]> changelogged, Codec<K> keys, Codec<V> values) {
@@ -67,15 +69,29 @@ final class HeapStore<K, V>
 
   /** Replaces the heap entries with what the store beneath holds: call when the processor starts. */
   void reload() {
-    entries.clear();
-    dirty.clear();
+    clear();
     try (KeyValueIterator<Bytes, byte[]> it = changelogged.all()) {
-      it.forEachRemaining(entry -> entries.put(keys.read(entry.key.get()), values.read(entry.value)));
+      it.forEachRemaining(entry -> entries.put(keys.read(entry.key.get()), new Slot<>(values.read(entry.value))));
     }
+    size = entries.size();
   }
 
   V value(K key) {
-    return entries.get(key);
+    Slot<V> slot = entries.get(key);
+    return slot == null ? null : slot.value;
+  }
+
+  /**
+   * The value of {@code key}, to be changed in place: it is written at the next commit as it is then. Null,
+   * and nothing marked, when there is none. One map lookup, where {@link #value} and {@link #put} take two.
+   */
+  V change(K key) {
+    Slot<V> slot = entries.get(key);
+    if (slot == null || slot.value == null) {
+      return null;
+    }
+    mark(key, slot);
+    return slot.value;
   }
 
   /**
@@ -88,22 +104,43 @@ final class HeapStore<K, V>
 
   /** Stores {@code value}; also call it after changing a value obtained from {@link #value}, so it is written. */
   void put(K key, V value) {
-    entries.put(key, value);
-    dirty.add(key);
+    Slot<V> slot = entries.computeIfAbsent(key, k -> new Slot<>(null));
+    if (slot.value == null) {
+      size++;
+    }
+    slot.value = value;
+    mark(key, slot);
   }
 
   void delete(K key) {
-    entries.remove(key);
-    dirty.add(key);
+    Slot<V> slot = entries.computeIfAbsent(key, k -> new Slot<>(null));
+    if (slot.value != null) {
+      size--;
+      slot.value = null;
+    }
+    mark(key, slot);
+  }
+
+  private void mark(K key, Slot<V> slot) {
+    if (!slot.dirty) {
+      slot.dirty = true;
+      dirty.add(key);
+    }
   }
 
   int size() {
-    return entries.size();
+    return size;
   }
 
   /** A copy of the entries, to iterate while deleting. */
   List<Map.Entry<K, V>> entries() {
-    return new ArrayList<>(entries.entrySet());
+    List<Map.Entry<K, V>> copy = new ArrayList<>(size);
+    entries.forEach((key, slot) -> {
+      if (slot.value != null) {
+        copy.add(new AbstractMap.SimpleImmutableEntry<>(key, slot.value));
+      }
+    });
+    return copy;
   }
 
   /** Writes the entries changed since the last commit to the changelogged store; the task calls it before committing. */
@@ -111,12 +148,14 @@ final class HeapStore<K, V>
   public void flushCache() {
     beforeFlush.run();
     for (K key : dirty) {
-      V value = entries.get(key);
+      Slot<V> slot = entries.get(key);
+      slot.dirty = false;
       Bytes bytes = Bytes.wrap(keys.write(key));
-      if (value == null) {
+      if (slot.value == null) {
         changelogged.delete(bytes);
+        entries.remove(key);
       } else {
-        changelogged.put(bytes, values.write(value));
+        changelogged.put(bytes, values.write(slot.value));
       }
     }
     dirty.clear();
@@ -125,8 +164,13 @@ final class HeapStore<K, V>
   /** The task is being closed without a commit: what was not written is discarded, as a record cache discards it. */
   @Override
   public void clearCache() {
+    clear();
+  }
+
+  private void clear() {
     entries.clear();
     dirty.clear();
+    size = 0;
   }
 
   @Override
@@ -187,8 +231,7 @@ final class HeapStore<K, V>
 
   @Override
   public void close() {
-    entries.clear();
-    dirty.clear();
+    clear();
     changelogged.close();
   }
 
@@ -205,6 +248,16 @@ final class HeapStore<K, V>
   @Override
   public org.apache.kafka.streams.query.Position getPosition() {
     return changelogged.getPosition();
+  }
+
+  /** A key's value on the heap (null once deleted, until the commit) and whether the next commit writes it. */
+  private static final class Slot<V> {
+    V value;
+    boolean dirty;
+
+    Slot(V value) {
+      this.value = value;
+    }
   }
 
   private record Builder<K, V>(StoreBuilder<KeyValueStore<Bytes, byte[]>> inner, Codec<K> keys, Codec<V> values)

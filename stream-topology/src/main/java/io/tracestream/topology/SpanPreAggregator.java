@@ -116,13 +116,13 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
     }
     Series series = new Series(windowStart, span.service(), span.operation(), span.kind(), span.status(),
         span.dimensions());
-    Open partial = open.value(series);
+    Open partial = open.change(series);
     if (partial == null) {
       partial = new Open(WindowAccumulator.empty(), timestamp);
+      open.put(series, partial);
     }
     SpanPartial.add(partial.window, span);
     partial.latestMs = Math.max(partial.latestMs, timestamp);
-    open.put(series, partial);
     if (open.size() >= MAX_OPEN) {
       flush();
     } else if (moved && closesAWindow(now, clock.time())) {

@@ -133,11 +133,11 @@ final class TracePreAggregator<P> extends ContextualProcessor<String, CompletedT
     }
     kind.add(record.value(), series -> {
       Slot slot = new Slot(windowStart, series);
-      Open<P> partial = open.value(slot);
+      Open<P> partial = open.change(slot); // written to the changelog at the commit, with what the caller adds
       if (partial == null) {
         partial = new Open<>(kind.empty(series), timestamp);
+        open.put(slot, partial);
       }
-      open.put(slot, partial); // written to the changelog at the commit, with what the caller adds to it
       return opened(partial, timestamp);
     });
     if (open.size() >= MAX_OPEN) {
