@@ -14,8 +14,12 @@ import java.util.Arrays;
 public final class LatencyBins {
   private static final int HEADER = 4 + 4 + 8 + 8 + 8 + 8 + 8;
 
-  private int offset;
+  /** The bin index of {@code counts[0]}; the array has room on either side of the bins in use. */
+  private int base;
   private int[] counts;
+  /** The bins in use, {@code lowest..highest} (empty when {@code highest < lowest}), as if the array held no more. */
+  private int lowest;
+  private int highest;
   private long zeroCount;
   private long count;
   /**
@@ -27,8 +31,10 @@ public final class LatencyBins {
   private double max;
 
   private LatencyBins(int offset, int[] counts, long zeroCount, long count, long sumNanos, double min, double max) {
-    this.offset = offset;
+    this.base = offset;
     this.counts = counts;
+    this.lowest = offset;
+    this.highest = offset + counts.length - 1;
     this.zeroCount = zeroCount;
     this.count = count;
     this.sumNanos = sumNanos;
@@ -60,13 +66,10 @@ public final class LatencyBins {
       return;
     }
     int index = LatencySketch.MAPPING.index(value);
-    if (counts.length == 0) {
-      offset = index;
-      counts = new int[1];
-    } else if (index < offset || index >= offset + counts.length) {
-      index = grow(index);
+    if (index < lowest || index > highest) {
+      index = widen(index);
     }
-    int slot = index - offset;
+    int slot = index - base;
     counts[slot] = (int) Math.min(Integer.MAX_VALUE, counts[slot] + n);
   }
 
@@ -83,46 +86,60 @@ public final class LatencyBins {
     min = Math.min(min, other.min);
     max = Math.max(max, other.max);
     zeroCount += other.zeroCount;
-    if (other.counts.length == 0) {
+    if (other.binCount() == 0) {
       return;
     }
-    if (counts.length == 0) {
-      offset = other.offset;
-      counts = other.counts.clone();
-      return;
-    }
-    // Widen once to the union of both ranges (the highest bin grown last, so collapsing keeps the top)
-    int lowest = Math.min(offset, other.offset);
-    int highest = Math.max(offset + counts.length - 1, other.offset + other.counts.length - 1);
-    if (lowest < offset) {
-      grow(lowest);
-    }
-    if (highest >= offset + counts.length) {
-      grow(highest);
-    }
-    for (int i = 0; i < other.counts.length; i++) {
-      if (other.counts[i] > 0) {
-        int slot = Math.max(other.offset + i, offset) - offset;
-        counts[slot] = (int) Math.min(Integer.MAX_VALUE, (long) counts[slot] + other.counts[i]);
+    // Widen once to the union of both ranges (the highest bin widened to last, so collapsing keeps the top)
+    widen(other.lowest);
+    widen(other.highest);
+    for (int i = other.lowest; i <= other.highest; i++) {
+      int c = other.counts[i - other.base];
+      if (c > 0) {
+        int slot = Math.max(i, lowest) - base;
+        counts[slot] = (int) Math.min(Integer.MAX_VALUE, (long) counts[slot] + c);
       }
     }
   }
 
-  /** Widens the array to hold {@code index}; past the bin limit the lowest bins collapse into one. */
-  private int grow(int index) {
-    int low = Math.min(offset, index);
-    int high = Math.max(offset + counts.length - 1, index);
-    if (high - low + 1 > LatencySketch.MAX_BINS) {
-      low = high - LatencySketch.MAX_BINS + 1;
+  /**
+   * Makes the bins in use reach {@code index}; past the bin limit the lowest bins collapse into the lowest
+   * kept. Returns the bin that now holds {@code index}'s values. The array grows with room to spare, so a
+   * window's bins are copied a few times, not once per new extreme.
+   */
+  private int widen(int index) {
+    if (binCount() == 0) {
+      lowest = index;
+      highest = index;
+    } else {
+      lowest = Math.min(lowest, index);
+      highest = Math.max(highest, index);
     }
-    int[] wider = new int[high - low + 1];
-    for (int i = 0; i < counts.length; i++) {
-      int target = Math.max(low, offset + i) - low;
-      wider[target] = (int) Math.min(Integer.MAX_VALUE, (long) wider[target] + counts[i]);
+    int collapsed = 0;
+    if (highest - lowest + 1 > LatencySketch.MAX_BINS) {
+      int kept = highest - LatencySketch.MAX_BINS + 1;
+      for (int i = Math.max(lowest, base); i < kept && i < base + counts.length; i++) {
+        collapsed = (int) Math.min(Integer.MAX_VALUE, (long) collapsed + counts[i - base]);
+        counts[i - base] = 0;
+      }
+      lowest = kept;
     }
-    offset = low;
-    counts = wider;
-    return Math.max(index, low);
+    if (lowest < base || highest >= base + counts.length) {
+      int used = highest - lowest + 1;
+      int room = Math.min(Math.max(16, used / 2), LatencySketch.MAX_BINS / 2);
+      int newBase = index <= lowest ? lowest - room / 2 : lowest - room / 8;
+      int[] wider = new int[used + room];
+      int from = Math.max(base, lowest);
+      int to = Math.min(base + counts.length - 1, highest);
+      if (from <= to) {
+        System.arraycopy(counts, from - base, wider, from - newBase, to - from + 1);
+      }
+      base = newBase;
+      counts = wider;
+    }
+    if (collapsed > 0) {
+      counts[lowest - base] = (int) Math.min(Integer.MAX_VALUE, (long) counts[lowest - base] + collapsed);
+    }
+    return Math.max(index, lowest);
   }
 
   public long count() {
@@ -133,15 +150,16 @@ public final class LatencyBins {
   // bins as varints, most of them empty); of(...) builds the bins back from it.
 
   public int offset() {
-    return offset;
+    return lowest;
   }
 
   public int binCount() {
-    return counts.length;
+    return highest - lowest + 1;
   }
 
+  /** The count of bin {@code offset() + i}. */
   public int bin(int i) {
-    return counts[i];
+    return counts[lowest - base + i];
   }
 
   public long zeroCount() {
@@ -181,9 +199,10 @@ public final class LatencyBins {
   /** The sketch of the values added, for quantiles and for the serialized sketch of a window result. */
   public LatencySketch toSketch() {
     DDSketch sketch = new DDSketch(LatencySketch.MAPPING, LatencySketch.STORE);
-    for (int i = 0; i < counts.length; i++) {
-      if (counts[i] > 0) {
-        sketch.getPositiveValueStore().add(offset + i, (long) counts[i]);
+    for (int i = lowest; i <= highest; i++) {
+      int c = counts[i - base];
+      if (c > 0) {
+        sketch.getPositiveValueStore().add(i, (long) c);
       }
     }
     if (zeroCount > 0) {
@@ -193,10 +212,10 @@ public final class LatencyBins {
   }
 
   public byte[] toBytes() {
-    ByteBuffer out = ByteBuffer.allocate(HEADER + 4 * counts.length);
-    out.putInt(offset).putInt(counts.length).putLong(zeroCount).putLong(count)
+    ByteBuffer out = ByteBuffer.allocate(HEADER + 4 * binCount());
+    out.putInt(lowest).putInt(binCount()).putLong(zeroCount).putLong(count)
         .putDouble(sum()).putDouble(min).putDouble(max); // the sum in ms, as before it was kept in ns
-    out.asIntBuffer().put(counts);
+    out.asIntBuffer().put(counts, lowest - base, binCount());
     return out.array();
   }
 
@@ -223,7 +242,7 @@ public final class LatencyBins {
 
   @Override
   public String toString() {
-    return "LatencyBins[count=" + count + ", bins=" + counts.length + ", offset=" + offset + ", zero=" + zeroCount
-        + ", counts=" + Arrays.toString(counts) + "]";
+    return "LatencyBins[count=" + count + ", bins=" + binCount() + ", offset=" + lowest + ", zero=" + zeroCount
+        + ", counts=" + Arrays.toString(Arrays.copyOfRange(counts, lowest - base, highest - base + 1)) + "]";
   }
 }

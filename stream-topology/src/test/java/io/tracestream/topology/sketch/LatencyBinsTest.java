@@ -88,6 +88,57 @@ class LatencyBinsTest {
   }
 
   @Test
+  void theBinsAreTheValuesIndexesWhateverTheOrderWithTheLowestCollapsedPastTheLimit() {
+    SplittableRandom random = new SplittableRandom(3);
+    double[] values = new double[20_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = Math.exp(random.nextDouble(-20, 22)); // ~1e-9 ms to ~3.6e9 ms: more bins than the limit
+    }
+    int top = Integer.MIN_VALUE;
+    int bottom = Integer.MAX_VALUE;
+    for (double v : values) {
+      top = Math.max(top, LatencySketch.MAPPING.index(LatencySketch.clamp(v)));
+      bottom = Math.min(bottom, LatencySketch.MAPPING.index(LatencySketch.clamp(v)));
+    }
+    int lowestKept = top - LatencySketch.MAX_BINS + 1;
+    assertThat(bottom).as("values past the bin limit").isLessThan(lowestKept - 100);
+    java.util.TreeMap<Integer, Integer> expected = new java.util.TreeMap<>();
+    for (double v : values) {
+      double clamped = LatencySketch.clamp(v);
+      if (clamped > LatencySketch.MAPPING.minIndexableValue()) {
+        expected.merge(Math.max(lowestKept, LatencySketch.MAPPING.index(clamped)), 1, Integer::sum);
+      }
+    }
+
+    for (int order = 0; order < 4; order++) {
+      double[] shuffled = values.clone();
+      if (order == 1) {
+        java.util.Arrays.sort(shuffled);
+      } else if (order > 1) {
+        for (int i = shuffled.length - 1; i > 0; i--) {
+          int j = random.nextInt(i + 1);
+          double t = shuffled[i];
+          shuffled[i] = shuffled[j];
+          shuffled[j] = t;
+        }
+      }
+      LatencyBins bins = LatencyBins.create();
+      for (double v : shuffled) {
+        bins.add(v);
+      }
+      java.util.TreeMap<Integer, Integer> actual = new java.util.TreeMap<>();
+      for (int i = 0; i < bins.binCount(); i++) {
+        if (bins.bin(i) != 0) {
+          actual.put(bins.offset() + i, bins.bin(i));
+        }
+      }
+      assertThat(actual).as("order %d", order).isEqualTo(expected);
+      assertThat(bins.offset()).as("order %d", order).isEqualTo(expected.firstKey());
+      assertThat(bins.offset() + bins.binCount() - 1).as("order %d", order).isEqualTo(top);
+    }
+  }
+
+  @Test
   void anEmptyBinsGivesAnEmptySketch() {
     LatencySketch sketch = LatencyBins.fromBytes(LatencyBins.create().toBytes()).toSketch();
 
