@@ -143,7 +143,7 @@ final class HeapStore<K, V>
     return copy;
   }
 
-  /** Writes the entries changed since the last commit to the changelogged store; the task calls it before committing. */
+  /** Writes the entries changed since the last commit to the changelogged store; the task calls it before a commit. */
   @Override
   public void flushCache() {
     beforeFlush.run();
