@@ -108,12 +108,15 @@ public final class AllInOne implements AutoCloseable {
     awaitReady(readyTimeout, "topology", topology.adminPort());
     awaitReady(readyTimeout, "alerting", alerting.adminPort());
     if (options.demo()) {
-      started.push(DemoTraffic.start("http://127.0.0.1:" + bridge.grpcPort(), options.demoTracesPerSecond(),
-          options.incidents()));
+      String endpoint = "http://127.0.0.1:" + bridge.httpPort() + "/v1/traces";
+      started.push(DemoTraffic.start(endpoint, options.demoTracesPerSecond(), options.incidents()));
     }
   }
 
-  /** The default rule file, written into the data directory on the first start; kept (and used) after that, edits included. */
+  /**
+   * The default rule file, written into the data directory on the first start; kept (and used) after that,
+   * edits included.
+   */
   private static Path defaultRules(Path dataDir) {
     Path file = dataDir.resolve("alert-rules.yaml");
     try {

@@ -9,7 +9,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 
 /**
  * Demo traffic for {@code all-in-one --demo}: the systems tracestream is built for, each service with
- * its own OpenTelemetry SDK exporting OTLP/gRPC to the bridge, as real services would.
+ * its own OpenTelemetry SDK exporting OTLP/HTTP to the bridge, as real services would.
  *
  * <ul>
  *   <li>a trading platform: trading-bot takes trades and calls ai-engine (which reads Redis),
@@ -113,15 +113,16 @@ public final class DemoTraffic implements AutoCloseable {
 
   /**
    * Starts sending {@code tracesPerSecond} traces per second (spread over the flows, counted before
-   * portfolio-intelligence's sampling) to the OTLP/gRPC endpoint, such as {@code http://127.0.0.1:4317},
-   * until closed.
+   * portfolio-intelligence's sampling) as OTLP/HTTP protobuf to {@code otlpHttpEndpoint}, such as
+   * {@code http://127.0.0.1:4318/v1/traces}, until closed. (HTTP, sent with the JDK's client: the gRPC
+   * exporter would bring OkHttp and Kotlin into the jar.)
    */
-  public static DemoTraffic start(String otlpGrpcEndpoint, double tracesPerSecond, Incidents incidents) {
+  public static DemoTraffic start(String otlpHttpEndpoint, double tracesPerSecond, Incidents incidents) {
     if (tracesPerSecond <= 0) {
       throw new IllegalArgumentException("tracesPerSecond must be positive, got " + tracesPerSecond);
     }
-    DemoTraffic demo = new DemoTraffic(() -> BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
-        .setEndpoint(otlpGrpcEndpoint).build()).setScheduleDelay(Duration.ofMillis(500)).build(),
+    DemoTraffic demo = new DemoTraffic(() -> BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
+        .setEndpoint(otlpHttpEndpoint).build()).setScheduleDelay(Duration.ofMillis(500)).build(),
         tracesPerSecond, incidents, Clock.systemUTC());
     demo.scheduler.scheduleAtFixedRate(demo::tick, 0, 100, TimeUnit.MILLISECONDS);
     return demo;
