@@ -15,7 +15,7 @@ final class AlertingCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AlertingConfig config = AlertingConfig.from(options.resolve(System.getenv(), AlertingConfig.KEYS));
+    AlertingConfig config = AlertingConfig.from(options.resolve(System.getenv(), Part.ALERTING.keys));
     AlertingApp app = AlertingApp.start(config);
     return Lifecycle.runUntilShutdown(app, "alerting");
   }

@@ -1,15 +1,9 @@
 package io.tracestream.launcher;
 
-import io.tracestream.alerting.AlertingConfig;
-import io.tracestream.bridge.BridgeConfig;
 import io.tracestream.config.ConfigException;
-import io.tracestream.config.ConfigKey;
 import io.tracestream.launcher.demo.DemoTraffic;
-import io.tracestream.topology.TopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,18 +17,21 @@ final class AllInOneCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions options;
 
-  @Option(names = "--demo", description = "send demo traffic (a trading platform, a Kafka pipeline, a client library) through the bridge")
+  @Option(names = "--demo",
+      description = "send demo traffic (a trading platform, a Kafka pipeline, a client library) through the bridge")
   boolean demo;
 
   @Option(names = "--demo-rate", paramLabel = "TRACES_PER_S", defaultValue = "20",
       description = "traces per second of the demo traffic (default: ${DEFAULT-VALUE})")
   double demoRate;
 
-  @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", description = "use this Kafka instead of the embedded broker")
+  @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT",
+      description = "use this Kafka instead of the embedded broker")
   String kafkaBootstrap;
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "./data",
-      description = "broker log dir (DIR/kafka), topology and alerting state, default rule file (default: ${DEFAULT-VALUE})")
+      description = "broker log dir (DIR/kafka), topology and alerting state, default rule file "
+          + "(default: ${DEFAULT-VALUE})")
   Path data;
 
   @Override
@@ -42,13 +39,10 @@ final class AllInOneCommand implements Callable<Integer> {
     if (demoRate <= 0) {
       throw new ConfigException("--demo-rate", "must be positive, got " + demoRate);
     }
-    List<ConfigKey> keys = new ArrayList<>(BridgeConfig.KEYS);
-    keys.addAll(TopologyConfig.KEYS);
-    keys.addAll(AlertingConfig.KEYS);
-    keys.addAll(KafkaServerConfig.KEYS);
     long started = System.nanoTime();
     AllInOne.Options opts = new AllInOne.Options(data, kafkaBootstrap, demo, demoRate, DemoTraffic.Incidents.DEFAULT);
-    AllInOne all = AllInOne.start(options.resolve(System.getenv(), keys), opts, Duration.ofSeconds(120));
+    AllInOne all = AllInOne.start(options.resolve(System.getenv(), Part.ALL_IN_ONE.keys), opts,
+        Duration.ofSeconds(120));
     all.printWelcome(System.out, Duration.ofNanos(System.nanoTime() - started), opts);
     return Lifecycle.runUntilShutdown(all, "all-in-one");
   }

@@ -14,7 +14,7 @@ final class BridgeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BridgeConfig config = BridgeConfig.from(options.resolve(System.getenv(), BridgeConfig.KEYS));
+    BridgeConfig config = BridgeConfig.from(options.resolve(System.getenv(), Part.BRIDGE.keys));
     Bridge bridge = Bridge.start(config);
     return Lifecycle.runUntilShutdown(bridge, "bridge");
   }

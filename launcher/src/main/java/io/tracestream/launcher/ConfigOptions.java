@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code --config} and {@code --set}, shared by every subcommand; env overrides sit between them. */
 final class ConfigOptions {
-  @Option(names = "--config", paramLabel = "FILE", description = "properties file")
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "properties file; `tracestream config PART` lists every key with its default and meaning")
   Path config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",

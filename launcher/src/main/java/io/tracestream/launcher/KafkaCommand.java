@@ -14,7 +14,7 @@ final class KafkaCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // any TRACESTREAM_KAFKA_SERVER_X_Y environment variable is read as kafka.server.x.y
-    KafkaServerConfig config = KafkaServerConfig.from(options.resolve(System.getenv(), KafkaServerConfig.KEYS));
+    KafkaServerConfig config = KafkaServerConfig.from(options.resolve(System.getenv(), Part.KAFKA.keys));
     EmbeddedKafka kafka = EmbeddedKafka.start(config);
     return Lifecycle.runUntilShutdown(kafka, "kafka");
   }

@@ -1,6 +1,7 @@
 package io.tracestream.launcher;
 
 import io.tracestream.config.ConfigException;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tracestream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "OpenTelemetry spans to Kafka, RED metrics, trace SLAs, dependency edges and alerts.",
     subcommands = {AllInOneCommand.class, BridgeCommand.class, TopologyCommand.class, AlertingCommand.class,
-        RulesCommand.class, ReplayCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
+        RulesCommand.class, ReplayCommand.class, KafkaCommand.class, ConfigCommand.class,
+        AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a configuration error, which names the key. */
   static final int CONFIG_ERROR = 2;

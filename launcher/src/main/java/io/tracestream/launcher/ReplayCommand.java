@@ -4,10 +4,8 @@ import io.tracestream.config.ConfigException;
 import io.tracestream.config.ConfigKey;
 import io.tracestream.replay.Progress;
 import io.tracestream.replay.Replay;
-import io.tracestream.replay.ReplayConfig;
 import io.tracestream.replay.ReplayOptions;
 import io.tracestream.replay.source.InputFormat;
-import io.tracestream.topology.TopologyConfig;
 import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -23,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "replay", mixinStandardHelpOptions = true,
-    description = {"Replays historical spans with their original time: OTLP JSON lines, OTLP protobuf or Jaeger JSON files"
+    description = {"Replays historical spans with their original time: OTLP JSON lines, OTLP protobuf or Jaeger "
+        + "JSON files"
         + " (gzipped or not, directories, - for stdin), or a past time range of topic.spans, into the live topic.spans"
         + " or into a backfill run with its own topics; optionally sends the backfill's window series to Prometheus"
         + " by remote write. See replay/README.md."})
@@ -41,7 +40,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--from-topic", description = "replay a time range of topic.spans (needs --start, --end, --backfill)")
   boolean fromTopic;
 
-  @Option(names = "--start", paramLabel = "ISO", description = "start of the range, e.g. 2026-11-03T09:00:00Z (by record timestamp)")
+  @Option(names = "--start", paramLabel = "ISO",
+      description = "start of the range, e.g. 2026-11-03T09:00:00Z (by record timestamp)")
   String start;
 
   @Option(names = "--end", paramLabel = "ISO", description = "end of the range (exclusive)")
@@ -69,7 +69,8 @@ final class ReplayCommand implements Callable<Integer> {
           + " e.g. http://127.0.0.1:9090/api/v1/write")
   URI remoteWrite;
 
-  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "add this label to every remote-written series (repeatable)")
+  @Option(names = "--label", paramLabel = "KEY=VALUE",
+      description = "add this label to every remote-written series (repeatable)")
   List<String> labels = new ArrayList<>();
 
   @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
@@ -78,8 +79,7 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<ConfigKey> keys = new ArrayList<>(TopologyConfig.KEYS);
-    keys.addAll(ReplayConfig.KEYS);
+    List<ConfigKey> keys = Part.REPLAY.keys;
     InputFormat inputFormat;
     try {
       inputFormat = InputFormat.fromCliName(format);
@@ -112,7 +112,8 @@ final class ReplayCommand implements Callable<Integer> {
     try {
       return Instant.parse(value);
     } catch (DateTimeParseException e) {
-      throw new ConfigException(option, "expected an ISO-8601 instant such as 2026-11-03T09:00:00Z, got '" + value + "'");
+      throw new ConfigException(option,
+          "expected an ISO-8601 instant such as 2026-11-03T09:00:00Z, got '" + value + "'");
     }
   }
 }
