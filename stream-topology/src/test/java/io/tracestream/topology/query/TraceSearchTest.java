@@ -19,6 +19,8 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +44,10 @@ class TraceSearchTest {
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.TRACE_SUMMARIES,
         Duration.ofHours(1), Duration.ofMillis(1), false), Serdes.String(), JsonSerde.of(TraceSummary.class)));
     builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
-        .processValues(() -> record -> { }, QueryStores.TRACE_SUMMARIES);
+        .processValues(() -> new FixedKeyProcessor<String, String, String>() { // only holds the store
+          @Override
+          public void process(FixedKeyRecord<String, String> record) {}
+        }, QueryStores.TRACE_SUMMARIES);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "trace-search-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
