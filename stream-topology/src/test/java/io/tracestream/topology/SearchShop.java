@@ -97,13 +97,18 @@ final class SearchShop {
   private static List<Part> parts(Shape shape) {
     return switch (shape) {
       case CHECKOUT -> List.of(new Part(0, "gateway", "POST /checkout", true, -1, 0, 100),
-          new Part(1, "gateway", "GET /price", false, 0, 5, 30), new Part(2, "pricing", "GET /price", true, 1, 6, 29),
-          new Part(3, "gateway", "POST /pay", false, 0, 35, 95), new Part(4, "payments", "POST /pay", true, 3, 36, 94),
-          new Part(5, "payments", "POST /ship", false, 4, 50, 90), new Part(6, "fulfil", "POST /ship", true, 5, 51, 89));
+          new Part(1, "gateway", "GET /price", false, 0, 5, 30),
+          new Part(2, "pricing", "GET /price", true, 1, 6, 29),
+          new Part(3, "gateway", "POST /pay", false, 0, 35, 95),
+          new Part(4, "payments", "POST /pay", true, 3, 36, 94),
+          new Part(5, "payments", "POST /ship", false, 4, 50, 90),
+          new Part(6, "fulfil", "POST /ship", true, 5, 51, 89));
       case SEARCH -> List.of(new Part(0, "gateway", "GET /search", true, -1, 0, 100),
-          new Part(1, "gateway", "GET /query", false, 0, 10, 90), new Part(2, "search", "GET /query", true, 1, 11, 89));
+          new Part(1, "gateway", "GET /query", false, 0, 10, 90),
+          new Part(2, "search", "GET /query", true, 1, 11, 89));
       case LOGIN -> List.of(new Part(0, "gateway", "POST /login", true, -1, 0, 100),
-          new Part(1, "gateway", "POST /verify", false, 0, 20, 80), new Part(2, "auth", "POST /verify", true, 1, 21, 79));
+          new Part(1, "gateway", "POST /verify", false, 0, 20, 80),
+          new Part(2, "auth", "POST /verify", true, 1, 21, 79));
       case RESHIP -> List.of(new Part(0, "fulfil", "reship", true, -1, 0, 100),
           new Part(1, "fulfil", "POST /refund", false, 0, 10, 60),
           new Part(2, "payments", "POST /refund", true, 1, 11, 59));

@@ -184,7 +184,8 @@ class TraceSearchIT {
 
   private static HttpResponse<String> get(TopologyApp app, String query) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.adminPort() + "/api/traces?" + query))
+      URI uri = URI.create("http://127.0.0.1:" + app.adminPort() + "/api/traces?" + query);
+      return HTTP.send(HttpRequest.newBuilder(uri)
           .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(e);

@@ -84,7 +84,8 @@ record TraceQuery(String service, Optional<String> operation, long minDurationNa
       return false;
     }
     for (Map.Entry<String, String> tag : tags.entrySet()) {
-      String value = tag.getKey().equals("error") ? String.valueOf(trace.error()) : trace.attributes().get(tag.getKey());
+      String value = tag.getKey().equals("error") ? String.valueOf(trace.error())
+          : trace.attributes().get(tag.getKey());
       if (!tag.getValue().equals(value)) {
         return false;
       }

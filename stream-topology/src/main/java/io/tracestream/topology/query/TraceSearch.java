@@ -90,7 +90,7 @@ final class TraceSearch {
     for (JsonNode part : parts) {
       part.path("traces").forEach(traces::add);
       total += part.path("total").asLong();
-      cuts.addAll((ArrayNode) part.withArray("cut"));
+      part.path("cut").forEach(cuts::add);
     }
     traces.sort(NEWEST_JSON_FIRST);
     merged.set("traces", JSON.valueToTree(traces.subList(0, Math.min(limit, traces.size()))));

@@ -106,7 +106,8 @@ class TraceQueryTest {
     return java.net.URLEncoder.encode(json, StandardCharsets.UTF_8);
   }
 
-  private static Map<String, String> params(String query) {
+  /** The parameters of a query string, decoded. */
+  static Map<String, String> params(String query) {
     Map<String, String> params = new HashMap<>();
     for (String pair : query.split("&")) {
       int eq = pair.indexOf('=');

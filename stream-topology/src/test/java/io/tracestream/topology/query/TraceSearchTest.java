@@ -167,11 +167,7 @@ class TraceSearchTest {
   }
 
   private static TraceQuery query(String query) {
-    Map<String, String> params = new java.util.HashMap<>();
-    for (String pair : query.split("&")) {
-      params.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
-    }
-    return TraceQuery.parse(params, CLOCK);
+    return TraceQuery.parse(TraceQueryTest.params(query), CLOCK);
   }
 
   private static List<String> ids(JsonNode part) {
