@@ -95,6 +95,32 @@ class TraceSearchTest {
   }
 
   @Test
+  void aTraceJoinedAgainAcrossTwoOfTheStoresSegmentsCountsOnce() {
+    // Given a trace summarized 0.1 s before a segment of the store ends (30 min: half its retention),
+    // and again, with an error, 0.1 s after the next began
+    long segment = Duration.ofMinutes(30).toMillis();
+    put("0a", "gateway", segment - 200, 100, false);
+    put("0a", "gateway", segment - 200, 300, true);
+    String end = "&end=" + micros(segment + 1_000);
+
+    assertThat(TraceSearch.partition(store, 0, query("service=gateway" + end), 100).path("total").asInt())
+        .isEqualTo(1);
+    assertThat(TraceSearch.partition(store, 0, query("service=gateway&error=false" + end), 100).path("total")
+        .asInt()).isZero();
+  }
+
+  @Test
+  void everyOneOfThousandsOfTracesIsCountedThoughTheirIdsAreTrackedApproximately() {
+    for (int i = 0; i < 3_000; i++) {
+      put(String.format("%02x", i), "gateway", i * 1_000L, 10, false);
+    }
+
+    JsonNode part = TraceSearch.partition(store, 0, query("service=gateway&end=" + micros(3_001_000)), 5_000);
+
+    assertThat(part.path("total").asInt()).isEqualTo(3_000);
+  }
+
+  @Test
   void theRangeIsOnTraceEndsBothBoundsIncluded() {
     put("0a", "gateway", 1_000, 100, false); // ends at 1.1 s
     put("0b", "gateway", 2_000, 100, false); // ends at 2.1 s
@@ -159,7 +185,7 @@ class TraceSearchTest {
   }
 
   private static String id(String end) {
-    return "0".repeat(30) + end;
+    return "0".repeat(32 - end.length()) + end;
   }
 
   private static long micros(long offsetMs) {
