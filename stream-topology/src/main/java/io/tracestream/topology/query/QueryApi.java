@@ -42,7 +42,8 @@ import org.apache.kafka.streams.state.HostInfo;
  *   <li>{@code GET /api/services}: services seen in completed traces;
  *   <li>{@code GET /api/dependencies?endTs=<ms>&lookback=<ms>}: calls per (parent, child) over the edge
  *       windows starting in [endTs - lookback, endTs] (defaults: now, 24 h);
- *   <li>{@code GET /api/traces/<trace id>}: the summary of a completed trace.
+ *   <li>{@code GET /api/traces/<trace id>}: the summary of a completed trace;
+ *   <li>{@code GET /api/traces?service=...}: a search of the completed traces' summaries ({@link TraceQuery}).
  * </ul>
  *
  * <p>Any instance answers for every partition (interactive queries). For services and dependencies it
@@ -127,10 +128,13 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
           services(exchange, params);
         } else if (path.equals("/api/dependencies")) {
           dependencies(exchange, params);
+        } else if (path.equals("/api/traces")) {
+          searchTraces(exchange, params);
         } else if (path.startsWith("/api/traces/")) {
           trace(exchange, path.substring("/api/traces/".length()), params);
         } else {
-          error(exchange, 404, "no such endpoint: " + path + " (there are /api/services, /api/dependencies, /api/traces/{id})");
+          error(exchange, 404, "no such endpoint: " + path
+              + " (there are /api/services, /api/dependencies, /api/traces/{id}, /api/traces?service=)");
         }
       } catch (BadRequest e) {
         error(exchange, 400, e.getMessage());
@@ -206,6 +210,22 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
       return;
     }
     ok(exchange, List.of(summary), 1);
+  }
+
+  /**
+   * A trace search ({@link TraceQuery}, {@link TraceSearch}); another instance asking for its partitions
+   * gets their merged part, with the range made absolute by the instance first asked.
+   */
+  private void searchTraces(HttpExchange exchange, Map<String, String> params) throws IOException {
+    TraceQuery query = TraceQuery.parse(params, clock);
+    JsonNode found = TraceSearch.merge(fanOut(QueryStores.TRACE_SUMMARIES, tracesSourceTopic, params,
+        p -> TraceSearch.partition(stores.traceSummaries(p), p, query, TraceSearch.MAX_EXAMINED_PER_PARTITION),
+        "/api/traces?" + query.parameters() + "&"), query.limit());
+    if (params.containsKey("partitions")) {
+      ok(exchange, found, 0);
+    } else {
+      send(exchange, 200, TraceSearch.answer(found, query.limit()));
+    }
   }
 
   /**

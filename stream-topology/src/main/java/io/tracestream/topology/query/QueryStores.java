@@ -40,9 +40,14 @@ public final class QueryStores {
 
   /** The summary of a trace, read from the partition that holds it. */
   public Optional<TraceSummary> trace(String traceId, int partition) {
-    return trace(streams.store(StoreQueryParameters
+    return trace(traceSummaries(partition), traceId);
+  }
+
+  /** One partition of the {@link #TRACE_SUMMARIES} store. */
+  ReadOnlyWindowStore<String, TraceSummary> traceSummaries(int partition) {
+    return streams.store(StoreQueryParameters
         .fromNameAndType(TRACE_SUMMARIES, QueryableStoreTypes.<String, TraceSummary>windowStore())
-        .withPartition(partition)), traceId);
+        .withPartition(partition));
   }
 
   /** The summary of a trace in a {@link #TRACE_SUMMARIES} store, looked up over all time. */
