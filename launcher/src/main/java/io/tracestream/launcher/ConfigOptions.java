@@ -19,7 +19,10 @@ final class ConfigOptions {
       description = "override one key (repeatable); wins over the file and TRACESTREAM_* environment variables")
   List<String> sets = new ArrayList<>();
 
+  /** The settings of a part, from its {@code keys}; applies the {@code log.*} keys to logging on the way. */
   Settings resolve(Map<String, String> environment, Collection<ConfigKey> keys) {
-    return Settings.resolve(config, environment, sets, keys);
+    Settings settings = Settings.resolve(config, environment, sets, keys);
+    Logging.configure(settings);
+    return settings;
   }
 }

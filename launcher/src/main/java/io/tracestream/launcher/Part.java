@@ -25,7 +25,8 @@ enum Part {
   @SafeVarargs
   Part(List<ConfigKey>... keys) {
     Map<String, ConfigKey> byName = new LinkedHashMap<>(); // parts share kafka.bootstrap.servers and topic.*
-    Stream.of(keys).flatMap(List::stream).forEach(k -> byName.putIfAbsent(k.name(), k));
+    Stream.concat(Stream.of(keys).flatMap(List::stream), Logging.KEYS.stream())
+        .forEach(k -> byName.putIfAbsent(k.name(), k));
     this.keys = List.copyOf(byName.values());
   }
 

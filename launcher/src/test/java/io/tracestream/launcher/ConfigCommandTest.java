@@ -33,7 +33,7 @@ class ConfigCommandTest {
       assertThat(text).contains(key.name() + "\n", "env:     " + key.environmentName() + "\n",
           key.description() + "\n");
     }
-    assertThat(text).startsWith("# " + BridgeConfig.KEYS.size() + " keys of bridge;")
+    assertThat(text).startsWith("# " + Part.BRIDGE.keys.size() + " keys of bridge;").contains("log.format\n")
         .contains("bridge.grpc.port\n    default: 4317\n    env:     TRACESTREAM_BRIDGE_GRPC_PORT\n");
   }
 
