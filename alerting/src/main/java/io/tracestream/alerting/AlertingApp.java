@@ -1,12 +1,10 @@
 package io.tracestream.alerting;
 
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
+import io.tracestream.admin.ProcessMetrics;
 import io.tracestream.kafka.Topics;
 import io.tracestream.alerting.notify.Notifier;
 import io.tracestream.alerting.state.AlertStatus;
@@ -41,9 +39,7 @@ public final class AlertingApp implements AutoCloseable {
     List<String> topics = new ArrayList<>(AlertingTopology.inputTopics(config));
     topics.add(config.alertsTopic());
     Topics.ensure(config.kafka(), config.spansTopic(), topics);
-    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
+    registry = ProcessMetrics.registry("alerting");
     MicrometerAlertingMetrics metrics = new MicrometerAlertingMetrics(registry);
     Gauge.builder("tracestream.alerting.rules", config.rules(), r -> r.size())
         .description("Rules loaded from the rule file").register(registry);

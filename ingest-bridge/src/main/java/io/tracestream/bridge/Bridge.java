@@ -1,14 +1,10 @@
 package io.tracestream.bridge;
 
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
+import io.tracestream.admin.ProcessMetrics;
 import io.tracestream.span.TraceKeyedProducer;
 import io.tracestream.span.TraceSplitter;
 import java.io.IOException;
@@ -36,11 +32,7 @@ public final class Bridge implements AutoCloseable {
   private final AdminServer admin;
 
   private Bridge(BridgeConfig config) throws IOException {
-    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
+    registry = ProcessMetrics.registry("bridge");
     BridgeMetrics metrics = new MicrometerBridgeMetrics(registry);
 
     health = new KafkaHealth(config.kafka(), config.healthInterval());

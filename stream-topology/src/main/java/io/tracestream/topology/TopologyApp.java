@@ -1,13 +1,9 @@
 package io.tracestream.topology;
 
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
+import io.tracestream.admin.ProcessMetrics;
 import io.tracestream.kafka.Topics;
 import io.tracestream.topology.exporter.WindowMetricsExporter;
 import io.tracestream.topology.query.QueryApi;
@@ -47,11 +43,7 @@ public final class TopologyApp implements AutoCloseable {
         config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(), config.traceMetricsTopic(), config.edgesTopic()));
     // before Kafka Streams starts: records of the previous version's trace and edge topics would be lost unseen
     LegacyTopics.check(config.kafka(), config.applicationId());
-    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
+    registry = ProcessMetrics.registry("topology");
     // The admin port is bound first: with port 0 its number is known only then, and Kafka Streams
     // tells the other instances where to forward queries (application.server) from its start.
     admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), config.adminLimits(),
