@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracestream.admin.AdminServer;
 import io.tracestream.admin.ProcessMetrics;
 import io.tracestream.kafka.Topics;
+import io.tracestream.topology.RestoreProgress;
 import io.tracestream.alerting.notify.Notifier;
 import io.tracestream.alerting.state.AlertStatus;
 import java.io.IOException;
@@ -27,12 +28,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlertingApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AlertingApp.class);
+  private static final String NOT_READY = "the evaluator is not running or the notifier has not caught up";
 
   private final PrometheusMeterRegistry registry;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final Notifier notifier;
   private final AdminServer admin;
+  private final RestoreProgress restore = new RestoreProgress();
 
   private AlertingApp(AlertingConfig config) throws IOException {
     // missing topics are created like the topology creates its own (partitions of topic.spans)
@@ -48,13 +51,14 @@ public final class AlertingApp implements AutoCloseable {
       LOG.error("alerting stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
+    streams.setGlobalStateRestoreListener(restore); // every store's restore, not only global stores'
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     streams.start();
     // The generator URL names the admin port, which is known only once bound (port 0 in tests).
     admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), config.adminLimits(),
-        config.adminAuth(), registry::scrape, this::ready,
-        "the evaluator is not running or the notifier has not caught up");
+        config.adminAuth(), registry::scrape, this::ready, NOT_READY)
+        .notReadyReason(() -> restore.describe().orElse(NOT_READY));
     String generatorUrl = config.generatorUrl()
         .orElse(admin.scheme() + "://" + config.bind() + ":" + admin.port() + "/api/alerts");
     notifier = new Notifier(config, generatorUrl, metrics, Clock.systemUTC());
@@ -78,7 +82,8 @@ public final class AlertingApp implements AutoCloseable {
   }
 
   public boolean ready() {
-    return streams.state() == KafkaStreams.State.RUNNING && notifier != null && notifier.ready();
+    return streams.state() == KafkaStreams.State.RUNNING && !restore.active() && notifier != null
+        && notifier.ready();
   }
 
   static Properties streamsProperties(AlertingConfig config) {

@@ -23,6 +23,7 @@ public final class AdminServer implements AutoCloseable {
   private final GuardedHttpServer server;
   private final String scheme;
   private final Optional<BearerAuth> auth;
+  private volatile Supplier<String> notReadyReason;
 
   public AdminServer(String bind, int port, Supplier<String> metrics, BooleanSupplier ready, String notReadyReason)
       throws IOException {
@@ -46,14 +47,21 @@ public final class AdminServer implements AutoCloseable {
     server = new GuardedHttpServer(bind, port, tls, limits, "tracestream-admin");
     scheme = tls.isPresent() ? "https" : "http";
     this.auth = auth;
+    this.notReadyReason = () -> notReadyReason;
     route("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
     // open: a liveness probe says only that the process answers, and probes rarely carry tokens
     server.route("/health/live", ex -> send(ex, 200, "text/plain", "live\n"));
     route("/health/ready", ex -> {
       boolean ok = ready.getAsBoolean();
-      send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: " + notReadyReason + "\n");
+      send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: " + this.notReadyReason.get() + "\n");
     });
     server.start();
+  }
+
+  /** What {@code /health/ready} says when not ready, asked at each request (such as restore progress). */
+  public AdminServer notReadyReason(Supplier<String> reason) {
+    this.notReadyReason = reason;
+    return this;
   }
 
   /** Serves {@code path} and everything under it with {@code handler}, from now on. */

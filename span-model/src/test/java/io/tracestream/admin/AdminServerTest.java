@@ -70,6 +70,18 @@ class AdminServerTest {
   }
 
   @Test
+  void theNotReadyReasonIsAskedAtEachRequest() throws Exception {
+    ready.set(false);
+    java.util.concurrent.atomic.AtomicInteger restored = new java.util.concurrent.atomic.AtomicInteger(10);
+    server.notReadyReason(() -> "restoring: " + restored.get() + " %");
+    assertThat(get("/health/ready").body()).isEqualTo("not ready: restoring: 10 %\n");
+
+    restored.set(70);
+
+    assertThat(get("/health/ready").body()).isEqualTo("not ready: restoring: 70 %\n");
+  }
+
+  @Test
   void readyFollowsTheSupplierOnEveryRequest() throws Exception {
     ready.set(false);
     assertThat(get("/health/ready").statusCode()).isEqualTo(503);

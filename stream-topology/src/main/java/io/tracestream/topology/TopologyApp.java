@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopologyApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+  private static final String NOT_READY = "Kafka Streams is not running or an exporter has not caught up";
   /** Kafka Streams' commit.interval.ms unless kafka.commit.interval.ms is set. */
   static final int COMMIT_INTERVAL_MS = 500;
 
@@ -34,6 +35,7 @@ public final class TopologyApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private volatile List<WindowMetricsExporter<?, ?>> exporters;
   private final AdminServer admin;
+  private final RestoreProgress restore = new RestoreProgress();
   private final MicrometerTopologyMetrics topologyMetrics;
   private final QueryApi queries;
 
@@ -47,8 +49,7 @@ public final class TopologyApp implements AutoCloseable {
     // The admin port is bound first: with port 0 its number is known only then, and Kafka Streams
     // tells the other instances where to forward queries (application.server) from its start.
     admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), config.adminLimits(),
-        config.adminAuth(), this::scrape, this::ready,
-        "Kafka Streams is not running or an exporter has not caught up");
+        config.adminAuth(), this::scrape, this::ready, NOT_READY);
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
     topologyMetrics = new MicrometerTopologyMetrics(registry, config.maxServices(), config.expireAfter(),
         Clock.systemUTC());
@@ -59,6 +60,8 @@ public final class TopologyApp implements AutoCloseable {
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
+    streams.setGlobalStateRestoreListener(restore); // every store's restore, not only global stores'
+    admin.notReadyReason(() -> restore.describe().orElse(NOT_READY));
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     // One consumer group per topic, so that a rebalance of one exporter never stalls the other.
@@ -93,7 +96,7 @@ public final class TopologyApp implements AutoCloseable {
 
   private boolean ready() {
     List<WindowMetricsExporter<?, ?>> current = exporters;
-    return current != null && streams.state() == KafkaStreams.State.RUNNING
+    return current != null && streams.state() == KafkaStreams.State.RUNNING && !restore.active()
         && current.stream().allMatch(WindowMetricsExporter::ready);
   }
 
