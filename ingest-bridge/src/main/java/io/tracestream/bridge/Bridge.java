@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ingest bridge: OTLP gRPC and HTTP receivers (and, when configured, Jaeger Thrift over HTTP and UDP)
- * writing to Kafka, its admin port, and the optional forward. {@link #start} returns once every port is bound; {@link #close} stops taking requests,
- * lets those in flight finish, then flushes and closes the producer.
+ * writing to Kafka, its admin port, and the optional forward. {@link #start} returns once every port is
+ * bound; {@link #close} stops taking requests, lets those in flight finish, then flushes and closes the
+ * producer.
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);

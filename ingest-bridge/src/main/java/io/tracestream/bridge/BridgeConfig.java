@@ -66,7 +66,8 @@ public record BridgeConfig(
       new ConfigKey("bridge.http.threads", "32", "OTLP/HTTP requests whose bodies are read and processed at once;"
           + " more wait for a turn (a client stalling in its headers takes none)"),
       new ConfigKey("bridge.jaeger.http.port", null, "Jaeger Thrift over HTTP (POST /api/traces, a Batch in the"
-          + " binary protocol, as Jaeger clients send to JAEGER_ENDPOINT); Jaeger's collector port is 14268; unset: off"),
+          + " binary protocol, as Jaeger clients send to JAEGER_ENDPOINT); Jaeger's collector port is 14268;"
+          + " unset: off"),
       new ConfigKey("bridge.jaeger.udp.port", null, "Jaeger Thrift over UDP (the agent's emitBatch in the compact"
           + " protocol, as Jaeger clients send to JAEGER_AGENT_HOST); Jaeger's agent port is 6831; unset: off"),
       new ConfigKey("bridge.jaeger.udp.receive.buffer", "4MiB", "the UDP socket's receive buffer (SO_RCVBUF; the"

@@ -202,19 +202,18 @@ abstract sealed class ThriftInput permits ThriftInput.Binary, ThriftInput.Compac
 
     @Override
     long i64() throws JaegerFormatException {
-      need(8);
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = v << 8 | (in[pos++] & 0xff);
-      }
-      return v;
+      return bigEndian(8);
     }
 
     @Override
     int i32() throws JaegerFormatException {
-      need(4);
-      int v = 0;
-      for (int i = 0; i < 4; i++) {
+      return (int) bigEndian(4);
+    }
+
+    private long bigEndian(int bytes) throws JaegerFormatException {
+      need(bytes);
+      long v = 0;
+      for (int i = 0; i < bytes; i++) {
         v = v << 8 | (in[pos++] & 0xff);
       }
       return v;

@@ -106,7 +106,8 @@ class JaegerThriftTest {
 
     assertThatThrownBy(() -> JaegerThrift.readBatch(body, SplitBudget.UNLIMITED))
         .isInstanceOf(JaegerFormatException.class)
-        .hasMessage("bad Thrift (binary protocol) at byte 15: a list of 2147483647 elements, but only 0 bytes are left");
+        .hasMessage("bad Thrift (binary protocol) at byte 15: a list of 2147483647 elements,"
+            + " but only 0 bytes are left");
   }
 
   @Test
