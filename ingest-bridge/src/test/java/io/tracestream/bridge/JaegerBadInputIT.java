@@ -24,6 +24,8 @@ class JaegerBadInputIT {
   @RegisterExtension
   static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
+  private static final String TOKEN = "jaeger-clients-token-0123";
+
   static Bridge bridge;
 
   @BeforeAll
@@ -31,7 +33,8 @@ class JaegerBadInputIT {
     KAFKA.createTopics(1, "jaeger-bad");
     // 1 MiB: a quarter reserved for gRPC windows, so one request may hold at most 576 KiB
     bridge = TestBridges.start(KAFKA.bootstrapServers(), "jaeger-bad", "bridge.jaeger.http.port=0",
-        "bridge.jaeger.udp.port=0", "bridge.memory.budget=1MiB", "bridge.max.record.bytes=256KiB");
+        "bridge.jaeger.udp.port=0", "bridge.memory.budget=1MiB", "bridge.max.record.bytes=256KiB",
+        "bridge.auth.bearer.token=" + TOKEN);
   }
 
   @AfterAll
@@ -47,6 +50,16 @@ class JaegerBadInputIT {
     assertThat(response.body())
         .isEqualTo("unable to process request body: bad Thrift (binary protocol) at byte 3: unknown type 104\n");
     awaitRequests("jaeger_http", "bad_request", 1);
+  }
+
+  @Test
+  void withoutTheBearerTokenIs401() throws Exception {
+    HttpResponse<String> response = TestBridges.HTTP.send(request("application/x-thrift", new byte[] {0}).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    awaitRequests("jaeger_http", "unauthenticated", 1);
   }
 
   @Test
@@ -87,11 +100,16 @@ class JaegerBadInputIT {
         bridge.jaegerUdpPort().getAsInt()));
   }
 
+  /** As JAEGER_AUTH_TOKEN makes the Jaeger clients send it. */
   private static HttpResponse<String> post(String contentType, byte[] body) throws Exception {
-    return TestBridges.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-            + bridge.jaegerHttpPort().getAsInt() + JaegerHttpReceiver.PATH))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", contentType).build(),
+    return TestBridges.HTTP.send(request(contentType, body).header("Authorization", "Bearer " + TOKEN).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpRequest.Builder request(String contentType, byte[] body) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.jaegerHttpPort().getAsInt()
+            + JaegerHttpReceiver.PATH))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", contentType);
   }
 
   private static void awaitRequests(String transport, String outcome, double count) {
