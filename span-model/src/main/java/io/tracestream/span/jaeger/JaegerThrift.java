@@ -126,7 +126,7 @@ public final class JaegerThrift {
     List<JaegerSpan> spans = new ArrayList<>();
     int n = in.listBegin();
     for (int i = 0; i < n; i++) {
-      expect(ThriftInput.STRUCT, "a span");
+      expect(ThriftInput.STRUCT, "span");
       spans.add(span(process, i));
     }
     in.listEnd();
@@ -194,7 +194,7 @@ public final class JaegerThrift {
     List<JaegerSpan.Reference> references = new ArrayList<>();
     int n = in.listBegin();
     for (int i = 0; i < n; i++) {
-      expect(ThriftInput.STRUCT, "a span reference");
+      expect(ThriftInput.STRUCT, "span reference");
       take(ELEMENT_COST);
       int refType = 0;
       long low = 0;
@@ -222,7 +222,7 @@ public final class JaegerThrift {
     List<JaegerSpan.Log> logs = new ArrayList<>();
     int n = in.listBegin();
     for (int i = 0; i < n; i++) {
-      expect(ThriftInput.STRUCT, "a log");
+      expect(ThriftInput.STRUCT, "log");
       take(ELEMENT_COST);
       long timestamp = 0;
       List<KeyValue> fields = List.of();
@@ -247,7 +247,7 @@ public final class JaegerThrift {
     List<KeyValue> tags = new ArrayList<>();
     int n = in.listBegin();
     for (int i = 0; i < n; i++) {
-      expect(ThriftInput.STRUCT, "a tag");
+      expect(ThriftInput.STRUCT, "tag");
       tags.add(tag());
     }
     in.listEnd();

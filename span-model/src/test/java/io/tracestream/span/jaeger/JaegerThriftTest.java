@@ -154,6 +154,16 @@ class JaegerThriftTest {
   }
 
   @Test
+  void spansThatAreNotStructsAreBadThrift() {
+    // Batch { 1: Process {}, 2: list<i64>[1] }
+    byte[] body = HexFormat.of().parseHex("0c0001" + "00" + "0f0002" + "0a" + "00000001" + "0000000000000001" + "00");
+
+    assertThatThrownBy(() -> JaegerThrift.readBatch(body, SplitBudget.UNLIMITED))
+        .hasMessage("bad Thrift (binary protocol) at byte 12: a list of spans has elements of type 10,"
+            + " expected 12 (struct)");
+  }
+
+  @Test
   void bytesAfterTheBatchAreBadThrift() throws Exception {
     byte[] body = golden("batch-binary.v1.hex");
     byte[] longer = java.util.Arrays.copyOf(body, body.length + 2);
