@@ -10,14 +10,16 @@ import io.tracestream.span.TraceSplitter;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ingest bridge: OTLP gRPC and HTTP receivers writing to Kafka, its admin port, and the optional
- * forward. {@link #start} returns once every port is bound; {@link #close} stops taking requests,
- * lets those in flight finish, then flushes and closes the producer.
+ * The ingest bridge: OTLP gRPC and HTTP receivers (and, when configured, Jaeger Thrift over HTTP and UDP)
+ * writing to Kafka, its admin port, and the optional forward. {@link #start} returns once every port is
+ * bound; {@link #close} stops taking requests, lets those in flight finish, then flushes and closes the
+ * producer.
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
@@ -29,6 +31,8 @@ public final class Bridge implements AutoCloseable {
   private final Forwarder forwarder;
   private final GrpcReceiver grpc;
   private final HttpReceiver http;
+  private final JaegerHttpReceiver jaegerHttp;
+  private final JaegerUdpReceiver jaegerUdp;
   private final AdminServer admin;
 
   private Bridge(BridgeConfig config) throws IOException {
@@ -66,6 +70,17 @@ public final class Bridge implements AutoCloseable {
     http = new HttpReceiver(config.bind(), config.httpPort(), config.httpThreads(), config.httpLimits(),
         config.maxRequestBytes(), config.retryAfter(), config.tls(), config.auth(), config.corsOrigins(), ingest,
         metrics);
+    JaegerIngest jaeger = new JaegerIngest(ingest);
+    jaegerHttp = config.jaegerHttpPort().isEmpty() ? null : new JaegerHttpReceiver(config.bind(),
+        config.jaegerHttpPort().getAsInt(), config.httpThreads(), config.httpLimits(), config.maxRequestBytes(),
+        config.retryAfter(), config.tls(), config.auth(), jaeger, metrics);
+    jaegerUdp = config.jaegerUdpPort().isEmpty() ? null : new JaegerUdpReceiver(config.bind(),
+        config.jaegerUdpPort().getAsInt(), config.jaegerUdpReceiveBuffer(), jaeger, metrics);
+    if (jaegerHttp != null || jaegerUdp != null) {
+      LOG.info("bridge listening for Jaeger Thrift: {}{}",
+          jaegerHttp == null ? "" : "HTTP " + config.bind() + ":" + jaegerHttp.port() + " (POST /api/traces) ",
+          jaegerUdp == null ? "" : "UDP " + config.bind() + ":" + jaegerUdp.port() + " (emitBatch, compact)");
+    }
     LOG.info("bridge listening: OTLP gRPC {}:{}, OTLP HTTP {}:{} ({}{}{}), admin {}:{} ({}); writing to topic {} at {}",
         config.bind(), grpc.port(), config.bind(), http.port(),
         config.tls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
@@ -103,6 +118,16 @@ public final class Bridge implements AutoCloseable {
     return http.port();
   }
 
+  /** The Jaeger Thrift HTTP port, if {@code bridge.jaeger.http.port} is set. */
+  public OptionalInt jaegerHttpPort() {
+    return jaegerHttp == null ? OptionalInt.empty() : OptionalInt.of(jaegerHttp.port());
+  }
+
+  /** The Jaeger Thrift UDP port, if {@code bridge.jaeger.udp.port} is set. */
+  public OptionalInt jaegerUdpPort() {
+    return jaegerUdp == null ? OptionalInt.empty() : OptionalInt.of(jaegerUdp.port());
+  }
+
   public int adminPort() {
     return admin.port();
   }
@@ -111,6 +136,12 @@ public final class Bridge implements AutoCloseable {
   public void close() {
     grpc.close();
     http.close();
+    if (jaegerHttp != null) {
+      jaegerHttp.close();
+    }
+    if (jaegerUdp != null) {
+      jaegerUdp.close();
+    }
     forwarder.close();
     producer.flush();
     producerMetrics.close();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /** The bridge's settings, validated at start; every key is documented in ingest-bridge/README.md. */
@@ -39,7 +40,10 @@ public record BridgeConfig(
     Optional<BearerAuth> auth,
     Optional<BearerAuth> adminAuth,
     List<String> corsOrigins,
-    GrpcLimits grpcLimits) {
+    GrpcLimits grpcLimits,
+    OptionalInt jaegerHttpPort,
+    OptionalInt jaegerUdpPort,
+    int jaegerUdpReceiveBuffer) {
 
   public static final List<ConfigKey> KEYS = Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to the producer as is"),
@@ -61,6 +65,13 @@ public record BridgeConfig(
       new ConfigKey("bridge.retry.after", "1s", "the delay advised to clients in Retry-After / RetryInfo"),
       new ConfigKey("bridge.http.threads", "32", "OTLP/HTTP requests whose bodies are read and processed at once;"
           + " more wait for a turn (a client stalling in its headers takes none)"),
+      new ConfigKey("bridge.jaeger.http.port", null, "Jaeger Thrift over HTTP (POST /api/traces, a Batch in the"
+          + " binary protocol, as Jaeger clients send to JAEGER_ENDPOINT); Jaeger's collector port is 14268;"
+          + " unset: off"),
+      new ConfigKey("bridge.jaeger.udp.port", null, "Jaeger Thrift over UDP (the agent's emitBatch in the compact"
+          + " protocol, as Jaeger clients send to JAEGER_AGENT_HOST); Jaeger's agent port is 6831; unset: off"),
+      new ConfigKey("bridge.jaeger.udp.receive.buffer", "4MiB", "the UDP socket's receive buffer (SO_RCVBUF; the"
+          + " OS may cap it, Linux at net.core.rmem_max): datagrams arriving while it is full are lost uncounted"),
       new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
       new ConfigKey("bridge.forward.queue.bytes", "a quarter of bridge.memory.budget", "bytes of requests"
           + " waiting to be forwarded, within bridge.memory.budget; past it they are dropped and counted"),
@@ -136,7 +147,15 @@ public record BridgeConfig(
         BearerAuth.from(settings, "bridge"),
         BearerAuth.from(settings, "bridge.admin"),
         origins(settings.optional("bridge.cors.allowed.origins")),
-        grpcLimits(settings, budget));
+        grpcLimits(settings, budget),
+        optionalPort(settings, "bridge.jaeger.http.port"),
+        optionalPort(settings, "bridge.jaeger.udp.port"),
+        (int) settings.bytes("bridge.jaeger.udp.receive.buffer", 4 << 20, 64 << 10, 256 << 20));
+  }
+
+  /** A port that is off while its key is unset; 0 is any free port. */
+  private static OptionalInt optionalPort(Settings settings, String key) {
+    return settings.optional(key).isPresent() ? OptionalInt.of(settings.port(key, 0)) : OptionalInt.empty();
   }
 
   /**

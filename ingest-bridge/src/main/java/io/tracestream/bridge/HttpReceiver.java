@@ -12,15 +12,11 @@ import java.util.Optional;
 import io.tracestream.span.OtlpCodec;
 import io.tracestream.span.OtlpDecodeException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.zip.GZIPInputStream;
 
 /**
  * OTLP/HTTP {@code POST /v1/traces} (https://opentelemetry.io/docs/specs/otlp/#otlphttp): protobuf or
@@ -33,9 +29,7 @@ final class HttpReceiver implements AutoCloseable {
   static final String CORS_HEADERS = "Content-Type, Content-Encoding, Authorization";
 
   private final GuardedHttpServer server;
-  /** Requests read and processed at once: bounds the bodies held, as the fixed pool of threads did. */
-  private final Semaphore working;
-  private final int maxRequestBytes;
+  private final HttpBodies bodies;
   private final long retryAfterSeconds;
   private final SpanIngest ingest;
   private final BridgeMetrics metrics;
@@ -49,13 +43,12 @@ final class HttpReceiver implements AutoCloseable {
       BridgeMetrics metrics) throws IOException {
     this.auth = auth;
     this.corsOrigins = corsOrigins;
-    this.maxRequestBytes = maxRequestBytes;
+    this.bodies = new HttpBodies(maxRequestBytes);
     this.retryAfterSeconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     this.ingest = ingest;
     this.metrics = metrics;
-    this.working = new Semaphore(threads);
     server = new GuardedHttpServer(bind, port, tls, limits, "bridge-http");
-    server.route("/v1/traces", this::handleInTurn);
+    server.route("/v1/traces", HttpBodies.inTurn(new Semaphore(threads), this::handle));
     server.start();
   }
 
@@ -65,25 +58,6 @@ final class HttpReceiver implements AutoCloseable {
 
   long timeouts() {
     return server.timeouts();
-  }
-
-  /**
-   * Waits for a turn only once the headers are in: a client stalling in them holds its own connection's
-   * thread, not a turn. A client trickling its body does hold one, for at most the read timeout.
-   */
-  private void handleInTurn(HttpExchange exchange) throws IOException {
-    try {
-      working.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      exchange.close();
-      return;
-    }
-    try {
-      handle(exchange);
-    } finally {
-      working.release();
-    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -105,7 +79,7 @@ final class HttpReceiver implements AutoCloseable {
         }
       }
       if (auth.isPresent() && !auth.get().allows(exchange.getRequestHeaders().getFirst("Authorization"))) {
-        String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
+        String type = HttpBodies.mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
         exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
         error(exchange, 401, PROTOBUF.equals(type) ? PROTOBUF : JSON, Code.UNAUTHENTICATED,
             "missing or invalid bearer token", Outcome.UNAUTHENTICATED);
@@ -117,7 +91,7 @@ final class HttpReceiver implements AutoCloseable {
             "method " + exchange.getRequestMethod() + " not allowed; use POST", Outcome.METHOD_NOT_ALLOWED);
         return;
       }
-      String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
+      String type = HttpBodies.mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
       if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
         error(exchange, 415, JSON, Code.INVALID_ARGUMENT, "unsupported Content-Type " + (type.isEmpty() ? "(none)" : type)
             + "; use " + PROTOBUF + " or " + JSON, Outcome.UNSUPPORTED_MEDIA_TYPE);
@@ -146,7 +120,7 @@ final class HttpReceiver implements AutoCloseable {
   private void serve(HttpExchange exchange, String type, boolean gzip, MemoryBudget.Lease lease) throws IOException {
     byte[] body;
     try {
-      body = readBody(exchange, gzip, lease);
+      body = bodies.read(exchange, gzip, lease);
     } catch (IOException e) {
       error(exchange, 400, type, Code.INVALID_ARGUMENT,
           (gzip ? "invalid gzip body: " : "cannot read body: ") + e.getMessage(), Outcome.BAD_REQUEST);
@@ -157,7 +131,7 @@ final class HttpReceiver implements AutoCloseable {
       return;
     }
     if (body == null) {
-      error(exchange, 413, type, Code.RESOURCE_EXHAUSTED, "request body is larger than " + maxRequestBytes
+      error(exchange, 413, type, Code.RESOURCE_EXHAUSTED, "request body is larger than " + bodies.maxRequestBytes()
           + " bytes" + (gzip ? " after decompression" : ""), Outcome.TOO_LARGE);
       return;
     }
@@ -178,7 +152,7 @@ final class HttpReceiver implements AutoCloseable {
       error(exchange, 400, type, Code.INVALID_ARGUMENT, e.getMessage(), Outcome.BAD_REQUEST);
       return;
     }
-    IngestResult result = await(ingested);
+    IngestResult result = HttpBodies.await(ingested);
     if (result instanceof IngestResult.Accepted accepted) {
       metrics.request(Transport.HTTP, accepted.outcome());
       respond(exchange, 200, type, accepted.response());
@@ -200,25 +174,6 @@ final class HttpReceiver implements AutoCloseable {
     }
   }
 
-  /**
-   * The body, or null: when it is over {@code bridge.max.request.bytes}, or when {@code lease} refused its
-   * bytes ({@link MemoryBudget.Lease#refusal} says why). Bytes are taken before they are allocated: a
-   * declared length at once, else chunk by chunk and once more for the copy into one array. A refused
-   * body is read as far as the limit but not kept, so that the client gets its answer.
-   */
-  private byte[] readBody(HttpExchange exchange, boolean gzip, MemoryBudget.Lease lease) throws IOException {
-    InputStream raw = exchange.getRequestBody();
-    long declared = gzip ? -1 : declaredLength(exchange);
-    if (declared > maxRequestBytes) {
-      return drainLimited(raw);
-    }
-    if (declared >= 0) {
-      return lease.take(declared) ? raw.readNBytes((int) declared) : drainLimited(raw);
-    }
-    byte[] body = lease.readAll(gzip ? new GZIPInputStream(raw, 8192) : raw, maxRequestBytes);
-    return body == null && lease.refusal() != null ? drainLimited(raw) : body;
-  }
-
   /** The origin to echo when it is one of the configured ones, else null (no CORS headers at all). */
   private String allowedOrigin(String origin) {
     if (origin == null || corsOrigins.isEmpty()) {
@@ -233,50 +188,6 @@ final class HttpReceiver implements AutoCloseable {
       }
     }
     return null;
-  }
-
-  /**
-   * Null, for a body that is refused (its Content-Length is over the limit, or the memory budget has no
-   * room for it): it is read as far as the limit (so the client gets its answer on a connection still
-   * usable) but not kept.
-   */
-  private byte[] drainLimited(InputStream in) throws IOException {
-    byte[] chunk = new byte[8192];
-    long left = maxRequestBytes + 1L;
-    int n;
-    while (left > 0 && (n = in.read(chunk, 0, (int) Math.min(chunk.length, left))) > 0) {
-      left -= n;
-    }
-    return null;
-  }
-
-  /** The Content-Length header's value, or -1 when there is none or it is not a number (chunked bodies). */
-  private static long declaredLength(HttpExchange exchange) {
-    String header = exchange.getRequestHeaders().getFirst("Content-Length");
-    try {
-      return header == null ? -1 : Long.parseLong(header.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static IngestResult await(CompletableFuture<IngestResult> future) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new IngestResult.Unavailable("the bridge is shutting down; retry later");
-    } catch (ExecutionException e) {
-      return new IngestResult.Unavailable("internal error: " + e.getCause());
-    }
-  }
-
-  private static String mediaType(String header) {
-    if (header == null) {
-      return "";
-    }
-    int semicolon = header.indexOf(';');
-    return (semicolon < 0 ? header : header.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
   }
 
   private void error(HttpExchange exchange, int status, String type, Code code, String message, Outcome outcome)

@@ -81,6 +81,17 @@ final class TestBridges {
     return spans;
   }
 
+  /** An attribute's value as text: strings as they are, numbers and booleans as Java prints them. */
+  static String text(io.opentelemetry.proto.common.v1.AnyValue value) {
+    return switch (value.getValueCase()) {
+      case STRING_VALUE -> value.getStringValue();
+      case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
+      case INT_VALUE -> Long.toString(value.getIntValue());
+      case DOUBLE_VALUE -> Double.toString(value.getDoubleValue());
+      default -> value.toString();
+    };
+  }
+
   static List<String> spanIdsOf(List<ConsumerRecord<String, byte[]>> records) {
     return spans(records).stream().map(e -> TraceIds.toHex(e.getValue().getSpanId())).toList();
   }

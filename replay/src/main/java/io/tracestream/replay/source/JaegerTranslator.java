@@ -4,40 +4,31 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.proto.trace.v1.Status;
 import io.tracestream.span.TraceIds;
+import io.tracestream.span.jaeger.JaegerFormatException;
+import io.tracestream.span.jaeger.JaegerProcess;
+import io.tracestream.span.jaeger.JaegerSpan;
+import io.tracestream.span.jaeger.JaegerToOtlp;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * One trace of Jaeger's JSON (an element of {@code data} in what {@code /api/traces} answers and the
- * Jaeger UI downloads: {@code {"traceID", "spans", "processes"}}) as an OTLP export request. The
- * mapping follows the OTel Collector's Jaeger translator (pkg/translator/jaeger) where it applies:
+ * Jaeger UI downloads: {@code {"traceID", "spans", "processes"}}) as an OTLP export request: read into
+ * Jaeger's model ({@link JaegerSpan}), then translated by {@link JaegerToOtlp}, which the bridge's Jaeger
+ * Thrift receivers share. What is particular to the JSON form:
  *
  * <ul>
- *   <li>ids are hex; shorter ones (64-bit trace ids) are left-padded with zeros;
- *   <li>the first {@code CHILD_OF} reference within the trace is the parent; every other reference
- *       ({@code FOLLOWS_FROM}, or to another trace) becomes a span link;
- *   <li>{@code startTime} and {@code duration} are microseconds; logs become events, named by their
- *       {@code event} field;
- *   <li>tags {@code span.kind}, {@code otel.status_code}, {@code otel.status_description},
- *       {@code error}, {@code otel.scope.name}/{@code otel.library.name} (and versions) and
- *       {@code w3c.tracestate} set the span's kind, status, scope and trace state and are not kept as
- *       attributes; every other tag is an attribute of its type;
- *   <li>status: {@code otel.status_code} when present, else ERROR when {@code error=true}, else from
- *       {@code http.status_code} (or {@code http.response.status_code}): 5xx is an error, 4xx on a
- *       client span too (the OTel HTTP conventions), anything else is unset;
- *   <li>the span's process ({@code processes[processID]}, or an inline {@code process}) is its
- *       resource: {@code serviceName} as {@code service.name}, its tags as attributes.
+ *   <li>ids are hex; shorter ones (64-bit trace ids) are left-padded with zeros; an all-zero
+ *       {@code parentSpanID} is none;
+ *   <li>tags are {@code {"key","type","value"}}: {@code bool}, {@code int64}, {@code float64},
+ *       {@code binary} (base64) and anything else a string;
+ *   <li>the span's process is {@code processes[processID]}, or an inline {@code process}.
  * </ul>
  *
  * A trace that breaks the format (no span id, ids that are not hex, a span whose process is unknown)
@@ -55,9 +46,8 @@ public final class JaegerTranslator {
       throw new BadInputException("trace has no \"spans\" array");
     }
     JsonNode processes = trace.path("processes");
-    // resource (process) -> scope -> spans, in the order first seen, so output is deterministic
-    Map<String, ResourceSpans.Builder> resources = new LinkedHashMap<>();
-    Map<String, Map<String, ScopeSpans.Builder>> scopes = new LinkedHashMap<>();
+    Map<String, JaegerProcess> read = new HashMap<>(); // one instance per process: one resource
+    List<JaegerSpan> model = new ArrayList<>();
     int index = 0;
     for (JsonNode span : spans) {
       String where = "span " + index++;
@@ -70,158 +60,59 @@ public final class JaegerTranslator {
         throw new BadInputException(where + " names process '" + processKey + "', which \"processes\" lacks");
       }
       String resourceKey = processKey.isEmpty() ? "inline:" + process : processKey;
-      ResourceSpans.Builder resource = resources.get(resourceKey);
-      if (resource == null) {
-        resource = ResourceSpans.newBuilder().setResource(resource(process, where));
-        resources.put(resourceKey, resource);
+      JaegerProcess jaegerProcess = read.get(resourceKey);
+      if (jaegerProcess == null) {
+        jaegerProcess = new JaegerProcess(text(process, "serviceName"), tags(process, "tags", where + " process"));
+        read.put(resourceKey, jaegerProcess);
       }
-      Translated translated = span(span, where);
-      String scopeKey = translated.scope.getName() + '\u0000' + translated.scope.getVersion();
-      scopes.computeIfAbsent(resourceKey, k -> new LinkedHashMap<>())
-          .computeIfAbsent(scopeKey, k -> ScopeSpans.newBuilder().setScope(translated.scope))
-          .addSpans(translated.span);
+      model.add(span(span, jaegerProcess, where));
     }
-    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-    resources.forEach((key, resource) -> {
-      scopes.get(key).values().forEach(resource::addScopeSpans);
-      request.addResourceSpans(resource);
-    });
-    return request.build();
+    try {
+      return JaegerToOtlp.translate(model);
+    } catch (JaegerFormatException e) {
+      throw new BadInputException(e.getMessage(), e);
+    }
   }
 
-  private record Translated(Span span, InstrumentationScope scope) {}
-
-  private static Resource resource(JsonNode process, String where) throws BadInputException {
-    Resource.Builder resource = Resource.newBuilder();
-    String service = text(process, "serviceName");
-    if (!service.isEmpty()) {
-      resource.addAttributes(string("service.name", service));
-    }
-    for (JsonNode tag : array(process, "tags")) {
-      KeyValue kv = attribute(tag, where + " process");
-      if (!kv.getKey().equals("service.name")) {
-        resource.addAttributes(kv);
-      }
-    }
-    return resource.build();
-  }
-
-  private static Translated span(JsonNode json, String where) throws BadInputException {
-    String traceIdHex = text(json, "traceID");
-    ByteString traceId = id(traceIdHex, TraceIds.TRACE_ID_BYTES, where + " traceID");
-    Span.Builder span = Span.newBuilder()
-        .setTraceId(traceId)
-        .setSpanId(id(text(json, "spanID"), TraceIds.SPAN_ID_BYTES, where + " spanID"))
-        .setName(text(json, "operationName"));
-    long startMicros = micros(json.path("startTime"), where + " startTime");
-    long durationMicros = Math.max(0, micros(json.path("duration"), where + " duration"));
-    span.setStartTimeUnixNano(nanos(startMicros, where + " startTime"))
-        .setEndTimeUnixNano(nanos(sum(startMicros, durationMicros, where + " startTime + duration"),
-            where + " startTime + duration"));
-
-    boolean parentSet = false;
-    String legacyParent = text(json, "parentSpanID"); // older Jaeger JSON also writes it beside references
+  private static JaegerSpan span(JsonNode json, JaegerProcess process, String where) throws BadInputException {
+    ByteString traceId = id(text(json, "traceID"), TraceIds.TRACE_ID_BYTES, where + " traceID");
+    ByteString spanId = id(text(json, "spanID"), TraceIds.SPAN_ID_BYTES, where + " spanID");
+    long start = micros(json.path("startTime"), where + " startTime");
+    long duration = micros(json.path("duration"), where + " duration");
+    List<JaegerSpan.Reference> references = new ArrayList<>();
     for (JsonNode ref : array(json, "references")) {
-      ByteString refTrace = id(text(ref, "traceID"), TraceIds.TRACE_ID_BYTES, where + " reference traceID");
-      ByteString refSpan = id(text(ref, "spanID"), TraceIds.SPAN_ID_BYTES, where + " reference spanID");
-      if (!parentSet && "CHILD_OF".equals(text(ref, "refType")) && refTrace.equals(traceId)) {
-        span.setParentSpanId(refSpan);
-        parentSet = true;
-      } else {
-        span.addLinks(Span.Link.newBuilder().setTraceId(refTrace).setSpanId(refSpan));
-      }
+      references.add(new JaegerSpan.Reference("CHILD_OF".equals(text(ref, "refType")),
+          id(text(ref, "traceID"), TraceIds.TRACE_ID_BYTES, where + " reference traceID"),
+          id(text(ref, "spanID"), TraceIds.SPAN_ID_BYTES, where + " reference spanID")));
     }
-    if (!parentSet && !legacyParent.isEmpty() && !legacyParent.matches("0+")) {
-      span.setParentSpanId(id(legacyParent, TraceIds.SPAN_ID_BYTES, where + " parentSpanID"));
-    }
-
-    String statusCode = null;
-    String statusMessage = "";
-    boolean errorTag = false;
-    long httpStatus = 0;
-    String scopeName = "";
-    String scopeVersion = "";
-    for (JsonNode tag : array(json, "tags")) {
-      KeyValue kv = attribute(tag, where);
-      String value = kv.getValue().getValueCase() == AnyValue.ValueCase.STRING_VALUE
-          ? kv.getValue().getStringValue() : tag.path("value").asText("");
-      switch (kv.getKey()) {
-        case "span.kind" -> span.setKind(kind(value));
-        case "otel.status_code" -> statusCode = value.toUpperCase(Locale.ROOT);
-        case "otel.status_description" -> statusMessage = value;
-        case "error" -> errorTag = "true".equalsIgnoreCase(value);
-        case "otel.scope.name", "otel.library.name" -> scopeName = value;
-        case "otel.scope.version", "otel.library.version" -> scopeVersion = value;
-        case "w3c.tracestate" -> span.setTraceState(value);
-        default -> {
-          if (kv.getKey().equals("http.status_code") || kv.getKey().equals("http.response.status_code")) {
-            httpStatus = tag.path("value").asLong(0);
-          }
-          span.addAttributes(kv);
-        }
-      }
-    }
-    span.setStatus(status(statusCode, statusMessage, errorTag, httpStatus, span.getKind()));
-
+    String legacyParent = text(json, "parentSpanID"); // older Jaeger JSON also writes it beside references
+    ByteString parent = legacyParent.isEmpty() || legacyParent.matches("0+") ? ByteString.EMPTY
+        : id(legacyParent, TraceIds.SPAN_ID_BYTES, where + " parentSpanID");
+    List<JaegerSpan.Log> logs = new ArrayList<>();
     for (JsonNode log : array(json, "logs")) {
-      Span.Event.Builder event = Span.Event.newBuilder()
-          .setTimeUnixNano(nanos(micros(log.path("timestamp"), where + " log timestamp"), where + " log timestamp"));
-      for (JsonNode field : array(log, "fields")) {
-        KeyValue kv = attribute(field, where + " log");
-        if (kv.getKey().equals("event") && event.getName().isEmpty()) {
-          event.setName(kv.getValue().getStringValue());
-        } else {
-          event.addAttributes(kv);
-        }
-      }
-      span.addEvents(event);
+      logs.add(new JaegerSpan.Log(micros(log.path("timestamp"), where + " log timestamp"),
+          tags(log, "fields", where + " log")));
     }
-    return new Translated(span.build(), InstrumentationScope.newBuilder().setName(scopeName).setVersion(scopeVersion).build());
+    return new JaegerSpan(traceId, spanId, parent, text(json, "operationName"), start, duration,
+        tags(json, "tags", where), logs, references, process);
   }
 
-  private static Status status(String code, String message, boolean errorTag, long httpStatus, Span.SpanKind kind) {
-    Status.StatusCode status;
-    if (code != null) {
-      status = switch (code) {
-        case "ERROR" -> Status.StatusCode.STATUS_CODE_ERROR;
-        case "OK" -> Status.StatusCode.STATUS_CODE_OK;
-        default -> Status.StatusCode.STATUS_CODE_UNSET;
-      };
-    } else if (errorTag) {
-      status = Status.StatusCode.STATUS_CODE_ERROR;
-    } else if (httpStatus >= 500 || (httpStatus >= 400 && kind == Span.SpanKind.SPAN_KIND_CLIENT)) {
-      status = Status.StatusCode.STATUS_CODE_ERROR;
-    } else {
-      status = Status.StatusCode.STATUS_CODE_UNSET;
+  private static List<KeyValue> tags(JsonNode node, String field, String where) throws BadInputException {
+    List<KeyValue> tags = new ArrayList<>();
+    for (JsonNode tag : array(node, field)) {
+      tags.add(attribute(tag, where));
     }
-    Status.Builder out = Status.newBuilder().setCode(status);
-    if (status == Status.StatusCode.STATUS_CODE_ERROR) {
-      out.setMessage(message); // the OTLP spec: a description only with ERROR
-    }
-    return out.build();
-  }
-
-  private static Span.SpanKind kind(String value) {
-    return switch (value.toLowerCase(Locale.ROOT)) {
-      case "server" -> Span.SpanKind.SPAN_KIND_SERVER;
-      case "client" -> Span.SpanKind.SPAN_KIND_CLIENT;
-      case "producer" -> Span.SpanKind.SPAN_KIND_PRODUCER;
-      case "consumer" -> Span.SpanKind.SPAN_KIND_CONSUMER;
-      case "internal" -> Span.SpanKind.SPAN_KIND_INTERNAL;
-      default -> Span.SpanKind.SPAN_KIND_UNSPECIFIED;
-    };
+    return tags;
   }
 
   /** A Jaeger tag {@code {"key","type","value"}} as an OTLP attribute of the matching type. */
   private static KeyValue attribute(JsonNode tag, String where) throws BadInputException {
     String key = text(tag, "key");
-    if (key.isEmpty()) {
-      throw new BadInputException(where + " has a tag without a key");
-    }
     JsonNode value = tag.path("value");
     AnyValue.Builder any = AnyValue.newBuilder();
     switch (text(tag, "type").toLowerCase(Locale.ROOT)) {
-      case "bool" -> any.setBoolValue(value.isBoolean() ? value.booleanValue() : "true".equalsIgnoreCase(value.asText()));
+      case "bool" -> any.setBoolValue(value.isBoolean() ? value.booleanValue()
+          : "true".equalsIgnoreCase(value.asText()));
       case "int64" -> any.setIntValue(value.asLong());
       case "float64" -> any.setDoubleValue(value.asDouble());
       case "binary" -> {
@@ -234,10 +125,6 @@ public final class JaegerTranslator {
       default -> any.setStringValue(value.isValueNode() ? value.asText() : value.toString());
     }
     return KeyValue.newBuilder().setKey(key).setValue(any).build();
-  }
-
-  private static KeyValue string(String key, String value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
   }
 
   private static ByteString id(String hex, int bytes, String what) throws BadInputException {
@@ -261,29 +148,6 @@ public final class JaegerTranslator {
       throw new BadInputException(what + " " + value.asText() + " µs is out of range");
     }
     return value.asLong(0);
-  }
-
-  /**
-   * Microseconds as OTLP's nanoseconds since the epoch. A time before 1970, or past what a long holds
-   * in nanoseconds (year 2262), is bad input: the multiplication must not wrap to another time.
-   */
-  private static long nanos(long micros, String what) throws BadInputException {
-    if (micros < 0) {
-      throw new BadInputException(what + " " + micros + " µs is before 1970");
-    }
-    try {
-      return Math.multiplyExact(micros, 1000L);
-    } catch (ArithmeticException e) {
-      throw new BadInputException(what + " " + micros + " µs is out of range of OTLP's nanoseconds (after 2262)");
-    }
-  }
-
-  private static long sum(long a, long b, String what) throws BadInputException {
-    try {
-      return Math.addExact(a, b);
-    } catch (ArithmeticException e) {
-      throw new BadInputException(what + " is out of range");
-    }
   }
 
   private static String text(JsonNode node, String field) {
