@@ -1,16 +1,14 @@
 package io.tracestream.deploy;
 
+import static io.tracestream.deploy.Staging.names;
+import static io.tracestream.deploy.Staging.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,29 +133,5 @@ class DebPackageIT {
         "--force-script-chrootless", "--force-depends"));
     cmd.addAll(List.of(args));
     return Staging.run(cmd);
-  }
-
-  private static List<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).toList();
-    }
-  }
-
-  private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-  }
-
-  /** path -> mode, owner, group and content of every file under dir. */
-  private static Map<String, String> snapshot(Path dir) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.toList()) {
-        out.put(dir.relativize(p).toString(), mode(p)
-            + " " + Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)
-            + ":" + Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)
-            + (Files.isRegularFile(p) ? " " + java.util.Arrays.hashCode(Files.readAllBytes(p)) : ""));
-      }
-    }
-    return out;
   }
 }
