@@ -1,11 +1,13 @@
 package io.tracestream.deploy;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracestream.testkit.Await;
 import io.tracestream.testkit.PrometheusServer;
+import java.net.URLEncoder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,8 +82,8 @@ class JaegerMonitorIT {
    * back by half the mean interval between samples, not to the range's start.
    */
   private static double extrapolation(PrometheusServer prometheus, String series, double at) {
-    JsonNode samples = prometheus.get("/api/v1/query?query=" + java.net.URLEncoder.encode(series + "[10m]",
-        java.nio.charset.StandardCharsets.UTF_8) + "&time=" + at).path("data").path("result").get(0).path("values");
+    JsonNode samples = prometheus.get("/api/v1/query?query=" + URLEncoder.encode(series + "[10m]", UTF_8)
+        + "&time=" + at).path("data").path("result").get(0).path("values");
     double first = samples.get(0).get(0).asDouble();
     double sampled = at - first;
     return (sampled + sampled / (samples.size() - 1) / 2) / sampled;
