@@ -51,66 +51,19 @@ fi
 [ -n "$jar" ] && [ -f "$jar" ] || { echo "install.sh: no tracestream.jar; build it (mvn -B -DskipTests package) or pass --jar" >&2; exit 2; }
 root="$(mkdir -p "$root" && cd "$root" && pwd)"
 if [ "$root" != / ] && [ "$start" = yes ]; then echo "install.sh: --start does not go with --root" >&2; exit 2; fi
-r() { if [ "$root" = / ]; then printf '%s' "$1"; else printf '%s%s' "$root" "$1"; fi; }
 say() { echo "install.sh: $*"; }
+# shellcheck source=host.sh
+. "$here/host.sh"
 
-# 1. one system user and group per unit, in the target root's passwd: the network-facing bridge cannot
-# read the topology's, alerting's or Kafka's config (secrets) nor their state, and the other way round
-parts=(kafka bridge topology alerting)
-declare -A uid gid
-for part in "${parts[@]}"; do
-  user="tracestream-$part"
-  if [ "$root" = / ]; then
-    if ! getent passwd "$user" >/dev/null; then
-      useradd --system --user-group --home-dir /var/lib/tracestream --no-create-home \
-        --shell /usr/sbin/nologin --comment "tracestream $part" "$user"
-      say "created system user $user"
-    fi
-    uid[$part]="$(id -u "$user")"; gid[$part]="$(id -g "$user")"
-  else
-    mkdir -p "$(r /etc)"
-    for f in passwd group shadow gshadow; do [ -e "$(r /etc/$f)" ] || touch "$(r /etc/$f)"; done
-    if ! grep -q "^$user:" "$(r /etc/passwd)"; then
-      useradd --prefix "$root" --system --user-group --home-dir /var/lib/tracestream --no-create-home \
-        --shell /usr/sbin/nologin --comment "tracestream $part" "$user"
-      say "created system user $user in $root/etc/passwd"
-    fi
-    uid[$part]="$(awk -F: -v u="$user" '$1 == u { print $3 }' "$(r /etc/passwd)")"
-    gid[$part]="$(awk -F: -v u="$user" '$1 == u { print $4 }' "$(r /etc/passwd)")"
-  fi
-done
-owner() { if [ "$(id -u)" = 0 ]; then chown "$1" "$2"; fi; }
-# the part a state directory or config file belongs to: kafka, bridge, topology or alerting
-part_of() {
-  case "$1" in
-    bridge*) echo bridge ;; kafka*) echo kafka ;; topology*) echo topology ;; alert*) echo alerting ;;
-    *) echo "install.sh: no part for $1" >&2; exit 1 ;;
-  esac
-}
-
-# 2. directories: the jar's; the config's and the state's parents are root's and only traversable, each
-# part's state directory is its user's alone (an install by an older version, owned by the shared
-# user tracestream, is handed over recursively)
+# 1. one system user and group per unit; 2. directories: the config's, the state's, each part's state
+host_users
+host_state_dirs "$instances"
 install -d -m 0755 "$(r /opt/tracestream)" "$(r /opt/tracestream/examples)" "$(r /etc/systemd/system)"
-install -d -m 0711 "$(r /etc/tracestream)" "$(r /var/lib/tracestream)"
-owner 0:0 "$(r /etc/tracestream)"
-owner 0:0 "$(r /var/lib/tracestream)"
-state_dirs=(bridge bridge/tmp kafka kafka/logs kafka/tmp alerting alerting/state alerting/tmp)
-for i in $(seq 1 "$instances"); do
-  state_dirs+=("topology-$i" "topology-$i/streams" "topology-$i/tmp")
-done
-for d in "${state_dirs[@]}"; do
-  part="$(part_of "$d")"
-  path="$(r "/var/lib/tracestream/$d")"
-  install -d -m 0750 "$path"
-  if [ "$(id -u)" = 0 ] && [ "$(stat -c %u "$path")" != "${uid[$part]}" ]; then
-    chown -R "${uid[$part]}:${gid[$part]}" "$path"
-  fi
-done
 
 # 3. the jar, this README and the examples (Jaeger, Prometheus, Grafana)
 install -m 0644 "$jar" "$(r /opt/tracestream/tracestream.jar)"
 install -m 0644 "$here/README.md" "$(r /opt/tracestream/README.md)"
+install -m 0644 "$here/host.sh" "$(r /opt/tracestream/host.sh)"
 for d in jaeger prometheus; do
   install -d -m 0755 "$(r "/opt/tracestream/examples/$d")"
   install -m 0644 "$here/$d"/*.y*ml "$(r "/opt/tracestream/examples/$d")/"
@@ -125,19 +78,17 @@ install -d -m 0755 "$(r /opt/tracestream/examples/grafana/dashboards)"
 install -m 0644 "$grafana"/dashboards/*.json "$(r /opt/tracestream/examples/grafana/dashboards)/"
 install -m 0644 "$here/systemd/jaeger.service" "$(r /opt/tracestream/examples/jaeger.service)"
 
-# 4. config files: kept when they exist
-config() { # config SOURCE NAME: readable by root and the group of the part NAME belongs to
-  local target group; target="$(r "/etc/tracestream/$2")"; group="${gid[$(part_of "$2")]}"
+# 4. config files: kept when they exist (a changed shipped version lands beside as *.dist); then every
+# one readable by root and its part's group alone (also a kept file: an older version gave every file to
+# the shared group tracestream)
+config() { # config SOURCE NAME
+  local target; target="$(r "/etc/tracestream/$2")"
   if [ ! -e "$target" ]; then
     install -m 0640 "$1" "$target"
   elif ! cmp -s "$1" "$target"; then
     install -m 0640 "$1" "$target.dist"
-    owner "0:$group" "$target.dist"
     say "kept your $target; the shipped version is $target.dist"
   fi
-  # also a kept file: an older version gave every file to the shared group tracestream
-  chmod 0640 "$target"
-  owner "0:$group" "$target"
 }
 for f in "$here"/etc/*.properties "$here"/etc/*.env; do config "$f" "$(basename "$f")"; done
 # the default alert rules (alerting.rules.file), kept once you edit them
@@ -149,6 +100,7 @@ for i in $(seq 2 "$instances"); do
   config "$tmp" "topology-$i.env"
   rm -f "$tmp"
 done
+host_config_owners
 
 # 5. units: always replaced (local changes belong in drop-ins: systemctl edit UNIT)
 for u in tracestream.target tracestream-kafka.service tracestream-bridge.service \
@@ -167,16 +119,8 @@ disable=()
 for i in $(seq 1 "$instances"); do enable+=("tracestream-topology@$i.service"); done
 if [ "$kafka" = yes ]; then enable+=(tracestream-kafka.service); else disable+=(tracestream-kafka.service); fi
 if [ "$alerting" = yes ]; then enable+=(tracestream-alerting.service); else disable+=(tracestream-alerting.service); fi
-if [ "$root" = / ]; then
-  systemctl daemon-reload
-  systemctl enable --quiet "${enable[@]}"
-  systemctl disable --quiet "${disable[@]}" 2>/dev/null || true
-  if [ "$jaeger_unit" = yes ]; then systemctl enable --quiet jaeger.service; fi
-  if [ "$start" = yes ]; then systemctl start tracestream.target; fi
-else
-  systemctl --root="$root" enable --quiet "${enable[@]}"
-  systemctl --root="$root" disable --quiet "${disable[@]}" 2>/dev/null || true
-  if [ "$jaeger_unit" = yes ]; then systemctl --root="$root" enable --quiet jaeger.service; fi
-fi
+if [ "$jaeger_unit" = yes ]; then enable+=(jaeger.service); fi
+host_enable "${enable[*]}" "${disable[*]}"
+if [ "$start" = yes ]; then systemctl start tracestream.target; fi
 say "installed into $root: ${enable[*]}"
 if [ "$root" = / ] && [ "$start" = no ]; then say "start with: systemctl start tracestream.target"; fi

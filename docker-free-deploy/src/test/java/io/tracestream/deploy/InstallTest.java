@@ -1,18 +1,16 @@
 package io.tracestream.deploy;
 
+import static io.tracestream.deploy.Staging.mode;
+import static io.tracestream.deploy.Staging.names;
+import static io.tracestream.deploy.Staging.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -235,29 +233,5 @@ class InstallTest {
     for (String part : PARTS) {
       assertThat(Staging.ids(root, "tracestream-" + part)).isNull();
     }
-  }
-
-  private static List<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).toList();
-    }
-  }
-
-  private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-  }
-
-  /** path -> type, mode, owner and content of every file under root. */
-  private static Map<String, String> snapshot(Path root) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.toList()) {
-        String what = Files.isSymbolicLink(p) ? "-> " + Files.readSymbolicLink(p)
-            : mode(p) + " " + Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)
-                + (Files.isRegularFile(p) ? " " + java.util.Arrays.hashCode(Files.readAllBytes(p)) : "");
-        out.put(root.relativize(p).toString(), what);
-      }
-    }
-    return out;
   }
 }

@@ -2,7 +2,9 @@ package io.tracestream.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
@@ -143,21 +145,7 @@ final class SmokeUnits implements AutoCloseable {
    * {@link #SERIES} is on the topology's /metrics, and answers that /metrics.
    */
   String sendSpans() throws IOException {
-    long windowStart = (Instant.now().minusSeconds(60).toEpochMilli() / 10_000) * 10_000;
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", "smoke").build()))
-        .addSpanProcessor(BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
-            .setEndpoint("http://127.0.0.1:" + grpc).setTimeout(Duration.ofSeconds(10L * wrapper.slowdown()))
-            .build()).build())
-        .build();
-    Tracer tracer = provider.get("smoke");
-    for (int i = 1; i <= SPANS; i++) {
-      Instant start = Instant.ofEpochMilli(windowStart + 1_000 + i);
-      tracer.spanBuilder("GET /smoke").setSpanKind(SpanKind.SERVER).setStartTimestamp(start).startSpan()
-          .end(start.plusMillis(i));
-    }
-    assertThat(provider.forceFlush().join(20L * wrapper.slowdown(), TimeUnit.SECONDS).isSuccess()).isTrue();
-    provider.close();
+    send(Instant.ofEpochMilli((Instant.now().minusSeconds(60).toEpochMilli() / 10_000) * 10_000), SPANS, 1, 0, 0);
     try {
       await(Duration.ofSeconds(90), SERIES + " on /metrics", () -> body(topologyAdmin, "/metrics").contains(SERIES));
     } catch (AssertionError e) {
@@ -166,6 +154,36 @@ final class SmokeUnits implements AutoCloseable {
       throw e;
     }
     return body(topologyAdmin, "/metrics");
+  }
+
+  /**
+   * The OTel SDK sends server spans "GET /smoke" of service "smoke" to the bridge, starting 1 s into the 10 s
+   * window from windowStart: ok spans lasting okMillis, then errors (status ERROR) lasting errorMillis.
+   */
+  void send(Instant windowStart, int ok, long okMillis, int errors, long errorMillis) {
+    SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", "smoke").build()))
+        .addSpanProcessor(BatchSpanProcessor.builder(OtlpGrpcSpanExporter.builder()
+            .setEndpoint("http://127.0.0.1:" + grpc).setTimeout(Duration.ofSeconds(10L * wrapper.slowdown()))
+            .build()).build())
+        .build();
+    Tracer tracer = provider.get("smoke");
+    for (int i = 1; i <= ok + errors; i++) {
+      Instant start = windowStart.plusMillis(1_000 + i);
+      Span span = tracer.spanBuilder("GET /smoke").setSpanKind(SpanKind.SERVER).setStartTimestamp(start).startSpan();
+      if (i > ok) {
+        span.setStatus(StatusCode.ERROR);
+      }
+      span.end(start.plusMillis(i > ok ? errorMillis : okMillis));
+    }
+    assertThat(provider.forceFlush().join(20L * wrapper.slowdown(), TimeUnit.SECONDS).isSuccess()).isTrue();
+    provider.close();
+  }
+
+  /** Waits until the topology's /metrics contains every line given. */
+  void awaitMetrics(String... lines) {
+    await(Duration.ofSeconds(90), String.join(", ", lines) + " on /metrics",
+        () -> body(topologyAdmin, "/metrics").lines().toList().containsAll(List.of(lines)));
   }
 
   /**

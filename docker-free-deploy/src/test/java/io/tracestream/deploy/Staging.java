@@ -3,10 +3,16 @@ package io.tracestream.deploy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** Runs the deploy folder's scripts against a staging root, and the tools the tests check with. */
 final class Staging {
@@ -77,5 +83,30 @@ final class Staging {
       }
     }
     return null;
+  }
+
+  static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  static String mode(Path p) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  /** path -> link target, or mode, owner, group and content of every file under dir. */
+  static Map<String, String> snapshot(Path dir) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.toList()) {
+        String what = Files.isSymbolicLink(p) ? "-> " + Files.readSymbolicLink(p)
+            : mode(p) + " " + Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)
+                + ":" + Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)
+                + (Files.isRegularFile(p) ? " " + Arrays.hashCode(Files.readAllBytes(p)) : "");
+        out.put(dir.relativize(p).toString(), what);
+      }
+    }
+    return out;
   }
 }
