@@ -164,7 +164,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       long until = eventTime - stored.windowMs();
       if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until
           && !hasBuffered(e.key)) { // a window still settling is data, not a gap
-        AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until);
+        AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until, stored.windowMs());
         apply(e.key, stored, rule, r);
       }
     }
