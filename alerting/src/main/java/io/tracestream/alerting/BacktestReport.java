@@ -2,7 +2,7 @@ package io.tracestream.alerting;
 
 import io.tracestream.alerting.rules.AlertRule;
 import io.tracestream.alerting.rules.RuleSet;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ public final class BacktestReport {
   /** One episode of one series: the window ends of its transitions, -1 where there was none. */
   record Episode(String series, long pending, long firing, long resolved, long cleared) {}
 
-  public static void print(RuleSet rules, Backtest.Outcome outcome, long windowResults, PrintStream out) {
+  public static void print(RuleSet rules, Backtest.Outcome outcome, long windowResults, PrintWriter out) {
     out.printf("backtest: %d rules over %,d window results, event time %s to %s%n", rules.size(), windowResults,
         time(outcome.from()), time(outcome.to()));
     outcome.skipped().forEach((reason, n) -> out.printf("  skipped %,d input records: %s%n", n, reason));

@@ -10,8 +10,8 @@ import io.tracestream.config.Settings;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.WindowResult;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,12 +110,12 @@ class BacktestTest {
   void theReportListsEachEpisodeWithItsPendingFiringAndResolvedTimes() throws Exception {
     Backtest backtest = backtest();
     Backtest.Outcome outcome = backtest.run(day());
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StringWriter out = new StringWriter();
 
     BacktestReport.print(io.tracestream.alerting.rules.RuleSet.load(dir.resolve("rules.yaml")), outcome, 2880,
-        new PrintStream(out, true, StandardCharsets.UTF_8));
+        new PrintWriter(out));
 
-    assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+    assertThat(out.toString().lines().toList()).containsExactly(
         "backtest: 2 rules over 2,880 window results, event time 2026-03-02T00:00:00Z to 2026-03-03T00:00:00Z",
         "cart-p99: 1 episode(s), 1 fired",
         String.format("  %-" + SERIES.length() + "s  %-24s  %-24s  %s", "SERIES", "PENDING", "FIRING", "RESOLVED"),
