@@ -23,6 +23,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * Evaluates a rule file over window results that already exist (a backfill's), in event time, with the
@@ -77,7 +78,8 @@ public final class Backtest {
     ordered.sort(Comparator.comparingLong(Timed::end).thenComparingLong(Timed::start).thenComparingInt(Timed::seq));
     Path stateDir = tempDir();
     List<AlertTransition> out = new ArrayList<>();
-    try (TopologyTestDriver driver = new TopologyTestDriver(new AlertingTopology(config, metrics).get(),
+    try (TopologyTestDriver driver = new TopologyTestDriver(
+        new AlertingTopology(config, metrics, Stores::inMemoryKeyValueStore).get(),
         properties(stateDir), Instant.now())) {
       Map<String, TestInputTopic<byte[], byte[]>> in = new TreeMap<>();
       topics.forEach(t -> in.put(t, driver.createInputTopic(t, new ByteArraySerializer(), new ByteArraySerializer())));
