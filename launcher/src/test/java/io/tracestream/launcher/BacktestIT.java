@@ -14,6 +14,7 @@ import io.tracestream.replay.Progress;
 import io.tracestream.replay.Replay;
 import io.tracestream.replay.ReplayOptions;
 import io.tracestream.replay.backfill.ResultTopics;
+import io.tracestream.testkit.AdminPort;
 import io.tracestream.testkit.Await;
 import io.tracestream.testkit.KafkaBrokerExtension;
 import io.tracestream.topology.TopologyApp;
@@ -106,6 +107,10 @@ class BacktestIT {
 
     try (TopologyApp topology = TopologyApp.start(TopologyConfig.from(Settings.of(settings)));
         AlertingApp alerting = AlertingApp.start(AlertingConfig.from(Settings.of(settings)))) {
+      // (spans before the topology has its partitions would wait out a rebalance, and could outlast idle.close)
+      Await.until(Duration.ofSeconds(60), "the topology and alerting to be ready",
+          () -> AdminPort.get(topology.adminPort(), "/health/ready").statusCode() == 200
+              && AdminPort.get(alerting.adminPort(), "/health/ready").statusCode() == 200);
       // Given the day through the live path: its spans with their times into the live spans topic
       replay(spans, null, settings);
       // and into backfill "day"
@@ -172,7 +177,6 @@ class BacktestIT {
     s.put("topology.grace", "2s");
     s.put("topology.trace.idle", "1s");
     s.put("topology.trace.rejoin", "1s");
-    s.put("topology.idle.close", "2s");
     s.put("topology.preaggregate.interval", "0s");
     s.put("replay.backfill.idle.close", "2s");
     s.put("replay.backfill.timeout", "2m");
@@ -180,7 +184,7 @@ class BacktestIT {
     s.put("alerting.application.id", "bt-alerting");
     s.put("alerting.state.dir", dir.resolve("alerting").toString());
     s.put("alerting.admin.port", "0");
-    s.put("alerting.window.settle", "500ms");
+    s.put("alerting.window.settle", "2s");
     return s;
   }
 
