@@ -62,7 +62,8 @@ public final class AlertingTopology implements Supplier<Topology> {
   }
 
   /** With the evaluator's stores from {@code stores}: the backtest keeps them in memory, as nothing outlives it. */
-  AlertingTopology(AlertingConfig config, EvaluatorMetrics metrics, Function<String, KeyValueBytesStoreSupplier> stores) {
+  AlertingTopology(AlertingConfig config, EvaluatorMetrics metrics,
+      Function<String, KeyValueBytesStoreSupplier> stores) {
     this.config = config;
     this.metrics = metrics;
     this.stores = stores;

@@ -34,10 +34,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@link #WINDOWS_STORE} and merged; the window is evaluated when a contribution of a later window of
  * the same series arrives, or when no contribution came for {@code settle} of wall-clock time (the
  * topology writes all results of a window together, so they arrive within moments). A series that
- * sends nothing for {@code settle} while the event time of its input (span, trace or edge results) on
- * the task moves two windows past its last one gets its missing windows evaluated as having no data. The machines' states live in {@link #STATES_STORE}; both stores
- * are changelogged and written in the same transaction as the transitions (exactly_once_v2), so a
- * restart resumes exactly where the last commit left off.
+ * sends nothing while the event time of its input (span, trace or edge results) on the task moves two
+ * windows past its last one gets its missing windows evaluated as having no data. The machines' states
+ * live in {@link #STATES_STORE}; both stores are changelogged and written in the same transaction as the
+ * transitions (exactly_once_v2), so a restart resumes exactly where the last commit left off.
  */
 final class EvaluatorProcessor implements Processor<String, Observation, String, AlertTransition> {
   static final String WINDOWS_STORE = "alert-windows";
@@ -69,8 +69,6 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
    * of a window come later than its span results); not kept across restarts, it only drives missing windows.
    */
   private final Map<Signal.Source, Long> eventTime = new EnumMap<>(Signal.Source.class);
-  /** Series that sent a contribution within the last {@code settle} (wall clock), and when: not quiet yet. */
-  private final Map<String, Long> lastContribution = new HashMap<>();
 
   EvaluatorProcessor(RuleSet rules, Duration settle, Duration pageMaxAge, EvaluatorMetrics metrics) {
     this.rules = rules;
@@ -127,7 +125,6 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       return;
     }
     windows.put(key, new Buffered(merged, context.currentSystemTimeMs()));
-    lastContribution.put(alertId, context.currentSystemTimeMs());
   }
 
   private static String bufferKey(String alertId, long windowStart) {
@@ -148,15 +145,13 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       windows.delete(e.key);
       evaluate(e.key.substring(0, e.key.lastIndexOf(SEP)), e.value.observation());
     }
-    lastContribution.values().removeIf(at -> at + settle.toMillis() <= now);
     sweep();
   }
 
   /**
    * Missing windows of series gone quiet, and alerts of rules no longer in the file. A series' window is
-   * missing once the series sent nothing for {@code settle} and the event time of its own input moved two
-   * windows past it: a series whose results merely come a little later than others' (another partition,
-   * a fast replay) is not mistaken for one that vanished.
+   * missing once the event time of its own input (span, trace or edge results) moved two windows past it:
+   * the trace results of a window come well after its span results, and must not make it look missing.
    */
   private void sweep() {
     List<KeyValue<String, StoredAlert>> all = new ArrayList<>();
@@ -178,7 +173,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       }
       long until = eventTime.getOrDefault(rule.signal().source(), -1L) - stored.windowMs();
       if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until
-          && !lastContribution.containsKey(e.key) && !hasBuffered(e.key)) { // a window still settling is data
+          && !hasBuffered(e.key)) { // a window still settling is data, not a gap
         AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until, stored.windowMs());
         apply(e.key, stored, rule, r);
       }

@@ -40,8 +40,10 @@ class BacktestTest {
           operator: ">="
           threshold: 50%
       """;
-  private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
-  private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
+  private static final SeriesKey CART_OK =
+      new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
+  private static final SeriesKey CART_ERROR =
+      new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
   private static final String SPANS = "backfill.t.tracestream.span-metrics";
   private static final String SERIES = "{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}";
 
@@ -96,8 +98,9 @@ class BacktestTest {
   @Test
   void recordsThatAreNotWindowResultsAreCountedAndSkipped() throws Exception {
     List<Backtest.Input> inputs = new ArrayList<>(day().subList(0, 4));
-    inputs.add(new Backtest.Input(SPANS, "k".getBytes(StandardCharsets.UTF_8), "{\"no\":1}".getBytes(StandardCharsets.UTF_8)));
-    inputs.add(new Backtest.Input(SPANS, "k".getBytes(StandardCharsets.UTF_8), "not json".getBytes(StandardCharsets.UTF_8)));
+    byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+    inputs.add(new Backtest.Input(SPANS, key, "{\"no\":1}".getBytes(StandardCharsets.UTF_8)));
+    inputs.add(new Backtest.Input(SPANS, key, "not json".getBytes(StandardCharsets.UTF_8)));
     inputs.add(new Backtest.Input(SPANS, null, JsonSerde.of(WindowResult.class).toBytes(window(DAY, 1, 0, 1))));
 
     Backtest.Outcome outcome = backtest().run(inputs);

@@ -116,11 +116,11 @@ class MissingWindowsTest {
 
   @Test
   void aSeriesThatVanishedResolvesOnceItsOwnInputMovedOnAndItWasQuietForSettle() {
-    // Given a firing trace alert of series A, and trace results of another root three windows on
+    // Given a firing trace alert of series A, and trace results of another root operation three windows on
     trace(0, 900);
     settle();
     for (int m = 1; m < 4; m++) {
-      traces.pipeInput(JsonSerde.of(TraceSeriesKey.class).toBytes(new TraceSeriesKey("other", "GET /", Map.of())),
+      traces.pipeInput(JsonSerde.of(TraceSeriesKey.class).toBytes(new TraceSeriesKey("gateway", "GET /", Map.of())),
           JsonSerde.of(WindowResult.class).toBytes(window(T0 + m * MINUTE, 10, 0, 20)));
     }
 

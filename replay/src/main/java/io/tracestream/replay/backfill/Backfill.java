@@ -54,7 +54,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * results, the live exporters and the live alerting never see it.
  *
  * <p>A rerun is clean: {@link #start} first deletes what an earlier run of the same name left: its six
- * topics and any other {@code backfill.NAME.*} topic (a backtest's alerts), its internal topics (repartition and changelog topics, named after the application id), its
+ * topics and any other {@code backfill.NAME.*} topic (a backtest's alerts),
+ * its internal topics (repartition and changelog topics, named after the application id), its
  * consumer group, and its local state ({@code KafkaStreams.cleanUp()} of its own directory under
  * {@code topology.state.dir}). Nothing else is touched. The topics are created again with
  * {@code replay.backfill.partitions} partitions (1 by default: one task per stage, so the order in
