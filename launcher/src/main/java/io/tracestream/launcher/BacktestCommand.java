@@ -55,9 +55,8 @@ final class BacktestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws ExecutionException, InterruptedException {
     RuleSet rules = RulesCommand.load(rulesFile); // exit code 2 with file:line, as rules check
-    List<ConfigKey> keys = new ArrayList<>(TopologyConfig.KEYS);
-    keys.addAll(ReplayConfig.KEYS);
-    keys.addAll(AlertingConfig.KEYS);
+    List<ConfigKey> keys = new ArrayList<>(Part.REPLAY.keys); // the backfill's topics and windows
+    keys.addAll(Part.ALERTING.keys); // settle, page age, the live alerts topic's name
     Settings settings = options.resolve(System.getenv(), keys);
     ReplayConfig replay = ReplayConfig.from(settings);
     TopologyConfig run = Backfill.config(backfill, settings, replay.backfillIdleClose());
