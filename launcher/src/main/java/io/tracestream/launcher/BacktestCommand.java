@@ -71,7 +71,14 @@ final class BacktestCommand implements Callable<Integer> {
 
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    List<String> missing = missing(run, backtest.inputTopics());
+    List<String> missing;
+    try {
+      missing = missing(run, backtest.inputTopics());
+    } catch (ExecutionException e) {
+      err.println("cannot list the topics of backfill '" + backfill + "' at " + run.kafka().get("bootstrap.servers")
+          + ": " + e.getCause().getMessage());
+      return 1;
+    }
     if (!missing.isEmpty()) {
       err.println("no backfill '" + backfill + "': topics " + missing + " do not exist (replay --backfill "
           + backfill + " writes them)");
