@@ -53,7 +53,7 @@ final class BacktestCommand implements Callable<Integer> {
   String backfill;
 
   @Override
-  public Integer call() throws ExecutionException, InterruptedException {
+  public Integer call() throws InterruptedException {
     RuleSet rules = RulesCommand.load(rulesFile); // exit code 2 with file:line, as rules check
     List<ConfigKey> keys = new ArrayList<>(Part.REPLAY.keys); // the backfill's topics and windows
     keys.addAll(Part.ALERTING.keys); // settle, page age, the live alerts topic's name
