@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.errors.SerializationException;
@@ -26,6 +27,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -53,10 +55,18 @@ public final class AlertingTopology implements Supplier<Topology> {
 
   private final AlertingConfig config;
   private final EvaluatorMetrics metrics;
+  private final Function<String, KeyValueBytesStoreSupplier> stores;
 
   AlertingTopology(AlertingConfig config, EvaluatorMetrics metrics) {
+    this(config, metrics, Stores::persistentKeyValueStore);
+  }
+
+  /** With the evaluator's stores from {@code stores}: the backtest keeps them in memory, as nothing outlives it. */
+  AlertingTopology(AlertingConfig config, EvaluatorMetrics metrics,
+      Function<String, KeyValueBytesStoreSupplier> stores) {
     this.config = config;
     this.metrics = metrics;
+    this.stores = stores;
   }
 
   /** The input topics the rules need. */
@@ -81,9 +91,9 @@ public final class AlertingTopology implements Supplier<Topology> {
     RuleSet rules = config.rules();
     Observations observations = new Observations(rules);
     StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EvaluatorProcessor.WINDOWS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(EvaluatorProcessor.WINDOWS_STORE),
         Serdes.String(), EvaluatorProcessor.BUFFERED));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EvaluatorProcessor.STATES_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(EvaluatorProcessor.STATES_STORE),
         Serdes.String(), EvaluatorProcessor.STORED));
 
     Set<Signal.Source> used = rules.rules().stream().map(AlertRule::signal).map(Signal::source)

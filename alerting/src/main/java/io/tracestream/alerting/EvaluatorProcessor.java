@@ -2,6 +2,7 @@ package io.tracestream.alerting;
 
 import io.tracestream.alerting.rules.AlertRule;
 import io.tracestream.alerting.rules.RuleSet;
+import io.tracestream.alerting.rules.Signal;
 import io.tracestream.alerting.rules.Templates;
 import io.tracestream.alerting.state.AlertState;
 import io.tracestream.alerting.state.AlertStateMachine;
@@ -11,6 +12,7 @@ import io.tracestream.alerting.state.Phase;
 import io.tracestream.topology.model.JsonSerde;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,10 +34,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@link #WINDOWS_STORE} and merged; the window is evaluated when a contribution of a later window of
  * the same series arrives, or when no contribution came for {@code settle} of wall-clock time (the
  * topology writes all results of a window together, so they arrive within moments). A series that
- * sends nothing while the task's event time moves two windows past its last one gets its missing
- * windows evaluated as having no data. The machines' states live in {@link #STATES_STORE}; both stores
- * are changelogged and written in the same transaction as the transitions (exactly_once_v2), so a
- * restart resumes exactly where the last commit left off.
+ * sends nothing while the event time of its input (span, trace or edge results) on the task moves two
+ * windows past its last one gets its missing windows evaluated as having no data. The machines' states
+ * live in {@link #STATES_STORE}; both stores are changelogged and written in the same transaction as the
+ * transitions (exactly_once_v2), so a restart resumes exactly where the last commit left off.
  */
 final class EvaluatorProcessor implements Processor<String, Observation, String, AlertTransition> {
   static final String WINDOWS_STORE = "alert-windows";
@@ -62,8 +64,11 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
   private ProcessorContext<String, AlertTransition> context;
   private KeyValueStore<String, Buffered> windows;
   private KeyValueStore<String, StoredAlert> states;
-  /** The latest window end this task evaluated; not kept across restarts, it only drives missing windows. */
-  private long eventTime = -1;
+  /**
+   * The latest window end this task evaluated, per input (span, trace or edge results: the trace results
+   * of a window come later than its span results); not kept across restarts, it only drives missing windows.
+   */
+  private final Map<Signal.Source, Long> eventTime = new EnumMap<>(Signal.Source.class);
 
   EvaluatorProcessor(RuleSet rules, Duration settle, Duration pageMaxAge, EvaluatorMetrics metrics) {
     this.rules = rules;
@@ -143,7 +148,11 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
     sweep();
   }
 
-  /** Missing windows of series gone quiet, and alerts of rules no longer in the file. */
+  /**
+   * Missing windows of series gone quiet, and alerts of rules no longer in the file. A series' window is
+   * missing once the event time of its own input (span, trace or edge results) moved two windows past it:
+   * the trace results of a window come well after its span results, and must not make it look missing.
+   */
   private void sweep() {
     List<KeyValue<String, StoredAlert>> all = new ArrayList<>();
     try (KeyValueIterator<String, StoredAlert> it = states.all()) {
@@ -154,17 +163,18 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       AlertRule rule = rules.rule(stored.rule()).orElse(null);
       if (rule == null) {
         if (stored.state().phase() == Phase.FIRING) { // resolve what nobody would ever resolve
-          long end = Math.max(stored.state().lastSeenEnd(), eventTime);
+          long end = Math.max(stored.state().lastSeenEnd(),
+              eventTime.values().stream().mapToLong(Long::longValue).max().orElse(-1));
           emit(e.key, stored, null, new Change(AlertStatus.RESOLVED, stored.state().lastSeenEnd(), end, Double.NaN,
               stored.state().activeSince(), stored.state().firedAt()), stored.firingPaged());
         }
         states.delete(e.key);
         continue;
       }
-      long until = eventTime - stored.windowMs();
+      long until = eventTime.getOrDefault(rule.signal().source(), -1L) - stored.windowMs();
       if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until
           && !hasBuffered(e.key)) { // a window still settling is data, not a gap
-        AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until);
+        AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until, stored.windowMs());
         apply(e.key, stored, rule, r);
       }
     }
@@ -202,7 +212,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       return;
     }
     apply(alertId, stored, rule, r);
-    eventTime = Math.max(eventTime, obs.windowEnd());
+    eventTime.merge(rule.signal().source(), obs.windowEnd(), Math::max);
   }
 
   /** Writes the transitions of one step, then its state. */

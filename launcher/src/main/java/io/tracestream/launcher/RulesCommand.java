@@ -16,8 +16,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "rules", mixinStandardHelpOptions = true,
-    description = "Alert rule files: check one, or export it as Prometheus alerting rules.",
-    subcommands = {RulesCommand.Check.class, RulesCommand.Export.class})
+    description = "Alert rule files: check one, export it as Prometheus alerting rules, or backtest it on a backfill.",
+    subcommands = {RulesCommand.Check.class, RulesCommand.Export.class, BacktestCommand.class})
 final class RulesCommand {
 
   /** A rule file error as a configuration error: exit code 2, the message names file and line. */

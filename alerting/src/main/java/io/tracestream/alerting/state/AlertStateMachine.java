@@ -44,7 +44,7 @@ public final class AlertStateMachine {
     List<Change> changes = new ArrayList<>();
     AlertState s = state;
     if (s.phase() != Phase.INACTIVE && windowStart > s.lastSeenEnd()) {
-      Result gap = noData(s, windowStart); // the windows in between had no data
+      Result gap = noData(s, windowStart, windowEnd - windowStart); // the windows in between had no data
       s = gap.state();
       changes.addAll(gap.changes());
     }
@@ -89,22 +89,38 @@ public final class AlertStateMachine {
 
   /**
    * Takes the time from the last window evaluated up to {@code until} as known to have no data for the
-   * series (the input has moved past it), which counts as clear.
+   * series (the input has moved past it), which counts as clear, window by window of {@code windowMs}.
+   *
+   * <p>A transition it causes is dated by the first missing window that decides it, not by
+   * {@code until}: a pending alert clears at the end of the first missing window, a firing one resolves
+   * at the end of the first missing window that ends more than {@code keep_firing_for} after its last
+   * breach. So the times depend on the windows alone, not on when the caller learnt they were missing
+   * (a later window of the series, or the event time of other series), and a backtest of the same
+   * windows gives the same times as live evaluation did.
    */
-  public Result noData(AlertState s, long until) {
+  public Result noData(AlertState s, long until, long windowMs) {
+    if (windowMs <= 0) {
+      throw new IllegalArgumentException("windowMs must be positive, got " + windowMs);
+    }
     if (until <= s.lastSeenEnd()) {
       return new Result(s, List.of(), false);
     }
     long from = s.lastSeenEnd();
+    long first = Math.min(from + windowMs, until);
     return switch (s.phase()) {
       case INACTIVE -> new Result(s.inactiveAt(until, s.value()), List.of(), false);
       case PENDING -> new Result(s.inactiveAt(until, Double.NaN),
-          List.of(new Change(AlertStatus.INACTIVE, from, until, Double.NaN, s.activeSince(), -1)), false);
-      case FIRING -> until - s.lastBreachEnd() > keepFiringMs
-          ? new Result(s.inactiveAt(until, Double.NaN),
-              List.of(new Change(AlertStatus.RESOLVED, from, until, Double.NaN, s.activeSince(), s.firedAt())), false)
-          : new Result(new AlertState(Phase.FIRING, s.activeSince(), s.firedAt(), s.lastBreachEnd(), until, s.value()),
-              List.of(), false);
+          List.of(new Change(AlertStatus.INACTIVE, from, first, Double.NaN, s.activeSince(), -1)), false);
+      case FIRING -> {
+        // the first window end from + k * windowMs (k >= 1) with end - lastBreachEnd > keep_firing_for
+        long k = Math.max(1, Math.floorDiv(s.lastBreachEnd() + keepFiringMs - from, windowMs) + 1);
+        long resolvedAt = from + k * windowMs;
+        yield resolvedAt <= until
+            ? new Result(s.inactiveAt(until, Double.NaN), List.of(new Change(AlertStatus.RESOLVED,
+                resolvedAt - windowMs, resolvedAt, Double.NaN, s.activeSince(), s.firedAt())), false)
+            : new Result(new AlertState(Phase.FIRING, s.activeSince(), s.firedAt(), s.lastBreachEnd(), until,
+                s.value()), List.of(), false);
+      }
     };
   }
 }

@@ -1,6 +1,7 @@
 package io.tracestream.alerting.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
@@ -135,13 +136,43 @@ class AlertStateMachineTest {
   void missingWindowsResolveAFiringAlertLikeClearOnes() {
     Run run = new Run(Duration.ZERO, Duration.ofMinutes(1)).window(0, 900);
 
-    AlertStateMachine.Result r = run.machine.noData(run.state, 2 * MIN);
+    AlertStateMachine.Result r = run.machine.noData(run.state, 2 * MIN, MIN);
     assertThat(r.changes()).isEmpty(); // clear for 1 minute: kept firing
 
-    r = run.machine.noData(r.state(), 3 * MIN);
+    r = run.machine.noData(r.state(), 3 * MIN, MIN);
     assertThat(r.changes()).extracting(Change::status).containsExactly(AlertStatus.RESOLVED);
     assertThat(r.changes().get(0).value()).isNaN();
     assertThat(r.state().phase()).isEqualTo(Phase.INACTIVE);
+  }
+
+  @Test
+  void aResolveByMissingWindowsIsDatedByTheWindowsNotByWhenTheGapWasNoticed() {
+    Run late = new Run(Duration.ZERO, Duration.ofMinutes(1)).window(0, 900);
+    Run stepwise = new Run(Duration.ZERO, Duration.ofMinutes(1)).window(0, 900);
+
+    // the gap learnt at once, ten minutes on, or a minute at a time
+    List<Change> atOnce = late.machine.noData(late.state, 10 * MIN, MIN).changes();
+    List<Change> stepByStep = new ArrayList<>();
+    for (int end = 2; end <= 10; end++) {
+      AlertStateMachine.Result r = stepwise.machine.noData(stepwise.state, end * MIN, MIN);
+      stepwise.state = r.state();
+      stepByStep.addAll(r.changes());
+    }
+
+    // resolved by the first missing window that ends more than keep_firing_for after the last breach
+    assertThat(atOnce).isEqualTo(stepByStep);
+    assertThat(atOnce).extracting(Change::status, Change::windowStart, Change::windowEnd)
+        .containsExactly(tuple(AlertStatus.RESOLVED, 2 * MIN, 3 * MIN));
+  }
+
+  @Test
+  void aPendingAlertClearsAtTheEndOfTheFirstMissingWindow() {
+    Run run = new Run(Duration.ofMinutes(5), Duration.ZERO).window(0, 900).window(7, 900);
+
+    assertThat(run.changes).extracting(Change::status, Change::windowEnd).containsExactly(
+        tuple(AlertStatus.PENDING, MIN),
+        tuple(AlertStatus.INACTIVE, 2 * MIN),
+        tuple(AlertStatus.PENDING, 8 * MIN));
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,14 +24,21 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -46,7 +54,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * results, the live exporters and the live alerting never see it.
  *
  * <p>A rerun is clean: {@link #start} first deletes what an earlier run of the same name left: its six
- * topics, its internal topics (repartition and changelog topics, named after the application id), its
+ * topics and any other {@code backfill.NAME.*} topic (a backtest's alerts),
+ * its internal topics (repartition and changelog topics, named after the application id), its
  * consumer group, and its local state ({@code KafkaStreams.cleanUp()} of its own directory under
  * {@code topology.state.dir}). Nothing else is touched. The topics are created again with
  * {@code replay.backfill.partitions} partitions (1 by default: one task per stage, so the order in
@@ -64,6 +73,7 @@ public final class Backfill implements AutoCloseable {
   static final List<String> OPEN_STATE_STORES =
       List.of("trace-assembly-traces", "span-metrics-windows", "trace-metrics-windows", "edge-windows");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+  private static final String APPLICATION_ID_PREFIX = "tracestream-backfill-";
 
   private final TopologyConfig config;
   private final KafkaStreams streams;
@@ -80,11 +90,16 @@ public final class Backfill implements AutoCloseable {
   }
 
   public static String applicationId(String name) {
-    return "tracestream-backfill-" + name;
+    return APPLICATION_ID_PREFIX + name;
   }
 
   public static String topicPrefix(String name) {
     return "backfill." + name + ".";
+  }
+
+  /** {@code backfill.NAME.} of the run {@code config} (from {@link #config}) belongs to. */
+  private static String topicPrefix(TopologyConfig config) {
+    return topicPrefix(config.applicationId().substring(APPLICATION_ID_PREFIX.length()));
   }
 
   /**
@@ -121,7 +136,8 @@ public final class Backfill implements AutoCloseable {
   }
 
   /**
-   * Deletes the run's topics (its six data topics and the internal topics of its application id), its
+   * Deletes the run's topics (its six data topics, any other {@code backfill.NAME.*} topic such as a
+   * backtest's alerts, and the internal topics of its application id), its
    * consumer group and its local state, then waits until the topics are gone. Returns the topics it
    * deleted. Fails when the run's consumer group still has members (the same backfill is running).
    */
@@ -142,22 +158,11 @@ public final class Backfill implements AutoCloseable {
         }
       }
       Set<String> existing = admin.listTopics().names().get();
+      // and whatever else carries its prefix: the transitions of a backtest of the run (rules backtest)
+      existing.stream().filter(t -> t.startsWith(topicPrefix(config))).forEach(owned::add);
       List<String> deleted = owned.stream().filter(existing::contains).toList();
       if (!deleted.isEmpty()) {
-        try {
-          admin.deleteTopics(deleted).all().get();
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-            throw e;
-          }
-        }
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (admin.listTopics().names().get().stream().anyMatch(deleted::contains)) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("topics " + deleted + " were not deleted within 2 minutes");
-          }
-          LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-        }
+        deleteTopics(admin, deleted);
         log.println("backfill: deleted topics " + deleted);
       }
       try (KafkaStreams streams = new KafkaStreams(topology, streamsProperties(config))) {
@@ -177,29 +182,7 @@ public final class Backfill implements AutoCloseable {
   public static Backfill start(TopologyConfig config, int partitions, PrintStream log) {
     delete(config, log);
     try (Admin admin = Admin.create(adminConfig(config))) {
-      int nodes = admin.describeCluster().nodes().get().size();
-      short replication = (short) Math.min(3, Math.max(1, nodes));
-      List<NewTopic> topics = new ArrayList<>();
-      for (String topic : dataTopics(config)) {
-        topics.add(new NewTopic(topic, partitions, replication).configs(Map.of("retention.ms", "-1")));
-      }
-      long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (true) {
-        Set<String> existing = admin.listTopics().names().get();
-        List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
-        if (missing.isEmpty()) {
-          break;
-        }
-        try {
-          admin.createTopics(missing).all().get();
-        } catch (ExecutionException e) {
-          // a topic just deleted can linger for a moment ("marked for deletion"): try again
-          if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) {
-            throw e;
-          }
-          LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-        }
-      }
+      createTopics(admin, dataTopics(config), partitions);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating backfill topics", e);
@@ -212,6 +195,96 @@ public final class Backfill implements AutoCloseable {
     streams.start();
     log.println("backfill: topology " + config.applicationId() + " started, reading " + config.spansTopic());
     return new Backfill(config, streams, metrics, sourceTopics(config.applicationId(), topology));
+  }
+
+  /**
+   * Replaces {@code topic}, one of the run's own ({@code backfill.NAME.*}), with {@code records}: deletes
+   * it if it exists, creates it as the run's topics are created (as many partitions as its span-metrics
+   * topic, {@code retention.ms=-1}) and writes them with an idempotent producer, waiting for every
+   * acknowledgement. A rerun so replaces what an earlier one wrote.
+   */
+  public static void replaceTopic(TopologyConfig config, String topic, List<KeyValue<String, byte[]>> records) {
+    if (!topic.startsWith(topicPrefix(config))) {
+      throw new IllegalArgumentException(topic + " is not a topic of backfill " + config.applicationId());
+    }
+    try (Admin admin = Admin.create(adminConfig(config))) {
+      int partitions = admin.describeTopics(List.of(config.spanMetricsTopic())).allTopicNames().get()
+          .get(config.spanMetricsTopic()).partitions().size();
+      if (admin.listTopics().names().get().contains(topic)) {
+        deleteTopics(admin, List.of(topic));
+      }
+      createTopics(admin, List.of(topic), partitions);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while replacing " + topic, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot replace " + topic + ": " + e.getCause().getMessage(), e.getCause());
+    }
+    Map<String, Object> producerConfig = new HashMap<>(config.kafka());
+    producerConfig.keySet().retainAll(ProducerConfig.configNames());
+    producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+    producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+      for (KeyValue<String, byte[]> r : records) {
+        sent.add(producer.send(new ProducerRecord<>(topic, r.key, r.value)));
+      }
+      for (Future<RecordMetadata> f : sent) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing " + topic, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot write " + topic + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Deletes {@code topics} and waits until they are gone. */
+  private static void deleteTopics(Admin admin, List<String> topics) throws InterruptedException, ExecutionException {
+    try {
+      admin.deleteTopics(topics).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        throw e;
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (admin.listTopics().names().get().stream().anyMatch(topics::contains)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + topics + " were not deleted within 2 minutes");
+      }
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+    }
+  }
+
+  /** Creates {@code topics} with {@code retention.ms=-1}: window results carry their old window time. */
+  private static void createTopics(Admin admin, List<String> names, int partitions)
+      throws InterruptedException, ExecutionException {
+    int nodes = admin.describeCluster().nodes().get().size();
+    short replication = (short) Math.min(3, Math.max(1, nodes));
+    List<NewTopic> topics = new ArrayList<>();
+    for (String topic : names) {
+      topics.add(new NewTopic(topic, partitions, replication).configs(Map.of("retention.ms", "-1")));
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (true) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+      if (missing.isEmpty()) {
+        return;
+      }
+      try {
+        admin.createTopics(missing).all().get();
+      } catch (ExecutionException e) {
+        // a topic just deleted can linger for a moment ("marked for deletion"): try again
+        if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+      }
+    }
   }
 
   public TopologyConfig config() {
