@@ -49,7 +49,7 @@ class AlertingBrokerStopFaultIT {
           operator: ">"
           threshold: 1%%
           for: 2m
-          severity: page
+          severity: critical
       """;
 
   @RegisterExtension

@@ -98,7 +98,7 @@ class AlertingIT {
       Await.until(TIMEOUT, "Alertmanager to list the alert active", () -> alertmanager.active(rule(name)).size() == 1);
       JsonNode alert = alertmanager.active(rule(name)).get(0);
       assertThat(alert.path("labels").path("service").asText()).isEqualTo("checkout");
-      assertThat(alert.path("labels").path("severity").asText()).isEqualTo("page");
+      assertThat(alert.path("labels").path("severity").asText()).isEqualTo("critical");
       assertThat(alert.path("annotations").path("summary").asText()).startsWith("p99 of checkout GET /cart is ")
           .endsWith("(threshold 500ms)");
       assertThat(alert.path("generatorURL").asText()).startsWith("http://127.0.0.1:" + app.adminPort() + "/api/alerts?alert=");

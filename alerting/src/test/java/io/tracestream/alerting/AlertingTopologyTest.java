@@ -53,7 +53,7 @@ class AlertingTopologyTest {
           group_by: [service]
           operator: ">"
           threshold: 5%
-          severity: page
+          severity: critical
           labels: {team: shop}
         - name: db-failures
           signal: edge_failure_ratio
@@ -170,7 +170,7 @@ class AlertingTopologyTest {
     assertThat(out.get(0).value()).isEqualTo(11 / 200.0);
     assertThat(out.get(0).windowStart()).isEqualTo(T0 + MINUTE);
     assertThat(out.get(0).alertId()).isEqualTo("checkout-errors{service=\"checkout\"}");
-    assertThat(out.get(0).labels()).containsEntry("team", "shop").containsEntry("severity", "page")
+    assertThat(out.get(0).labels()).containsEntry("team", "shop").containsEntry("severity", "critical")
         .doesNotContainKey("operation");
   }
 

@@ -40,7 +40,7 @@ final class CartAlert {
           operator: ">"
           threshold: 500ms
           for: 2m
-          severity: page
+          severity: critical
           annotations:
             summary: "p99 of {{service}} {{operation}} is {{value}} (threshold {{threshold}})"
         - name: old-%s

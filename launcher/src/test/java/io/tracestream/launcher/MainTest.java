@@ -104,7 +104,7 @@ class MainTest {
     Files.writeString(file, RULES);
 
     assertThat(run("rules", "export", "--format", "prometheus", file.toString())).isZero();
-    assertThat(out.toString()).contains("groups:", "alert: checkout_p99",
+    assertThat(out.toString()).contains("groups:", "alert: CheckoutP99",
         "tracestream_span_latency_seconds{service_name=\\\"checkout\\\", quantile=\\\"0.99\\\"}) > 0.5");
   }
 

@@ -40,11 +40,29 @@ public final class PrometheusRules {
    * @param range the range of {@code rate()}; at least two scrapes and one window long
    * @throws IllegalArgumentException naming a rule that has no equivalent over the exported metrics
    */
+  /**
+   * The rule's name as Prometheus' alert name: unchanged when it is one ({@code OperationP99Slow}, the
+   * convention, so exported and live alerts have the same {@code alertname}); else in CamelCase at its
+   * {@code -}, {@code .} and {@code :} ({@code operation-p99-slow} → {@code OperationP99Slow}).
+   */
+  static String alertName(String name) {
+    if (name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      return name;
+    }
+    StringBuilder out = new StringBuilder();
+    for (String part : name.split("[-.:]+")) {
+      if (!part.isEmpty()) {
+        out.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+      }
+    }
+    return out.toString();
+  }
+
   public static String export(RuleSet rules, String group, Duration range) {
     List<Map<String, Object>> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (AlertRule rule : rules.rules()) {
-      String alert = rule.name().replaceAll("[^A-Za-z0-9_:]", "_");
+      String alert = alertName(rule.name());
       if (!names.add(alert)) {
         throw new IllegalArgumentException("rule " + rule.name() + ": its Prometheus name " + alert
             + " is that of another rule too");

@@ -28,6 +28,8 @@ final class RuleParser {
   private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)(/s|/m)?");
   /** Labels an alert carries anyway; a rule may not set them itself. */
   private static final Set<String> RESERVED_LABELS = Set.of("alertname", "severity");
+  /** The severities Prometheus' and Alertmanager's own examples and most routing trees use. */
+  static final List<String> SEVERITIES = List.of("critical", "warning", "info");
 
   private final String source;
   /** The labels the topology's dimensions add to span and trace series, declared at the top of the file. */
@@ -183,6 +185,10 @@ final class RuleParser {
       }
     }
     String severity = f.containsKey("severity") ? scalar(f.get("severity"), "severity") : "warning";
+    if (!SEVERITIES.contains(severity)) {
+      throw error(f.get("severity"), "severity must be one of " + SEVERITIES + ", as Alertmanager routes expect"
+          + (severity.equals("page") ? " (what was 'page' is 'critical')" : "") + "; got '" + severity + "'");
+    }
 
     Map<String, String> labels = new TreeMap<>();
     for (Map.Entry<String, YamlNode> e : stringMap(node, "labels").entrySet()) {

@@ -23,7 +23,7 @@ class ReceiversTest {
   private static AlertTransition transition(AlertStatus status, long windowEnd) {
     return new AlertTransition(AlertTransition.idempotencyKey(ID, FIRED - 120_000, status), ID, "cart-p99", status,
         "span_latency", 734.0, "734ms", ">", 500, "500ms",
-        Map.of("alertname", "cart-p99", "severity", "page", "service", "checkout"),
+        Map.of("alertname", "cart-p99", "severity", "critical", "service", "checkout"),
         Map.of("summary", "p99 is 734ms"), windowEnd - 60_000, windowEnd, FIRED - 120_000, FIRED, true,
         NOW.toEpochMilli());
   }
@@ -34,7 +34,7 @@ class ReceiversTest {
 
     assertThat(alert).containsEntry("startsAt", "2026-03-02T09:55:00Z")
         .containsEntry("endsAt", "2026-03-02T10:04:00Z")
-        .containsEntry("labels", Map.of("alertname", "cart-p99", "severity", "page", "service", "checkout"))
+        .containsEntry("labels", Map.of("alertname", "cart-p99", "severity", "critical", "service", "checkout"))
         .containsEntry("annotations", Map.of("summary", "p99 is 734ms"))
         .containsEntry("generatorURL",
             "http://host:9466/api/alerts?alert=cart-p99%7Bservice%3D%22checkout%22%7D");
@@ -71,7 +71,7 @@ class ReceiversTest {
   void slackTextSaysFiringOrResolvedWithTheSummaryAndLabels() {
     assertThat(SlackReceiver.text(transition(AlertStatus.FIRING, FIRED)))
         .startsWith(":rotating_light: *[FIRING] cart-p99* p99 is 734ms")
-        .contains("service=checkout", "severity=page")
+        .contains("service=checkout", "severity=critical")
         .doesNotContain("alertname");
     assertThat(SlackReceiver.text(transition(AlertStatus.RESOLVED, FIRED + 60_000)))
         .startsWith(":white_check_mark: *[RESOLVED] cart-p99*");

@@ -35,7 +35,7 @@ class DefaultRulesPromtoolIT {
         .readAllBytes(), StandardCharsets.UTF_8), "default-rules.yaml");
     Files.writeString(dir.resolve("tracestream-alerts.rules.yml"),
         PrometheusRules.export(rules, "tracestream", Duration.ofMinutes(5)));
-    String description = rules.rule("flow-error-ratio").orElseThrow().annotations().get("description");
+    String description = rules.rule("FlowErrorRatio").orElseThrow().annotations().get("description");
 
     // Given a scrape a minute: trade fails 20 % of 60 traces a minute, portfolio 50 % of 2 a minute
     // (10 in the 5m range, below min_count 20), ticks 5 % of 60 a minute (below the 10 % threshold)
@@ -53,9 +53,9 @@ class DefaultRulesPromtoolIT {
                 series("tracestream_trace_error_ratio" + TICKS, "0.05x20")),
             "alert_rule_test", List.of(
                 // breached from the evaluation at 1m on: pending then (for: 30s), firing at 2m
-                Map.of("eval_time", "1m", "alertname", "flow_error_ratio", "exp_alerts", List.of()),
-                Map.of("eval_time", "10m", "alertname", "flow_error_ratio", "exp_alerts", List.of(Map.of(
-                    "exp_labels", Map.of("severity", "page", "root_service", "trading-bot",
+                Map.of("eval_time", "1m", "alertname", "FlowErrorRatio", "exp_alerts", List.of()),
+                Map.of("eval_time", "10m", "alertname", "FlowErrorRatio", "exp_alerts", List.of(Map.of(
+                    "exp_labels", Map.of("severity", "critical", "root_service", "trading-bot",
                         "root_operation", "POST /api/trade"),
                     "exp_annotations", Map.of(
                         "summary", "20% of the whole requests of trading-bot POST /api/trade hold a failed span"

@@ -98,7 +98,7 @@ class PrometheusRulesTest {
 
     String yaml = PrometheusRules.export(rules, "tracestream", RANGE);
 
-    assertThat(yaml).contains("alert: trade_flow", "for: 90s", "keep_firing_for: 2m", "severity: warning",
+    assertThat(yaml).contains("alert: TradeFlow", "for: 90s", "keep_firing_for: 2m", "severity: warning",
         "{{ $labels.root_operation }} p95 is {{ $value | humanizeDuration }}, over 1500ms",
         "tracestream_trace_duration_seconds{quantile=\\\"0.95\\\"}) > 1.5");
   }
@@ -116,5 +116,13 @@ class PrometheusRulesTest {
 
     assertThatThrownBy(() -> PrometheusRules.export(rules, "tracestream", RANGE))
         .hasMessageContaining("rule t: trace latency quantile 0.9 is not exported");
+  }
+
+  @Test
+  void anAlertNameIsTheRuleNameWhenItIsOneElseItsCamelCase() {
+    assertThat(PrometheusRules.alertName("OperationP99Slow")).isEqualTo("OperationP99Slow");
+    assertThat(PrometheusRules.alertName("checkout_p99")).isEqualTo("checkout_p99");
+    assertThat(PrometheusRules.alertName("operation-p99-slow")).isEqualTo("OperationP99Slow");
+    assertThat(PrometheusRules.alertName("trade.flow:sla")).isEqualTo("TradeFlowSla");
   }
 }

@@ -19,7 +19,7 @@ class RuleParserTest {
           threshold: 500ms
           for: 2m
           keep_firing_for: 1m
-          severity: page
+          severity: critical
           labels: {team: payments}
           annotations:
             summary: "p99 of {{service}} {{operation}} is {{value}} (threshold {{threshold}})"
@@ -74,7 +74,7 @@ class RuleParserTest {
     assertThat(p99.threshold()).isEqualTo(500);
     assertThat(p99.forDuration()).isEqualTo(Duration.ofMinutes(2));
     assertThat(p99.keepFiringFor()).isEqualTo(Duration.ofMinutes(1));
-    assertThat(p99.severity()).isEqualTo("page");
+    assertThat(p99.severity()).isEqualTo("critical");
     assertThat(p99.labels()).isEqualTo(Map.of("team", "payments"));
     assertThat(p99.groupBy()).containsExactly("service", "operation", "kind");
     assertThat(rules.rule("payment-errors").orElseThrow().threshold()).isEqualTo(0.05);
@@ -219,5 +219,21 @@ class RuleParserTest {
   void aDimensionMustBeAnExportedLabelNameNotASignalLabel() {
     assertFails("dimensions: [http.response.status_code]\nrules: []\n", 1, "is not a label name");
     assertFails("dimensions: [root_service]\nrules: []\n", 1, "is a label of traces signals already");
+  }
+
+  @Test
+  void aSeverityOtherThanCriticalWarningOrInfoIsRefusedNamingTheLine() {
+    String file = """
+        rules:
+          - name: CheckoutP99
+            signal: span_latency
+            quantile: 0.99
+            operator: ">"
+            threshold: 500ms
+            severity: page
+        """;
+
+    assertFails(file, 7, "severity must be one of [critical, warning, info], as Alertmanager routes expect "
+        + "(what was 'page' is 'critical'); got 'page'");
   }
 }
