@@ -65,8 +65,9 @@ public record AlertingConfig(
       new ConfigKey("alerting.page.max.age", "1h", "transitions of windows older than this (a replay) are recorded but not paged"),
       new ConfigKey("alerting.window.settle", "5s", "wall-clock time without more input for a window after which it is evaluated"),
       new ConfigKey("alerting.delivery.timeout", "10s", "HTTP timeout of one delivery"),
-      new ConfigKey("alerting.delivery.retry.for", "10m", "a failing delivery is retried with backoff this long, then given up and counted"),
-      new ConfigKey(TraceLink.KEY, TraceLink.DEFAULT, "link in a firing alert's trace_url annotation to its example trace (trace_id); {traceId} is replaced")),
+      new ConfigKey("alerting.delivery.retry.for", "10m", "a failing delivery is retried with backoff this long, then given up and counted")),
+      List.of(new ConfigKey(TraceLink.KEY, TraceLink.DEFAULT,
+          "link in a firing alert's trace_url annotation to its example trace (trace_id); {traceId} is replaced")),
       TlsConfig.keys("alerting.admin", "the admin port"),
       HttpLimits.keys("alerting.admin", "the admin port"),
       BearerAuth.keys("alerting.admin", "clients of the admin port (except /health/live)"))

@@ -12,9 +12,9 @@ import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * One open window of one series: error count, exact histogram buckets, the sketch bins (which
- * hold count, sum, min and max) and the exemplars ({@link WindowExemplars}). Its bytes are plain arrays, cheap to write and read as a partial
- * window travels from the input tasks to the window task; the DDSketch is built only when the window
- * closes.
+ * hold count, sum, min and max) and the exemplars ({@link WindowExemplars}). Its bytes are plain
+ * arrays, cheap to write and read as a partial window travels from the input tasks to the window
+ * task; the DDSketch is built only when the window closes.
  */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;

@@ -44,8 +44,8 @@ class ExemplarsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SPANS = "exemplar_spans";
   private static final int ORDINARY = 30;
-  private static final String ROOT = "service_name=\"gateway\",span_name=\"POST /checkout\",span_kind=\"SPAN_KIND_SERVER\","
-      + "status_code=\"STATUS_CODE_UNSET\"";
+  private static final String ROOT = "service_name=\"gateway\",span_name=\"POST /checkout\","
+      + "span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_UNSET\"";
 
   @RegisterExtension
   static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();

@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * (https://github.com/prometheus/OpenMetrics/blob/v1.0.0/specification/OpenMetrics.md) with exemplars: one
  * {@code # HELP} and one {@code # TYPE} line per family, then its samples, never interleaved with
  * another family. In OpenMetrics a counter's family is named without its samples' {@code _total}, help text
- * escapes double quotes too, and the writer of the whole exposition ends it with {@code # EOF}. Misuse (a family twice, a sample outside its family, a bad name) is a programming
- * error and throws {@link IllegalStateException} or {@link IllegalArgumentException}.
+ * escapes double quotes too, and the writer of the whole exposition ends it with {@code # EOF}. Misuse
+ * (a family twice, a sample outside its family, a bad name) is a programming error and throws
+ * {@link IllegalStateException} or {@link IllegalArgumentException}.
  */
 final class PrometheusText {
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");

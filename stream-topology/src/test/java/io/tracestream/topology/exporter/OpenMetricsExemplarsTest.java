@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class OpenMetricsExemplarsTest {
   private static final SeriesKey CART = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
   private static final String L =
-      "service_name=\"checkout\",span_name=\"GET /cart\",span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_UNSET\"";
+      "service_name=\"checkout\",span_name=\"GET /cart\",span_kind=\"SPAN_KIND_SERVER\","
+          + "status_code=\"STATUS_CODE_UNSET\"";
   private static final String A = "0af7651916cd43dd8448eb211c80319c";
   private static final String B = "4bf92f3577b34da6a3ce929d0e0e4736";
 
