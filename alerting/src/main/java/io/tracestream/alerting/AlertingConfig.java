@@ -42,7 +42,8 @@ public record AlertingConfig(
     Duration retryFor,
     java.util.Optional<TlsConfig> adminTls,
     HttpLimits adminLimits,
-    Optional<BearerAuth> adminAuth) {
+    Optional<BearerAuth> adminAuth,
+    TraceLink traceLink) {
 
   public static final List<ConfigKey> KEYS = java.util.stream.Stream.of(List.of(
       new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to Kafka Streams and the notifier's consumer as is"),
@@ -65,6 +66,8 @@ public record AlertingConfig(
       new ConfigKey("alerting.window.settle", "5s", "wall-clock time without more input for a window after which it is evaluated"),
       new ConfigKey("alerting.delivery.timeout", "10s", "HTTP timeout of one delivery"),
       new ConfigKey("alerting.delivery.retry.for", "10m", "a failing delivery is retried with backoff this long, then given up and counted")),
+      List.of(new ConfigKey(TraceLink.KEY, TraceLink.DEFAULT,
+          "link in a firing alert's trace_url annotation to its example trace (trace_id); {traceId} is replaced")),
       TlsConfig.keys("alerting.admin", "the admin port"),
       HttpLimits.keys("alerting.admin", "the admin port"),
       BearerAuth.keys("alerting.admin", "clients of the admin port (except /health/live)"))
@@ -111,7 +114,8 @@ public record AlertingConfig(
         settings.duration("alerting.delivery.retry.for", Duration.ofMinutes(10)),
         TlsConfig.from(settings, "alerting.admin"),
         HttpLimits.from(settings, "alerting.admin"),
-        BearerAuth.from(settings, "alerting.admin"));
+        BearerAuth.from(settings, "alerting.admin"),
+        new TraceLink(settings.string(TraceLink.KEY, TraceLink.DEFAULT)));
   }
 
   private static Optional<URI> url(Settings settings, String key) {

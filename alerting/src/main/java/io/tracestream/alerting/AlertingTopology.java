@@ -118,8 +118,8 @@ public final class AlertingTopology implements Supplier<Topology> {
     Duration settle = config.settle();
     Duration maxAge = config.pageMaxAge();
     all.repartition(Repartitioned.with(Serdes.String(), OBSERVATION).withName(REPARTITION))
-        .process(() -> new EvaluatorProcessor(rules, settle, maxAge, metrics), Named.as("alert-evaluator"),
-            EvaluatorProcessor.WINDOWS_STORE, EvaluatorProcessor.STATES_STORE)
+        .process(() -> new EvaluatorProcessor(rules, settle, maxAge, metrics, config.traceLink()),
+            Named.as("alert-evaluator"), EvaluatorProcessor.WINDOWS_STORE, EvaluatorProcessor.STATES_STORE)
         .to(config.alertsTopic(), Produced.with(Serdes.String(), TRANSITION).withName("alerts-sink"));
     return builder.build();
   }

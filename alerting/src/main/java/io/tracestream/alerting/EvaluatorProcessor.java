@@ -9,6 +9,7 @@ import io.tracestream.alerting.state.AlertStateMachine;
 import io.tracestream.alerting.state.AlertStatus;
 import io.tracestream.alerting.state.Change;
 import io.tracestream.alerting.state.Phase;
+import io.tracestream.topology.model.Exemplar;
 import io.tracestream.topology.model.JsonSerde;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +61,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
   private final Duration settle;
   private final Duration pageMaxAge;
   private final EvaluatorMetrics metrics;
+  private final TraceLink traceLink;
   private final Map<String, AlertStateMachine> machines = new HashMap<>();
   private ProcessorContext<String, AlertTransition> context;
   private KeyValueStore<String, Buffered> windows;
@@ -70,7 +72,10 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
    */
   private final Map<Signal.Source, Long> eventTime = new EnumMap<>(Signal.Source.class);
 
-  EvaluatorProcessor(RuleSet rules, Duration settle, Duration pageMaxAge, EvaluatorMetrics metrics) {
+  /** @param traceLink the link of a firing alert's example trace, in its annotations */
+  EvaluatorProcessor(RuleSet rules, Duration settle, Duration pageMaxAge, EvaluatorMetrics metrics,
+      TraceLink traceLink) {
+    this.traceLink = traceLink;
     this.rules = rules;
     this.settle = settle;
     this.pageMaxAge = pageMaxAge;
@@ -166,7 +171,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
           long end = Math.max(stored.state().lastSeenEnd(),
               eventTime.values().stream().mapToLong(Long::longValue).max().orElse(-1));
           emit(e.key, stored, null, new Change(AlertStatus.RESOLVED, stored.state().lastSeenEnd(), end, Double.NaN,
-              stored.state().activeSince(), stored.state().firedAt()), stored.firingPaged());
+              stored.state().activeSince(), stored.state().firedAt()), stored.firingPaged(), null);
         }
         states.delete(e.key);
         continue;
@@ -175,7 +180,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       if (stored.state().phase() != Phase.INACTIVE && stored.state().lastSeenEnd() < until
           && !hasBuffered(e.key)) { // a window still settling is data, not a gap
         AlertStateMachine.Result r = machines.get(rule.name()).noData(stored.state(), until, stored.windowMs());
-        apply(e.key, stored, rule, r);
+        apply(e.key, stored, rule, r, null);
       }
     }
   }
@@ -211,15 +216,16 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
       metrics.skipped("late");
       return;
     }
-    apply(alertId, stored, rule, r);
+    apply(alertId, stored, rule, r, obs.example());
     eventTime.merge(rule.signal().source(), obs.windowEnd(), Math::max);
   }
 
-  /** Writes the transitions of one step, then its state. */
-  private void apply(String alertId, StoredAlert stored, AlertRule rule, AlertStateMachine.Result r) {
+  /** Writes the transitions of one step, then its state; {@code example} is the step's window's exemplar or null. */
+  private void apply(String alertId, StoredAlert stored, AlertRule rule, AlertStateMachine.Result r,
+      Exemplar example) {
     boolean firingPaged = stored.firingPaged();
     for (Change c : r.changes()) {
-      boolean paged = emit(alertId, stored, rule, c, firingPaged);
+      boolean paged = emit(alertId, stored, rule, c, firingPaged, example);
       if (c.status() == AlertStatus.FIRING) {
         firingPaged = paged;
       }
@@ -246,7 +252,8 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
    * Forwards one transition; returns whether it is paged: a firing whose window is not older than the
    * page age, and the resolve of a firing that was paged (however late: people want to know it is over).
    */
-  private boolean emit(String alertId, StoredAlert stored, AlertRule rule, Change c, boolean firingPaged) {
+  private boolean emit(String alertId, StoredAlert stored, AlertRule rule, Change c, boolean firingPaged,
+      Exemplar example) {
     long now = context.currentSystemTimeMs();
     boolean page = switch (c.status()) {
       case FIRING -> c.windowEnd() >= now - pageMaxAge.toMillis();
@@ -272,6 +279,7 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
     } else {
       annotations.put("summary", "rule " + stored.rule() + " was removed from the rule file");
     }
+    exampleTrace(annotations, c, example);
     labels.put("alertname", stored.rule());
     AlertTransition t = new AlertTransition(
         AlertTransition.idempotencyKey(alertId, c.activeSince(), c.status()), alertId, stored.rule(), c.status(),
@@ -282,5 +290,16 @@ final class EvaluatorProcessor implements Processor<String, Observation, String,
     metrics.transition(c.status(), page);
     context.forward(new Record<>(alertId, t, now));
     return page;
+  }
+
+  /**
+   * A firing's example trace, from the window that made it fire: its id ({@code trace_id}) and link
+   * ({@code trace_url}, {@code alerting.trace.link.template}).
+   */
+  private void exampleTrace(Map<String, String> annotations, Change c, Exemplar example) {
+    if (c.status() == AlertStatus.FIRING && example != null) {
+      annotations.put("trace_id", example.traceId());
+      annotations.put("trace_url", traceLink.url(example.traceId()));
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.tracestream.alerting;
 
+import io.tracestream.topology.model.Exemplar;
 import io.tracestream.topology.sketch.LatencySketch;
 import java.util.Base64;
 import java.util.Map;
@@ -15,9 +16,11 @@ import java.util.Map;
  * @param count spans, traces or calls
  * @param errors those of them with an error
  * @param sketch the merged latency sketch, base64; only for latency rules, else null
+ * @param example an exemplar of the window for a firing alert's annotations: the slowest for a latency rule,
+ *     the error exemplar for an error rule; null when the results have none (edges, results before exemplars)
  */
 record Observation(String rule, Map<String, String> labels, long windowStart, long windowEnd, long count, long errors,
-    String sketch) {
+    String sketch, Exemplar example) {
 
   Observation merge(Observation other) {
     String merged = sketch;
@@ -29,7 +32,16 @@ record Observation(String rule, Map<String, String> labels, long windowStart, lo
       merged = Base64.getEncoder().encodeToString(a.toBytes());
     }
     return new Observation(rule, labels, windowStart, Math.max(windowEnd, other.windowEnd), count + other.count,
-        errors + other.errors, merged);
+        errors + other.errors, merged, slower(example, other.example));
+  }
+
+  /** The slower exemplar, ties by the greater trace id, so the merge order does not matter. */
+  static Exemplar slower(Exemplar a, Exemplar b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    int c = Double.compare(a.seconds(), b.seconds());
+    return c > 0 || c == 0 && a.traceId().compareTo(b.traceId()) >= 0 ? a : b;
   }
 
   static LatencySketch decode(String base64) {

@@ -6,6 +6,7 @@ import io.tracestream.alerting.rules.Signal;
 import io.tracestream.topology.Dimensions;
 import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.EdgeWindowResult;
+import io.tracestream.topology.model.Exemplar;
 import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.TraceSeriesKey;
 import io.tracestream.topology.model.WindowResult;
@@ -31,7 +32,7 @@ final class Observations {
     labels.put("kind", key.kind());
     putDimensions(labels, key.dimensions());
     return observe(Signal.Source.SPANS, labels, value.windowStart(), value.windowEnd(), value.count(), value.errors(),
-        value.sketch());
+        value.sketch(), value.exemplars());
   }
 
   List<KeyValue<String, Observation>> traces(TraceSeriesKey key, WindowResult value) {
@@ -40,7 +41,7 @@ final class Observations {
     labels.put("root_operation", key.rootOperation());
     putDimensions(labels, key.dimensions());
     return observe(Signal.Source.TRACES, labels, value.windowStart(), value.windowEnd(), value.count(), value.errors(),
-        value.sketch());
+        value.sketch(), value.exemplars());
   }
 
   List<KeyValue<String, Observation>> edges(EdgeKey key, EdgeWindowResult value) {
@@ -49,7 +50,7 @@ final class Observations {
     labels.put("server", key.server());
     labels.put("connection_type", key.connectionType() == null ? "" : key.connectionType());
     return observe(Signal.Source.EDGES, labels, value.windowStart(), value.windowEnd(), value.calls(), value.errors(),
-        null);
+        null, List.of());
   }
 
   /** A series' dimensions as labels, named as the exporter names them; a rule file declares those it uses. */
@@ -58,7 +59,7 @@ final class Observations {
   }
 
   private List<KeyValue<String, Observation>> observe(Signal.Source source, Map<String, String> labels, long start,
-      long end, long count, long errors, String sketch) {
+      long end, long count, long errors, String sketch, List<Exemplar> exemplars) {
     List<KeyValue<String, Observation>> out = new ArrayList<>(2);
     for (AlertRule rule : rules.rules()) {
       if (rule.signal().source() != source || !rule.matches(labels)) {
@@ -66,9 +67,24 @@ final class Observations {
       }
       Map<String, String> group = rule.group(labels);
       out.add(KeyValue.pair(alertId(rule.name(), group), new Observation(rule.name(), group, start, end, count, errors,
-          rule.signal().isLatency() ? sketch : null)));
+          rule.signal().isLatency() ? sketch : null, example(rule.signal(), exemplars))));
     }
     return out;
+  }
+
+  /**
+   * The exemplar an alert of {@code signal} shows: the error exemplar for an error ratio, else the slowest (the
+   * exemplar of the highest bucket); null when there is none.
+   */
+  static Exemplar example(Signal signal, List<Exemplar> exemplars) {
+    boolean errors = signal == Signal.ERROR_RATIO || signal == Signal.TRACE_ERROR_RATIO;
+    Exemplar example = null;
+    for (Exemplar e : exemplars) {
+      if (e.error() == errors) {
+        example = Observation.slower(example, e);
+      }
+    }
+    return example;
   }
 
   /** The key of an alert series: {@code rule{label="value",...}}, labels sorted, as Prometheus prints a series. */

@@ -67,6 +67,16 @@ class AlertingConfigTest {
   }
 
   @Test
+  void aTraceLinkTemplateWithoutTheTraceIdFailsNamingTheKey() throws Exception {
+    Map<String, String> s = settings(RULES);
+    s.put("alerting.trace.link.template", "http://jaeger:16686/search");
+
+    assertThatThrownBy(() -> AlertingConfig.from(Settings.of(s)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("alerting.trace.link.template: the template must contain {traceId}");
+  }
+
+  @Test
   void aBadUrlIsNamedWithoutItsPathWhichHoldsTheCredential() throws Exception {
     Map<String, String> s = settings(RULES);
     s.put("alerting.slack.webhook.url", "ftp://hooks.slack.com/services/T000/B000/SECRETTOKEN");

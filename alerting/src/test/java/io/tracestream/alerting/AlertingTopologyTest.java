@@ -2,12 +2,14 @@ package io.tracestream.alerting;
 
 import static io.tracestream.alerting.Results.MINUTE;
 import static io.tracestream.alerting.Results.window;
+import static io.tracestream.alerting.Results.withExemplars;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.tracestream.alerting.state.AlertStatus;
 import io.tracestream.config.Settings;
 import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.Exemplar;
 import io.tracestream.topology.model.EdgeWindowResult;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.model.SeriesKey;
@@ -321,5 +323,43 @@ class AlertingTopologyTest {
         .contains("Source: span-metrics-source (topics: [tracestream.span-metrics])")
         .contains("Source: edges-source (topics: [tracestream.edges])")
         .doesNotContain("trace-metrics-source"); // no rule reads it
+  }
+
+  @Test
+  void aFiringCarriesTheSlowestExemplarOfTheWindowThatMadeItFireAndItsLink() throws Exception {
+    start(Map.of("alerting.trace.link.template", "https://jaeger.example/trace/{traceId}?uiFind=x"));
+    String fast = "0af7651916cd43dd8448eb211c80319c";
+    String slow = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String slower = "f0000000000000000000000000000001";
+    // Given two windows over the threshold; the second's slowest span is in its error series
+    span(CART_OK, withExemplars(window(T0, 95, 0, 10), new Exemplar(4, 0.01, fast, T0 + 1, false)));
+    span(CART_ERROR, withExemplars(window(T0, 5, 5, 900), new Exemplar(10, 0.9, slow, T0 + 2, false),
+        new Exemplar(10, 0.9, slow, T0 + 2, true)));
+    span(CART_OK, withExemplars(window(T0 + MINUTE, 95, 0, 10), new Exemplar(4, 0.01, fast, T0 + MINUTE, false)));
+    span(CART_ERROR, withExemplars(window(T0 + MINUTE, 5, 5, 950), new Exemplar(10, 0.95, slower, T0 + MINUTE, false)));
+    settle();
+
+    List<AlertTransition> out = transitions().stream().filter(t -> t.rule().equals("cart-p99")).toList();
+
+    assertThat(out).extracting(AlertTransition::status).containsExactly(AlertStatus.PENDING, AlertStatus.FIRING);
+    assertThat(out.get(0).annotations()).doesNotContainKeys("trace_id", "trace_url");
+    assertThat(out.get(1).annotations()).containsEntry("trace_id", slower)
+        .containsEntry("trace_url", "https://jaeger.example/trace/" + slower + "?uiFind=x");
+  }
+
+  @Test
+  void anErrorRatioFiringCarriesTheErrorExemplarWithTheDefaultLink() throws Exception {
+    start(Map.of());
+    String ok = "0af7651916cd43dd8448eb211c80319c";
+    String failed = "4bf92f3577b34da6a3ce929d0e0e4736";
+    span(CART_OK, withExemplars(window(T0, 80, 0, 10), new Exemplar(4, 0.01, ok, T0, false)));
+    span(CART_ERROR, withExemplars(window(T0, 20, 20, 5), new Exemplar(2, 0.005, failed, T0, false),
+        new Exemplar(2, 0.005, failed, T0, true)));
+    settle();
+
+    List<AlertTransition> out = transitions().stream().filter(t -> t.rule().equals("checkout-errors")).toList();
+
+    assertThat(out).singleElement().satisfies(t -> assertThat(t.annotations()).containsEntry("trace_id", failed)
+        .containsEntry("trace_url", "http://localhost:16686/trace/" + failed));
   }
 }

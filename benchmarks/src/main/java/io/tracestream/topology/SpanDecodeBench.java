@@ -7,6 +7,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.tracestream.span.RejectReason;
+import io.tracestream.span.TraceIds;
 import io.tracestream.span.TraceRecord;
 import io.tracestream.span.TraceSplitter;
 import io.tracestream.testkit.RealisticSpans;
@@ -80,7 +81,8 @@ public class SpanDecodeBench {
           for (Span span : ss.getSpansList()) {
             long duration = Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
             blackhole.consume(new SpanSample(service, cut(span.getName()), span.getKindValue(),
-                span.getStatus().getCodeValue(), duration, span.getEndTimeUnixNano() / 1_000_000));
+                span.getStatus().getCodeValue(), duration, span.getEndTimeUnixNano() / 1_000_000,
+                TraceIds.toHex(span.getTraceId())));
             if (RejectReason.checkIds(span) == null) {
               blackhole.consume(TraceSpan.from(span, service));
             }
@@ -96,7 +98,7 @@ public class SpanDecodeBench {
       for (WireSpan span : OtlpSpanReader.read(record)) {
         long duration = Math.max(0, span.endNanos() - span.startNanos());
         blackhole.consume(new SpanSample(span.service(), cut(span.name()), span.kind(), span.statusCode(), duration,
-            span.endNanos() / 1_000_000));
+            span.endNanos() / 1_000_000, span.traceId()));
         if (span.validIds()) {
           blackhole.consume(span.toTraceSpan());
         }

@@ -42,7 +42,8 @@ public class WindowAggregationBench {
     SplittableRandom random = new SplittableRandom(42);
     for (int i = 0; i < SPANS; i++) {
       long nanos = (long) (Math.exp(random.nextDouble(-1, 8)) * 1e6);
-      samples[i] = new SpanSample("checkout", "GET /cart", 2, random.nextInt(100) < 3 ? 2 : 0, nanos, 0);
+      String traceId = String.format("%016x%016x", random.nextLong(), random.nextLong());
+      samples[i] = new SpanSample("checkout", "GET /cart", 2, random.nextInt(100) < 3 ? 2 : 0, nanos, 0, traceId);
     }
     // a window that has seen a few thousand spans already, as most writes find it
     accumulator = WindowAccumulator.empty();

@@ -94,4 +94,36 @@ class DashboardsTest {
       }
     }
   }
+
+  @Test
+  void theSpanDashboardsLinkToJaegerThroughTheirJaegerUrlVariableAndShowExemplars() {
+    for (String name : List.of("service-overview.json", "operation.json")) {
+      JsonNode d = Dashboards.read(Dashboards.DIR.resolve(name));
+      List<String> variables = new ArrayList<>();
+      d.path("templating").path("list").forEach(v -> variables.add(v.path("name").asText()));
+      assertThat(variables).as(name).contains("jaeger_url");
+      List<String> links = new ArrayList<>();
+      boolean exemplars = false;
+      for (JsonNode panel : Dashboards.panels(d)) {
+        panel.path("links").forEach(l -> links.add(l.path("url").asText()));
+        panel.path("fieldConfig").path("defaults").path("links").forEach(l -> links.add(l.path("url").asText()));
+        for (JsonNode target : panel.path("targets")) {
+          exemplars |= target.path("exemplar").asBoolean()
+              && target.path("expr").asText().contains("traces_span_metrics_duration_milliseconds_bucket");
+        }
+      }
+      assertThat(links).as(name + " links").isNotEmpty()
+          .allMatch(url -> url.startsWith("${jaeger_url}/search?service="));
+      assertThat(exemplars).as(name + " shows the histogram's exemplars").isTrue();
+    }
+  }
+
+  @Test
+  void thePrometheusDataSourceOpensExemplarTraceIdsInJaeger() throws Exception {
+    String datasources = Files.readString(Dashboards.DIR.resolveSibling("provisioning/datasources/tracestream.yaml"));
+
+    assertThat(datasources).contains("      exemplarTraceIdDestinations:\n        - name: trace_id\n"
+        + "          datasourceUid: tracestream-jaeger\n")
+        .contains("uid: tracestream-jaeger\n    type: jaeger");
+  }
 }

@@ -46,6 +46,34 @@ class AdminServerTest {
   }
 
   @Test
+  void metricsAnswersOpenMetricsToARequestThatPrefersIt() throws Exception {
+    server.openMetrics(() -> "# TYPE spans_received counter\nspans_received_total 42\n# EOF\n");
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+        .timeout(Duration.ofSeconds(10)).header("Accept", "application/openmetrics-text; version=1.0.0").build();
+
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.body()).endsWith("# EOF\n");
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assertThat(get("/metrics").body()).as("no Accept: the Prometheus text format").isEqualTo(METRICS);
+  }
+
+  @Test
+  void acceptPrefersOpenMetricsOnlyWhenItRanksAtLeastAsHighAsText() {
+    assertThat(AdminServer.prefersOpenMetrics("application/openmetrics-text; version=1.0.0")).isTrue();
+    assertThat(AdminServer.prefersOpenMetrics("application/openmetrics-text;version=1.0.0,"
+        + "application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")).isTrue();
+    assertThat(AdminServer.prefersOpenMetrics("text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.5"))
+        .isFalse();
+    assertThat(AdminServer.prefersOpenMetrics("application/openmetrics-text;version=0.0.1")).isFalse();
+    assertThat(AdminServer.prefersOpenMetrics("application/openmetrics-text;q=0")).isFalse();
+    assertThat(AdminServer.prefersOpenMetrics("application/openmetrics-text;q=high")).isFalse();
+    assertThat(AdminServer.prefersOpenMetrics(null)).isFalse();
+    assertThat(AdminServer.prefersOpenMetrics("*/*")).isFalse();
+  }
+
+  @Test
   void liveIsAlwaysOk() throws Exception {
     ready.set(false);
 

@@ -1,6 +1,9 @@
 package io.tracestream.topology;
 
 import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.Exemplar;
+import io.tracestream.topology.model.SeriesExemplars;
+import io.tracestream.topology.model.SeriesKey;
 import io.tracestream.topology.model.JsonSerde;
 import io.tracestream.topology.traces.TraceSummary;
 import java.util.ArrayList;
@@ -24,6 +27,8 @@ final class Formats {
   static final int V1 = 1;
   /** Version 2 of a format that gained dimensions; written only when there are some, so 1 is still written. */
   static final int V2 = 2;
+  /** Version 3 of a format that gained exemplars after dimensions; written only when there are some. */
+  static final int V3 = 3;
   private static final int JSON = '{';
 
   /** A long (times, counts) in the state stores: version byte, 8 bytes big-endian; was 8 bytes. */
@@ -38,6 +43,11 @@ final class Formats {
   static final Serde<EdgeKey> EDGE_KEY = Serdes.serdeFrom(
       (topic, value) -> value == null ? null : writeEdgeKey(value),
       (topic, bytes) -> bytes == null ? null : readEdgeKey(bytes));
+
+  /** The exemplars of a closed span window in the {@code span-exemplars} query store. */
+  static final Serde<SeriesExemplars> SERIES_EXEMPLARS = Serdes.serdeFrom(
+      (topic, value) -> value == null ? null : writeExemplars(value),
+      (topic, bytes) -> bytes == null ? null : readExemplars(bytes));
 
   private static final JsonSerde<TraceSummary> LEGACY_SUMMARY = JsonSerde.of(TraceSummary.class);
   private static final JsonSerde<EdgeKey> LEGACY_EDGE_KEY = JsonSerde.of(EdgeKey.class);
@@ -112,6 +122,38 @@ final class Formats {
     return key;
   }
 
+  /**
+   * version, service, operation, kind, status, dimensions ({@link #writeDimensions}), window start and end
+   * (zigzag), the exemplar count, then each one's bucket, duration in nanoseconds (varints), trace id
+   * ({@link FormatWriter#id}), end (zigzag) and whether it is the error exemplar (a byte).
+   */
+  static byte[] writeExemplars(SeriesExemplars e) {
+    SeriesKey k = e.series();
+    FormatWriter out = new FormatWriter(128).writeByte(V1).string(k.service()).string(k.operation())
+        .string(k.kind()).string(k.status());
+    writeDimensions(out, k.dimensions());
+    out.zigzag(e.windowStart()).zigzag(e.windowEnd()).varint(e.exemplars().size());
+    for (Exemplar x : e.exemplars()) {
+      out.varint(x.bucket()).varint(Math.round(x.seconds() * 1e9)).id(x.traceId()).zigzag(x.timestampMs())
+          .writeByte(x.error() ? 1 : 0);
+    }
+    return out.toByteArray();
+  }
+
+  static SeriesExemplars readExemplars(byte[] bytes) {
+    FormatReader in = reader(bytes, "span-exemplars entry");
+    SeriesKey series = new SeriesKey(in.string(), in.string(), in.string(), in.string(), readDimensions(in));
+    long start = in.zigzag();
+    long end = in.zigzag();
+    int n = in.elements();
+    List<Exemplar> exemplars = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      exemplars.add(new Exemplar(in.count(), in.varint() / 1e9, in.id(), in.zigzag(), in.readByte() != 0));
+    }
+    in.end();
+    return new SeriesExemplars(series, start, end, exemplars);
+  }
+
   /** A reader past the version byte, which must be {@link #V1}. */
   static FormatReader reader(byte[] bytes, String what) {
     if (bytes.length == 0 || bytes[0] != V1) {
@@ -122,8 +164,13 @@ final class Formats {
 
   /** A reader past the version byte, which must be {@link #V1} or {@link #V2}. */
   static FormatReader readerUpToV2(byte[] bytes, String what) {
-    if (bytes.length == 0 || bytes[0] != V1 && bytes[0] != V2) {
-      throw unknownVersion(what, bytes.length == 0 ? "none (no bytes)" : Integer.toString(bytes[0] & 0xFF), V2);
+    return readerUpTo(V2, bytes, what);
+  }
+
+  /** A reader past the version byte, which must be from {@link #V1} to {@code newest}. */
+  static FormatReader readerUpTo(int newest, byte[] bytes, String what) {
+    if (bytes.length == 0 || bytes[0] < V1 || bytes[0] > newest) {
+      throw unknownVersion(what, bytes.length == 0 ? "none (no bytes)" : Integer.toString(bytes[0] & 0xFF), newest);
     }
     return new FormatReader(bytes, 1, what);
   }

@@ -2,6 +2,9 @@ package io.tracestream.topology;
 
 import io.tracestream.topology.model.EdgeKey;
 import io.tracestream.topology.model.EdgeWindowResult;
+import io.tracestream.topology.model.SeriesExemplars;
+import io.tracestream.topology.model.SeriesKey;
+import io.tracestream.topology.model.WindowResult;
 import io.tracestream.topology.query.QueryStores;
 import io.tracestream.topology.traces.TraceSummary;
 import java.time.Duration;
@@ -88,6 +91,30 @@ final class QueryIndex {
       }
       old.forEach(services::delete);
       serviceCount -= old.size();
+    }
+  }
+
+  /**
+   * The exemplars of each closed span window by service and window start (retention
+   * {@code topology.query.retention}; several series of a service share a key), for {@code /api/exemplars}.
+   */
+  static final class Exemplars extends ContextualFixedKeyProcessor<SeriesKey, WindowResult, WindowResult> {
+    private WindowStore<String, SeriesExemplars> exemplars;
+
+    @Override
+    public void init(FixedKeyProcessorContext<SeriesKey, WindowResult> context) {
+      super.init(context);
+      exemplars = context.getStateStore(QueryStores.SPAN_EXEMPLARS);
+    }
+
+    @Override
+    public void process(FixedKeyRecord<SeriesKey, WindowResult> record) {
+      WindowResult r = record.value();
+      if (!r.exemplars().isEmpty()) {
+        exemplars.put(record.key().service(),
+            new SeriesExemplars(record.key(), r.windowStart(), r.windowEnd(), r.exemplars()), r.windowStart());
+      }
+      context().forward(record);
     }
   }
 

@@ -86,7 +86,7 @@ final class SpanDecoder extends ContextualProcessor<byte[], byte[], byte[], Deco
       double adjusted = adjustedCount(span, jaegerCounts);
       samples.add(new SpanSample(span.service(), truncate(span.name()), span.kind(), span.statusCode(), duration,
           endMs, AdjustedCount.weight(adjusted, span.traceId(), span.spanId()),
-          dimensions.values(span.attributes()::get)));
+          dimensions.values(span.attributes()::get), span.validIds() ? span.traceId() : null));
       latestEndMs = Math.max(latestEndMs, endMs);
       if (!span.validIds()) {
         invalid++; // measured, but cannot be placed in a trace

@@ -40,27 +40,36 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
     return new SpanPartial(span.service(), span.operation(), span.kind(), span.status(), window, span.dimensions());
   }
 
-  /** Adds one span's duration and error to a partial window, {@link SpanSample#weight} times. */
+  /**
+   * Adds one span's duration and error to a partial window, {@link SpanSample#weight} times, and offers it
+   * as an exemplar: a sampled span stands for others, and is the one of them whose trace was kept.
+   */
   static void add(WindowAccumulator window, SpanSample span) {
-    window.add(span.durationNanos() / 1e6, span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE, span.weight());
+    window.add(span.durationNanos(), span.status() == Status.StatusCode.STATUS_CODE_ERROR_VALUE, span.weight(),
+        span.traceId(), span.endMs());
   }
 
   /**
    * Version 1: version byte, service, operation (varint length, UTF-8), kind, status (varints), the accumulator
    * ({@link WindowAccumulator#write}). Version 2, written when the series has dimensions (so without
    * {@code topology.dimensions} the bytes are version 1's, which instances not yet upgraded read): version 1's with
-   * the dimensions ({@link Formats#writeDimensions}) before the accumulator. Before versions: 4-byte lengths, one byte
+   * the dimensions ({@link Formats#writeDimensions}) before the accumulator. Version 3, written when the window has
+   * exemplars: version 2's (with a dimension count of 0 when there are none), then the exemplars
+   * ({@link WindowExemplars#write}). Before versions: 4-byte lengths, one byte
    * each for kind and status, the accumulator's unversioned bytes; its first byte is 0 (a service name's length
    * under 16 MiB), and it is still read, so partials in flight across an upgrade are kept.
    */
   static byte[] write(SpanPartial p) {
-    boolean v2 = !p.dimensions.isEmpty();
-    FormatWriter out = new FormatWriter(256).writeByte(v2 ? Formats.V2 : Formats.V1).string(p.service)
+    int version = !p.window.exemplars().isEmpty() ? Formats.V3 : !p.dimensions.isEmpty() ? Formats.V2 : Formats.V1;
+    FormatWriter out = new FormatWriter(256).writeByte(version).string(p.service)
         .string(p.operation).varint(p.kind & 0xFFFFFFFFL).varint(p.status & 0xFFFFFFFFL);
-    if (v2) {
+    if (version >= Formats.V2) {
       Formats.writeDimensions(out, p.dimensions);
     }
     p.window.write(out);
+    if (version == Formats.V3) {
+      p.window.exemplars().write(out);
+    }
     return out.toByteArray();
   }
 
@@ -68,13 +77,17 @@ record SpanPartial(String service, String operation, int kind, int status, Windo
     if (bytes.length > 0 && bytes[0] == 0) {
       return readLegacy(bytes);
     }
-    FormatReader in = Formats.readerUpToV2(bytes, "span partial (span-partials-by-service)");
+    FormatReader in = Formats.readerUpTo(Formats.V3, bytes, "span partial (span-partials-by-service)");
     String service = in.string();
     String operation = in.string();
     int kind = (int) in.varint();
     int status = (int) in.varint();
-    Map<String, String> dimensions = bytes[0] == Formats.V2 ? Formats.readDimensions(in) : Map.of();
-    SpanPartial partial = new SpanPartial(service, operation, kind, status, WindowAccumulator.read(in), dimensions);
+    Map<String, String> dimensions = bytes[0] >= Formats.V2 ? Formats.readDimensions(in) : Map.of();
+    WindowAccumulator window = WindowAccumulator.read(in);
+    if (bytes[0] == Formats.V3) {
+      window.readExemplars(in);
+    }
+    SpanPartial partial = new SpanPartial(service, operation, kind, status, window, dimensions);
     in.end();
     return partial;
   }

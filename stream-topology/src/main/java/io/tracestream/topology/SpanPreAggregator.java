@@ -236,14 +236,19 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
 
   /**
    * Version 1: version byte, latest span end (zigzag varint), the window ({@link WindowAccumulator#write}).
+   * Version 2, written when the window has exemplars: version 1's, then they ({@link WindowExemplars#write}).
    * Before versions: 8 bytes of latest end, then the window's unversioned bytes; its first byte is 0 (a
    * time before 2^56 ms) and it is still read, so partials open across an upgrade are kept.
    */
   static final class OpenCodec implements HeapStore.Codec<Open> {
     @Override
     public byte[] write(Open o) {
-      FormatWriter out = new FormatWriter(256).writeByte(Formats.V1).zigzag(o.latestMs);
+      boolean v2 = !o.window.exemplars().isEmpty();
+      FormatWriter out = new FormatWriter(256).writeByte(v2 ? Formats.V2 : Formats.V1).zigzag(o.latestMs);
       o.window.write(out);
+      if (v2) {
+        o.window.exemplars().write(out);
+      }
       return out.toByteArray();
     }
 
@@ -256,9 +261,13 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
         in.get(window);
         return new Open(WindowAccumulator.fromBytes(window), latest);
       }
-      FormatReader in = Formats.reader(bytes, "span-partials entry");
+      FormatReader in = Formats.readerUpToV2(bytes, "span-partials entry");
       long latest = in.zigzag();
-      Open open = new Open(WindowAccumulator.read(in), latest);
+      WindowAccumulator window = WindowAccumulator.read(in);
+      if (bytes[0] == Formats.V2) {
+        window.readExemplars(in);
+      }
+      Open open = new Open(window, latest);
       in.end();
       return open;
     }

@@ -36,7 +36,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * otlp_spans ─ decode ─┬─ poison ────────────────────────────────────────────────────▶ tracestream.dlq
  *                      ├─ samples ─ partial windows ─ repartition by service (span-partials-by-service)
- *                      │    ─ windows ─ results ──────────────────────────────────────▶ tracestream.span-metrics
+ *                      │    ─ windows ─ exemplar index ─ results ─────────────────────▶ tracestream.span-metrics
  *                      ├─ spans of a trace, keyed by its id ────────────────────────┐
  *                      └─ spans of a null-key record ─ repartition by trace id ─────┴─ assembly
  *   completed traces + assembly progress ─┬─ summaries ─ query index ─────────────────▶ tracestream.traces
@@ -151,6 +151,10 @@ public final class StreamTopology implements Supplier<Topology> {
         config.queryTracesRetention(), Duration.ofMillis(1), false), Serdes.String(), Formats.TRACE_SUMMARY));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueryStores.SERVICES),
         Serdes.String(), Formats.LONG).withCachingEnabled());
+    // Duplicates retained: each series of a service adds its own entry under the service's key and window start.
+    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.SPAN_EXEMPLARS,
+        config.queryRetention(), config.window(), true), Serdes.String(), Formats.SERIES_EXEMPLARS)
+        .withCachingDisabled());
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(QueryStores.DEPENDENCY_LINKS,
         config.queryRetention(), config.window(), false), Formats.EDGE_KEY, Formats.LONG).withCachingEnabled());
 
@@ -180,6 +184,7 @@ public final class StreamTopology implements Supplier<Topology> {
         .repartition(Repartitioned.with(Serdes.ByteArray(), SpanPartial.SERDE).withName(REPARTITION)
             .withStreamPartitioner(Progress.partitioner(key -> key)))
         .process(() -> windows(SPANS), Named.as("span-windows"), SpanSeries.WINDOWS_STORE, SpanSeries.STATE_STORE)
+        .processValues(QueryIndex.Exemplars::new, Named.as("span-exemplar-index"), QueryStores.SPAN_EXEMPLARS)
         .to(config.spanMetricsTopic(), Produced.with(SERIES_KEY, WINDOW_RESULT).withName("span-metrics-sink")
             .withStreamPartitioner(StreamTopology::byService));
 

@@ -50,6 +50,7 @@ public final class TopologyApp implements AutoCloseable {
     // tells the other instances where to forward queries (application.server) from its start.
     admin = new AdminServer(config.bind(), config.adminPort(), config.adminTls(), config.adminLimits(),
         config.adminAuth(), this::scrape, this::ready, NOT_READY);
+    admin.openMetrics(this::openMetrics);
     HostInfo self = new HostInfo(config.advertisedHost(), admin.port());
     topologyMetrics = new MicrometerTopologyMetrics(registry, config.maxServices(), config.expireAfter(),
         Clock.systemUTC());
@@ -91,7 +92,17 @@ public final class TopologyApp implements AutoCloseable {
       return "";
     }
     topologyMetrics.expire();
-    return WindowMetricsExporter.scrape(current) + registry.scrape();
+    return WindowMetricsExporter.scrape(current, false) + registry.scrape();
+  }
+
+  /** The same in OpenMetrics, with exemplars on the span histogram's buckets; Micrometer's part ends it. */
+  private String openMetrics() {
+    List<WindowMetricsExporter<?, ?>> current = exporters;
+    if (current == null) {
+      return "# EOF\n";
+    }
+    topologyMetrics.expire();
+    return WindowMetricsExporter.scrape(current, true) + registry.scrape(AdminServer.OPEN_METRICS);
   }
 
   private boolean ready() {

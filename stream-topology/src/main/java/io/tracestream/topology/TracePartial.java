@@ -76,9 +76,13 @@ record TracePartial(String rootService, String rootOperation, WindowAccumulator 
     };
   }
 
-  /** Adds one trace's duration and error to a partial window, {@code weight} times (its root span's weight). */
+  /**
+   * Adds one trace's duration and error to a partial window, {@code weight} times (its root span's weight), and
+   * offers it as an exemplar: the trace id itself.
+   */
   static void add(WindowAccumulator window, TraceSummary trace, long weight) {
-    window.add(trace.durationNanos() / 1e6, trace.error(), weight);
+    window.add(trace.durationNanos(), trace.error(), weight, trace.traceId(),
+        (trace.startNanos() + trace.durationNanos()) / 1_000_000);
   }
 
   /**

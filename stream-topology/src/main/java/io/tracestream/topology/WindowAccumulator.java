@@ -11,10 +11,10 @@ import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * One open window of one series: error count, exact histogram buckets, and the sketch bins (which
- * hold count, sum, min and max). Its bytes are plain arrays, cheap to write and read as a partial
- * window travels from the input tasks to the window task; the DDSketch is built only when the window
- * closes.
+ * One open window of one series: error count, exact histogram buckets, the sketch bins (which
+ * hold count, sum, min and max) and the exemplars ({@link WindowExemplars}). Its bytes are plain
+ * arrays, cheap to write and read as a partial window travels from the input tasks to the window
+ * task; the DDSketch is built only when the window closes.
  */
 final class WindowAccumulator {
   private static final int BUCKETS = LatencyBuckets.BOUNDS_MS.size() + 1;
@@ -24,6 +24,7 @@ final class WindowAccumulator {
   private long errors;
   private final long[] buckets;
   private final LatencyBins bins;
+  private WindowExemplars exemplars = new WindowExemplars();
 
   private WindowAccumulator(long errors, long[] buckets, LatencyBins bins) {
     this.errors = errors;
@@ -41,12 +42,29 @@ final class WindowAccumulator {
 
   /** Adds {@code count} equal values at once: a sampled span that stands for {@code count} spans. */
   void add(double millis, boolean error, long count) {
-    double ms = Math.max(0, millis);
+    addCounted(Math.max(0, millis), error, count);
+  }
+
+  /**
+   * Adds a span (or trace) that stands for {@code count}, and offers it as an exemplar of its bucket.
+   *
+   * @param traceId its trace id, lowercase hex; null when it has no valid one (then it is no exemplar)
+   * @param endMs its end, epoch milliseconds
+   */
+  void add(long durationNanos, boolean error, long count, String traceId, long endMs) {
+    long nanos = Math.max(0, durationNanos);
+    exemplars.offer(addCounted(nanos / 1e6, error, count), error, nanos, traceId, endMs);
+  }
+
+  /** Adds the counts; the bucket {@code ms} fell in. */
+  private int addCounted(double ms, boolean error, long count) {
     if (error) {
       errors += count;
     }
-    buckets[LatencyBuckets.index(ms)] += count;
+    int bucket = LatencyBuckets.index(ms);
+    buckets[bucket] += count;
     bins.add(ms, count);
+    return bucket;
   }
 
   /** Adds everything {@code other} accumulated, as if its inputs had been added here. */
@@ -56,6 +74,7 @@ final class WindowAccumulator {
       buckets[i] += other.buckets[i];
     }
     bins.merge(other.bins);
+    exemplars.merge(other.exemplars);
   }
 
   long errors() {
@@ -66,6 +85,16 @@ final class WindowAccumulator {
     return bins.count();
   }
 
+  WindowExemplars exemplars() {
+    return exemplars;
+  }
+
+  /** Reads the exemplars that a format with them wrote after {@link #write}. */
+  WindowAccumulator readExemplars(FormatReader in) {
+    exemplars = WindowExemplars.read(in);
+    return this;
+  }
+
   WindowResult result(long windowStart, long windowEnd) {
     List<Long> counts = new ArrayList<>(BUCKETS);
     for (long b : buckets) {
@@ -74,17 +103,23 @@ final class WindowAccumulator {
     LatencySketch sketch = bins.toSketch();
     return new WindowResult(windowStart, windowEnd, bins.count(), errors, bins.sum(),
         sketch.quantile(0.5), sketch.quantile(0.95), sketch.quantile(0.99), bins.max(), counts,
-        Base64.getEncoder().encodeToString(sketch.toBytes()));
+        Base64.getEncoder().encodeToString(sketch.toBytes()), exemplars.toList());
   }
 
   /**
    * Version 1 (the {@code span-metrics-windows} store, and inside span partials and the other window
-   * stores): version byte, then {@link #write}. Before versions: errors and the buckets as 8-byte longs,
-   * then the bins; its first byte is 0 (fewer than 2^56 errors) and it is still read.
+   * stores): version byte, then {@link #write}. Version 2, written when there are exemplars (so edge
+   * windows, which have none, stay version 1): version 1's, then the exemplars ({@link WindowExemplars#write}).
+   * Before versions: errors and the buckets as 8-byte longs, then the bins; its first byte is 0 (fewer than
+   * 2^56 errors) and it is still read.
    */
   byte[] toBytes() {
-    FormatWriter out = new FormatWriter(256).writeByte(Formats.V1);
+    boolean v2 = !exemplars.isEmpty();
+    FormatWriter out = new FormatWriter(256).writeByte(v2 ? Formats.V2 : Formats.V1);
     write(out);
+    if (v2) {
+      exemplars.write(out);
+    }
     return out.toByteArray();
   }
 
@@ -92,8 +127,11 @@ final class WindowAccumulator {
     if (bytes.length > 0 && bytes[0] == 0) {
       return fromLegacyBytes(bytes);
     }
-    FormatReader in = Formats.reader(bytes, "window");
+    FormatReader in = Formats.readerUpToV2(bytes, "window");
     WindowAccumulator window = read(in);
+    if (bytes[0] == Formats.V2) {
+      window.readExemplars(in);
+    }
     in.end();
     return window;
   }

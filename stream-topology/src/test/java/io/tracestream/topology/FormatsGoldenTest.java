@@ -280,14 +280,14 @@ class FormatsGoldenTest {
 
   @Test
   void aFormatVersionThisVersionDoesNotKnowFailsNamingTheMigration() {
-    byte[] newer = hex("03", "0101200af7651916cd43dd8448eb211c80319c");
+    byte[] newer = hex("04", "0101200af7651916cd43dd8448eb211c80319c");
 
     for (Runnable read : List.<Runnable>of(() -> TraceSpans.read(newer), () -> TraceSpans.readStored(newer),
         () -> SpanPartial.read(newer), () -> WindowAccumulator.fromBytes(newer), () -> Formats.readSummary(newer),
-        () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("030000018bcfe56800")),
+        () -> Formats.readEdgeKey(newer), () -> Formats.readLong(hex("040000018bcfe56800")),
         () -> LegacyAssemblyState.readUnpaired(newer))) {
       assertThatThrownBy(read::run).isInstanceOf(SerializationException.class)
-          .hasMessageContaining("format version 3")
+          .hasMessageContaining("format version 4")
           .hasMessageContaining("stream-topology/README.md, \"Formats and upgrades\"");
     }
   }

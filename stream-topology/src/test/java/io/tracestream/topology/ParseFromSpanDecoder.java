@@ -7,6 +7,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.tracestream.span.RejectReason;
+import io.tracestream.span.TraceIds;
 import io.tracestream.topology.traces.TraceSpan;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -69,7 +70,8 @@ final class ParseFromSpanDecoder extends ContextualProcessor<byte[], byte[], byt
           }
           long duration = Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
           samples.add(new SpanSample(service, truncate(span.getName()), span.getKindValue(),
-              span.getStatus().getCodeValue(), duration, endMs));
+              span.getStatus().getCodeValue(), duration, endMs,
+              RejectReason.checkIds(span) == null ? TraceIds.toHex(span.getTraceId()) : null));
           latestEndMs = Math.max(latestEndMs, endMs);
           if (RejectReason.checkIds(span) != null) {
             invalid++; // measured, but cannot be placed in a trace

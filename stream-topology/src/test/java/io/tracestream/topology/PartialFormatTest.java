@@ -24,6 +24,12 @@ class PartialFormatTest {
       + "01" + "00".repeat(16) // buckets: le=2 ms holds it
       + "8a01" + "01" + "00" + "01" // the sketch: offset (zigzag varint), one bin, no zeros, count 1
       + "80897a" + "4000000000000000".repeat(2) + "02"; // sum (ns), min and max (ms), the bin's count
+  /**
+   * The same as version 2 with the trace "t" as the exemplar of that bucket: one exemplar, slot 0, 2 ms in ns,
+   * end 2 ms (zigzag), the id "t" (not hex: its UTF-8 length * 2 + 1, then the byte).
+   */
+  private static final String ONE_TRACE_OF_2_MS = "02" + ONE_VALUE_OF_2_MS.substring(2)
+      + "01" + "00" + "80897a" + "04" + "03" + "74";
   /** The same of a failed call. */
   private static final String ONE_FAILED_OF_2_MS = "0101" + ONE_VALUE_OF_2_MS.substring(4);
 
@@ -48,13 +54,23 @@ class PartialFormatTest {
   void aTracePartialIsWrittenAsVersionOneWithItsSeriesAndAccumulator() {
     String golden = "01" // version
         + "00000008" + utf8("frontend") + "00000005" + utf8("GET /")
-        + ONE_VALUE_OF_2_MS;
+        + ONE_TRACE_OF_2_MS;
 
     assertThat(HEX.formatHex(TracePartial.SERDE.serializer().serialize("t", checkoutOf2Ms()))).isEqualTo(golden);
     TracePartial read = TracePartial.SERDE.deserializer().deserialize("t", HEX.parseHex(golden));
     assertThat(read.rootService()).isEqualTo("frontend");
     assertThat(read.rootOperation()).isEqualTo("GET /");
-    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(ONE_VALUE_OF_2_MS);
+    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(ONE_TRACE_OF_2_MS);
+  }
+
+  @Test
+  void aTracePartialWrittenBeforeExemplarsIsReadWithoutThem() {
+    String before = "01" + "00000008" + utf8("frontend") + "00000005" + utf8("GET /") + ONE_VALUE_OF_2_MS;
+
+    TracePartial read = TracePartial.SERDE.deserializer().deserialize("t", HEX.parseHex(before));
+
+    assertThat(read.window().count()).isEqualTo(1);
+    assertThat(read.window().exemplars().isEmpty()).isTrue();
   }
 
   @Test
@@ -66,13 +82,13 @@ class PartialFormatTest {
     String golden = "02" // version
         + "00000008" + utf8("frontend") + "00000005" + utf8("GET /")
         + "00000001" + "00000006" + utf8("symbol") + "00000004" + utf8("AAPA") // one dimension
-        + ONE_VALUE_OF_2_MS;
+        + ONE_TRACE_OF_2_MS;
 
     assertThat(HEX.formatHex(TracePartial.SERDE.serializer().serialize("t", partial))).isEqualTo(golden);
     TracePartial read = TracePartial.SERDE.deserializer().deserialize("t", HEX.parseHex(golden));
     assertThat(read.dimensions()).containsExactly(java.util.Map.entry("symbol", "AAPA"));
     assertThat(read.rootService()).isEqualTo("frontend");
-    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(ONE_VALUE_OF_2_MS);
+    assertThat(HEX.formatHex(read.window().toBytes())).isEqualTo(ONE_TRACE_OF_2_MS);
   }
 
   @Test

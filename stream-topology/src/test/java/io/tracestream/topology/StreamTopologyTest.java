@@ -234,7 +234,7 @@ class StreamTopologyTest {
     }
     // Renaming any of these loses state or strands data on upgrade: change only with a migration note.
     assertThat(stores).containsExactly("dependency-links", "edge-partials", "edge-state", "edge-windows", "services",
-        "span-metrics-state", "span-metrics-windows", "span-partials", "span-partials-progress",
+        "span-exemplars", "span-metrics-state", "span-metrics-windows", "span-partials", "span-partials-progress",
         "trace-assembly-spans", "trace-assembly-state", "trace-assembly-traces",
         "trace-metrics-state", "trace-metrics-windows", "trace-partials", "trace-summaries");
     // trace-summaries-by-root-service and edges-by-client (JSON, a record per trace and per edge) were

@@ -81,17 +81,25 @@ public final class SdkShop implements AutoCloseable {
 
   /** Makes the seven spans of one trace starting at {@code start}; returns its trace id. */
   public String trace(Instant start) {
+    return trace(start, 1);
+  }
+
+  /**
+   * Makes the seven spans of one trace starting at {@code start}, each starting and ending {@code slowdown} times
+   * as long after it as in {@link ShopTraces#SPANS}: a slow trace; returns its trace id.
+   */
+  public String trace(Instant start, int slowdown) {
     Span[] spans = new Span[ShopTraces.SPANS.size()];
     for (int i = 0; i < spans.length; i++) {
       ShopTraces.Part part = ShopTraces.SPANS.get(i);
       SpanBuilder builder = providers.get(part.service()).get("io.tracestream.testkit").spanBuilder(part.name())
           .setSpanKind(part.server() ? SpanKind.SERVER : SpanKind.CLIENT)
-          .setStartTimestamp(start.plus(part.startMicros(), ChronoUnit.MICROS));
+          .setStartTimestamp(start.plus(part.startMicros() * slowdown, ChronoUnit.MICROS));
       spans[i] = (part.parent() < 0 ? builder.setNoParent()
           : builder.setParent(Context.root().with(spans[part.parent()]))).startSpan();
     }
     for (int i = spans.length - 1; i >= 0; i--) { // children end before their parents
-      spans[i].end(start.plus(ShopTraces.SPANS.get(i).endMicros(), ChronoUnit.MICROS));
+      spans[i].end(start.plus(ShopTraces.SPANS.get(i).endMicros() * slowdown, ChronoUnit.MICROS));
     }
     String traceId = spans[0].getSpanContext().getTraceId();
     traces.put(traceId, start);

@@ -1,5 +1,6 @@
 package io.tracestream.topology.exporter;
 
+import io.tracestream.topology.model.Exemplar;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Set;
@@ -7,10 +8,13 @@ import java.util.regex.Pattern;
 
 /**
  * Writes the Prometheus text exposition format 0.0.4
- * (https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format): one
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format), or OpenMetrics 1.0.0
+ * (https://github.com/prometheus/OpenMetrics/blob/v1.0.0/specification/OpenMetrics.md) with exemplars: one
  * {@code # HELP} and one {@code # TYPE} line per family, then its samples, never interleaved with
- * another family. Misuse (a family twice, a sample outside its family, a bad name) is a programming
- * error and throws {@link IllegalStateException} or {@link IllegalArgumentException}.
+ * another family. In OpenMetrics a counter's family is named without its samples' {@code _total}, help text
+ * escapes double quotes too, and the writer of the whole exposition ends it with {@code # EOF}. Misuse
+ * (a family twice, a sample outside its family, a bad name) is a programming error and throws
+ * {@link IllegalStateException} or {@link IllegalArgumentException}.
  */
 final class PrometheusText {
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -20,12 +24,20 @@ final class PrometheusText {
   private static final double EXACT_INTEGERS = 9_007_199_254_740_992d;
 
   private final Appendable out;
+  private final boolean openMetrics;
   private final Set<String> families = new HashSet<>();
   private String family;
   private String type;
 
+  /** The Prometheus text format, without exemplars. */
   PrometheusText(Appendable out) {
+    this(out, false);
+  }
+
+  /** @param openMetrics OpenMetrics 1.0.0 with exemplars, instead of the Prometheus text format */
+  PrometheusText(Appendable out, boolean openMetrics) {
     this.out = out;
+    this.openMetrics = openMetrics;
   }
 
   /** Starts a family: its {@code # HELP} and {@code # TYPE} lines. Each name at most once. */
@@ -39,8 +51,11 @@ final class PrometheusText {
     }
     this.family = name;
     this.type = type;
-    out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    String metadata = openMetrics && type.equals("counter") && name.endsWith("_total")
+        ? name.substring(0, name.length() - "_total".length()) : name;
+    String typeName = openMetrics && type.equals("untyped") ? "unknown" : type;
+    out.append("# HELP ").append(metadata).append(' ').append(escape(help, openMetrics)).append('\n');
+    out.append("# TYPE ").append(metadata).append(' ').append(typeName).append('\n');
     return this;
   }
 
@@ -52,6 +67,18 @@ final class PrometheusText {
    * @param labels label names and values, alternating
    */
   PrometheusText sample(String name, double value, String... labels) throws IOException {
+    return sample(name, value, null, 1, labels);
+  }
+
+  /**
+   * One sample with an exemplar, written only in OpenMetrics: {@code # {trace_id="..."} value timestamp},
+   * the value in the sample's unit, the timestamp in seconds.
+   *
+   * @param exemplar the exemplar, or null for none
+   * @param secondsPerUnit what one unit of the family is in seconds (0.001 for milliseconds)
+   */
+  PrometheusText sample(String name, double value, Exemplar exemplar, double secondsPerUnit, String... labels)
+      throws IOException {
     if (family == null || !belongsToFamily(name)) {
       throw new IllegalStateException("sample " + name + " outside its family (current: " + family + ")");
     }
@@ -73,7 +100,15 @@ final class PrometheusText {
       }
       out.append('}');
     }
-    out.append(' ').append(formatValue(value)).append('\n');
+    out.append(' ').append(formatValue(value));
+    if (openMetrics && exemplar != null) {
+      long ms = exemplar.timestampMs();
+      out.append(" # {trace_id=\"").append(escapeLabelValue(exemplar.traceId())).append("\"} ")
+          .append(formatValue(exemplar.seconds() / secondsPerUnit)).append(' ')
+          .append(Long.toString(Math.floorDiv(ms, 1000))).append('.')
+          .append(String.format("%03d", Math.floorMod(ms, 1000)));
+    }
+    out.append('\n');
     return this;
   }
 
@@ -115,6 +150,7 @@ final class PrometheusText {
     return escape(help, false);
   }
 
+  /** Escapes backslash and line feed, and double quotes when {@code quote}. */
   private static String escape(String s, boolean quote) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {

@@ -149,20 +149,23 @@ public final class WindowMetricsExporter<K, V> implements AutoCloseable {
 
   /** The Prometheus text (format 0.0.4) of the series of this instance's partitions, and its own counters. */
   public String scrape() {
-    return scrape(List.of(this));
+    return scrape(List.of(this), false);
   }
 
   /**
    * One Prometheus text of several exporters (of different topics): each one's series, then the
    * exporters' own counters, one family each with a sample per topic (a family may appear only once).
+   *
+   * @param openMetrics OpenMetrics 1.0.0 with exemplars on the histogram buckets, without the closing
+   *     {@code # EOF} (the caller ends the exposition), instead of the Prometheus text format 0.0.4
    */
-  public static String scrape(List<WindowMetricsExporter<?, ?>> exporters) {
+  public static String scrape(List<WindowMetricsExporter<?, ?>> exporters, boolean openMetrics) {
     StringBuilder out = new StringBuilder(4096);
     try {
       for (WindowMetricsExporter<?, ?> exporter : exporters) {
-        exporter.state.write(out, partition -> !exporter.rebuilding.containsKey(partition));
+        exporter.state.write(out, partition -> !exporter.rebuilding.containsKey(partition), openMetrics);
       }
-      PrometheusText text = new PrometheusText(out);
+      PrometheusText text = new PrometheusText(out, openMetrics);
       text.family(APPLIED, "counter", "Window results applied, rebuilds after rebalances included.");
       for (WindowMetricsExporter<?, ?> exporter : exporters) {
         text.sample(APPLIED, exporter.applied.get(), "topic", exporter.topic);

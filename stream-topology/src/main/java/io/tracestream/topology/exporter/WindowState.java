@@ -66,17 +66,19 @@ abstract class WindowState<K, V, S extends PartitionedSeries.Series<V, S>> {
 
   /** Writes every series held. */
   final void write(Appendable out) throws IOException {
-    write(out, p -> true);
+    write(out, p -> true, false);
   }
 
   /**
    * Writes the series read from the partitions {@code exported} accepts (the exporter hides partitions
    * it is still rebuilding). Staleness is judged against the newest window end of all series held.
+   *
+   * @param openMetrics OpenMetrics with exemplars ({@link PrometheusText}) instead of the Prometheus text format
    */
-  final void write(Appendable out, IntPredicate exported) throws IOException {
+  final void write(Appendable out, IntPredicate exported, boolean openMetrics) throws IOException {
     PartitionedSeries.Snapshot<K, S> snapshot = partitions.snapshot(exported);
     if (!snapshot.series().isEmpty()) {
-      write(new PrometheusText(out), snapshot);
+      write(new PrometheusText(out, openMetrics), snapshot);
     }
   }
 

@@ -43,7 +43,9 @@ import org.apache.kafka.streams.state.HostInfo;
  *   <li>{@code GET /api/dependencies?endTs=<ms>&lookback=<ms>}: calls per (parent, child) over the edge
  *       windows starting in [endTs - lookback, endTs] (defaults: now, 24 h);
  *   <li>{@code GET /api/traces/<trace id>}: the summary of a completed trace;
- *   <li>{@code GET /api/traces?service=...}: a search of the completed traces' summaries ({@link TraceQuery}).
+ *   <li>{@code GET /api/traces?service=...}: a search of the completed traces' summaries ({@link TraceQuery});
+ *   <li>{@code GET /api/exemplars?service=&operation=&start=&end=}: trace ids of the slowest spans per latency
+ *       bucket and of an error span, per closed span window ({@link ExemplarQuery}).
  * </ul>
  *
  * <p>Any instance answers for every partition (interactive queries). For services and dependencies it
@@ -69,6 +71,7 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
   private final Clock clock;
   private final PeerCalls peers;
   private final int maxServices;
+  private final ExemplarQuery exemplars;
 
   /**
    * @param self this instance's {@code application.server}, as other instances see it
@@ -106,6 +109,7 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
     this.edgesSourceTopic = edgesSourceTopic;
     this.partitions = partitions;
     this.clock = clock;
+    this.exemplars = new ExemplarQuery(streams, stores, self, peers, clock, partitions);
   }
 
   @Override
@@ -132,9 +136,13 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
           searchTraces(exchange, params);
         } else if (path.startsWith("/api/traces/")) {
           trace(exchange, path.substring("/api/traces/".length()), params);
+        } else if (path.equals("/api/exemplars")) {
+          List<JsonNode> found = exemplars.answer(params);
+          ok(exchange, found, found.size());
         } else {
           error(exchange, 404, "no such endpoint: " + path
-              + " (there are /api/services, /api/dependencies, /api/traces/{id}, /api/traces?service=)");
+              + " (there are /api/services, /api/dependencies, /api/traces/{id}, /api/traces?service=,"
+              + " /api/exemplars)");
         }
       } catch (BadRequest e) {
         error(exchange, 400, e.getMessage());
@@ -286,7 +294,7 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
     return owners;
   }
 
-  private static long number(Map<String, String> params, String name, long defaultValue) {
+  static long number(Map<String, String> params, String name, long defaultValue) {
     String value = params.get(name);
     if (value == null || value.isEmpty()) {
       return defaultValue;
@@ -306,7 +314,7 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
     return partition(value, partitions);
   }
 
-  private static int partition(String value, int partitions) {
+  static int partition(String value, int partitions) {
     try {
       int p = Integer.parseInt(value.trim());
       if (p >= 0 && p < partitions) {

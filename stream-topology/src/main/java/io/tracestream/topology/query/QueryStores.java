@@ -1,8 +1,11 @@
 package io.tracestream.topology.query;
 
 import io.tracestream.topology.model.EdgeKey;
+import io.tracestream.topology.model.SeriesExemplars;
 import io.tracestream.topology.traces.TraceSummary;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
@@ -29,6 +32,8 @@ public final class QueryStores {
   public static final String TRACE_SUMMARIES = "trace-summaries";
   /** Services with a span in a completed trace, and the end of the newest such trace. */
   public static final String SERVICES = "services";
+  /** Exemplars of closed span windows by service, timestamped with the window start; duplicates retained. */
+  public static final String SPAN_EXEMPLARS = "span-exemplars";
   /** Calls per dependency edge and edge window start. */
   public static final String DEPENDENCY_LINKS = "dependency-links";
 
@@ -59,6 +64,19 @@ public final class QueryStores {
       }
     }
     return Optional.ofNullable(found);
+  }
+
+  /** The exemplars of the span windows of {@code service} starting in [{@code fromMs}, {@code toMs}]. */
+  public List<SeriesExemplars> exemplars(String service, int partition, long fromMs, long toMs) {
+    ReadOnlyWindowStore<String, SeriesExemplars> store = streams.store(StoreQueryParameters
+        .fromNameAndType(SPAN_EXEMPLARS, QueryableStoreTypes.<String, SeriesExemplars>windowStore())
+        .withPartition(partition));
+    List<SeriesExemplars> found = new ArrayList<>();
+    try (WindowStoreIterator<SeriesExemplars> it = store.fetch(service, Instant.ofEpochMilli(fromMs),
+        Instant.ofEpochMilli(toMs))) {
+      it.forEachRemaining(entry -> found.add(entry.value));
+    }
+    return found;
   }
 
   /** Services seen in the traces of one partition. */

@@ -156,7 +156,7 @@ class SpanMetricsStateTest {
     state.apply(1, PAY, window(MINUTE, 8, 8, 8, 8));
     StringBuilder out = new StringBuilder();
 
-    state.write(out, partition -> partition == 1);
+    state.write(out, partition -> partition == 1, false);
 
     assertThat(out.toString()).doesNotContain("checkout").contains("payment");
   }
