@@ -36,7 +36,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * otlp_spans ─ decode ─┬─ poison ────────────────────────────────────────────────────▶ tracestream.dlq
  *                      ├─ samples ─ partial windows ─ repartition by service (span-partials-by-service)
- *                      │    ─ windows ─ exemplar index ─ results ─────────────────────▶ tracestream.span-metrics
+ *                      │    ─ windows ─ exemplar index ─ results ───────▶ tracestream.span-metrics
  *                      ├─ spans of a trace, keyed by its id ────────────────────────┐
  *                      └─ spans of a null-key record ─ repartition by trace id ─────┴─ assembly
  *   completed traces + assembly progress ─┬─ summaries ─ query index ─────────────────▶ tracestream.traces
