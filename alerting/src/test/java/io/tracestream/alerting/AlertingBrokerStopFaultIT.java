@@ -73,14 +73,17 @@ class AlertingBrokerStopFaultIT {
     List<String> rules = List.of(rule(name), errorsRule);
 
     try (Hooks amNotifications = new Hooks();
-        Alertmanager alertmanager = new Alertmanager(Files.createDirectories(dir.resolve("alertmanager")), amNotifications.url());
+        Alertmanager alertmanager = new Alertmanager(Files.createDirectories(dir.resolve("alertmanager")),
+            amNotifications.url());
         Hooks webhook = new Hooks();
         KafkaProducer<byte[], byte[]> producer = CartAlert.producer(KAFKA.clientProperties())) {
-      Map<String, String> settings = CartAlert.settings(name, dir, KAFKA.bootstrapServers(), alertmanager.url(), webhook.url(), "1m");
+      Map<String, String> settings = CartAlert.settings(name, dir, KAFKA.bootstrapServers(), alertmanager.url(),
+          webhook.url(), "1m");
       settings.put("alerting.admin.port", String.valueOf(adminPort));
       settings.put("alerting.delivery.timeout", "60s"); // the webhook answers once the broker is down
       // a second rule that fires on the same windows: the error ratio of the breached windows is 5 %
-      Files.writeString(Path.of(settings.get("alerting.rules.file")), ERRORS_RULE.formatted(name), StandardOpenOption.APPEND);
+      Files.writeString(Path.of(settings.get("alerting.rules.file")), ERRORS_RULE.formatted(name),
+          StandardOpenOption.APPEND);
       Process alerting = AlertingProcess.start(settings, log);
       try {
         Await.until(TIMEOUT, "the alerting process to be ready", () -> status(adminPort, "/health/ready") == 200);
@@ -114,7 +117,8 @@ class AlertingBrokerStopFaultIT {
         fine(producer, spans, t0 + 2 * MINUTE);
         breach(producer, spans, t0 + 3 * MINUTE);
         breach(producer, spans, t0 + 4 * MINUTE);
-        Await.until(TIMEOUT, "the webhook to get both resolves and both second firings", () -> webhook.received().size() >= 6);
+        Await.until(TIMEOUT, "the webhook to get both resolves and both second firings",
+            () -> webhook.received().size() >= 6);
         double allDelivered = (System.nanoTime() - back) / 1e9;
         Await.until(TIMEOUT, "Alertmanager to notify the resolves and the second firings", () -> rules.stream()
             .allMatch(r -> notified(amNotifications.received(), r).size() >= 3));
@@ -126,9 +130,12 @@ class AlertingBrokerStopFaultIT {
         List<String> keys = webhook.received().stream().map(n -> n.path("idempotencyKey").asText()).toList();
         for (String rule : rules) {
           String id = CartAlert.seriesOf(rule);
-          assertThat(keys.stream().filter(k -> k.startsWith(id + "@"))).as("webhook deliveries of " + rule + ", in order")
-              .containsExactly(id + "@" + t0 + ":firing", id + "@" + t0 + ":resolved", id + "@" + (t0 + 3 * MINUTE) + ":firing");
-          assertThat(notified(amNotifications.received(), rule)).as("Alertmanager's notifications of " + rule + ", in order")
+          assertThat(keys.stream().filter(k -> k.startsWith(id + "@")))
+              .as("webhook deliveries of " + rule + ", in order")
+              .containsExactly(id + "@" + t0 + ":firing", id + "@" + t0 + ":resolved",
+                  id + "@" + (t0 + 3 * MINUTE) + ":firing");
+          assertThat(notified(amNotifications.received(), rule))
+              .as("Alertmanager's notifications of " + rule + ", in order")
               .containsExactly("firing", "resolved", "firing");
           assertThat(alertmanager.active(rule)).as("active in Alertmanager: " + rule).hasSize(1);
         }
@@ -141,7 +148,8 @@ class AlertingBrokerStopFaultIT {
             | broker stopped %d s inside a webhook delivery | 2 | 6 | %d | %d | %d | %d | %d | 0 | %.1f | %.1f | %.1f | %d | %.0f |
             """, OUTAGE.toSeconds(), keys.size(), 6 - keys.stream().distinct().count(), keys.size() - keys.stream().distinct().count(),
             deliveredDuringOutage, rules.stream().mapToInt(r -> notified(amNotifications.received(), r).size()).sum(),
-            (back - restartCalled) / 1e9, firstDelivery, allDelivered, threadsReplaced, (System.nanoTime() - started) / 1e9));
+            (back - restartCalled) / 1e9, firstDelivery, allDelivered, threadsReplaced,
+            (System.nanoTime() - started) / 1e9));
       } finally {
         alerting.destroyForcibly();
         alerting.waitFor(30, TimeUnit.SECONDS);

@@ -101,7 +101,8 @@ class AlertingIT {
       assertThat(alert.path("labels").path("severity").asText()).isEqualTo("critical");
       assertThat(alert.path("annotations").path("summary").asText()).startsWith("p99 of checkout GET /cart is ")
           .endsWith("(threshold 500ms)");
-      assertThat(alert.path("generatorURL").asText()).startsWith("http://127.0.0.1:" + app.adminPort() + "/api/alerts?alert=");
+      assertThat(alert.path("generatorURL").asText()).startsWith("http://127.0.0.1:" + app.adminPort()
+          + "/api/alerts?alert=");
       assertThat(alert.path("startsAt").asText()).isEqualTo(java.time.Instant.ofEpochMilli(t0 + 2 * MINUTE).toString()
           .replace("Z", ".000Z"));
       String current = get(app.adminPort(), "/api/alerts");
@@ -126,8 +127,10 @@ class AlertingIT {
           "tracestream_alerting_alerts{state=\"firing\"} 1.0"); // the replay's
       // the replay's firing and the pending were read and not paged
       Await.until(TIMEOUT, "the notifier to skip the pending and the replayed firing",
-          () -> get(app.adminPort(), "/metrics").contains("tracestream_alerting_skipped_total{reason=\"not_paged\"} 2.0"));
-      assertThat(alertmanager.alerts()).noneMatch(a -> a.path("labels").path("alertname").asText().equals("old-" + name));
+          () -> get(app.adminPort(), "/metrics")
+              .contains("tracestream_alerting_skipped_total{reason=\"not_paged\"} 2.0"));
+      assertThat(alertmanager.alerts())
+          .noneMatch(a -> a.path("labels").path("alertname").asText().equals("old-" + name));
       assertThat(webhook.received()).extracting(n -> n.path("status").asText()).containsExactly("firing", "resolved");
       assertThat(webhook.received()).allMatch(n -> n.path("rule").asText().equals(rule(name)));
     }
@@ -146,8 +149,10 @@ class AlertingIT {
         breach(producer, spans, t0);
         breach(producer, spans, t0 + MINUTE);
         Await.until(TIMEOUT, "the webhook to get the firing transition", () -> webhook.received().size() == 1);
-        Await.until(TIMEOUT, "Alertmanager to list the alert active", () -> alertmanager.active(rule(name)).size() == 1);
-        Await.until(TIMEOUT, "the notifier to commit past the firing transition", () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
+        Await.until(TIMEOUT, "Alertmanager to list the alert active",
+            () -> alertmanager.active(rule(name)).size() == 1);
+        Await.until(TIMEOUT, "the notifier to commit past the firing transition",
+            () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
         // a window that keeps it firing, evaluated right before the kill
         breach(producer, spans, t0 + 2 * MINUTE);
       } finally {
@@ -193,7 +198,8 @@ class AlertingIT {
         Hooks webhook = new Hooks();
         KafkaProducer<byte[], byte[]> producer = producer()) {
       // Alertmanager first, then the webhook: the notifier delivers in the order of its receivers
-      Map<String, String> settings = CartAlert.settings(name, dir, KAFKA.bootstrapServers(), proxy.url(), webhook.url(), "1m");
+      Map<String, String> settings = CartAlert.settings(name, dir, KAFKA.bootstrapServers(), proxy.url(), webhook.url(),
+          "1m");
 
       // Given: the first process is killed once Alertmanager has answered 2xx to the firing alert
       Process first = startProcess(settings, "commit-first");
@@ -215,9 +221,11 @@ class AlertingIT {
       webhook.beforeNextAnswer(() -> kill(second.get()));
       second.set(startProcess(settings, "commit-second"));
       Await.until(TIMEOUT, "the second process to be killed in the webhook's answer", () -> !second.get().isAlive());
-      assertThat(proxy.firingPosts(rule(name))).as("Alertmanager's answers to the firing alert").containsExactly(200, 200);
+      assertThat(proxy.firingPosts(rule(name))).as("Alertmanager's answers to the firing alert")
+          .containsExactly(200, 200);
       OffsetAndMetadata afterSecond = committed(name, record);
-      assertThat(afterSecond.offset()).as("notifier's committed offset after the second kill").isEqualTo(record.offset());
+      assertThat(afterSecond.offset()).as("notifier's committed offset after the second kill")
+          .isEqualTo(record.offset());
       assertThat(afterSecond.metadata()).isEqualTo("delivered=alertmanager");
 
       // And: a third process delivers what is left, then the resolve
@@ -228,7 +236,8 @@ class AlertingIT {
         Await.until(TIMEOUT, "the webhook to get the resolved transition", () -> webhook.received().size() == 3);
         Await.until(TIMEOUT, "Alertmanager to notify the resolved alert",
             () -> notified(amNotifications.received(), rule(name)).contains("resolved"));
-        Await.until(TIMEOUT, "the notifier to commit past the resolve", () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
+        Await.until(TIMEOUT, "the notifier to commit past the resolve",
+            () -> CartAlert.notifierCaughtUp(KAFKA, name, 2));
       } finally {
         kill(third);
       }
@@ -278,7 +287,8 @@ class AlertingIT {
 
   private static String get(int port, String path) {
     try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+      return HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -63,9 +63,12 @@ class AlertingTopologyTest {
           operator: ">="
           threshold: 50%
       """;
-  private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
-  private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
-  private static final SeriesKey PAY_OK = new SeriesKey("checkout", "POST /pay", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
+  private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER",
+      "STATUS_CODE_UNSET");
+  private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER",
+      "STATUS_CODE_ERROR");
+  private static final SeriesKey PAY_OK = new SeriesKey("checkout", "POST /pay", "SPAN_KIND_SERVER",
+      "STATUS_CODE_UNSET");
   private static final EdgeKey DB = new EdgeKey("payment", "postgres", "database");
 
   @TempDir

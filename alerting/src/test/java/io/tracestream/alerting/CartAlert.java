@@ -50,8 +50,10 @@ final class CartAlert {
           operator: ">"
           threshold: 500ms
       """;
-  private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
-  private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_ERROR");
+  private static final SeriesKey CART_OK = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER",
+      "STATUS_CODE_UNSET");
+  private static final SeriesKey CART_ERROR = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER",
+      "STATUS_CODE_ERROR");
 
   private CartAlert() {}
 
@@ -68,7 +70,10 @@ final class CartAlert {
     return ruleName + "{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}";
   }
 
-  /** Settings of test {@code name}: topics {@code name.span-metrics} and {@code name.alerts}, its own rule file and state. */
+  /**
+   * Settings of test {@code name}: topics {@code name.span-metrics} and {@code name.alerts}, its own rule file
+   * and state.
+   */
   static Map<String, String> settings(String name, Path dir, String bootstrapServers, String alertmanagerUrl,
       String webhookUrl, String resend) throws IOException {
     Path rules = dir.resolve(name + ".rules.yaml");

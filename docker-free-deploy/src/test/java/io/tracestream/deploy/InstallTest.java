@@ -38,15 +38,18 @@ class InstallTest {
     assertThat(root.resolve("opt/tracestream/tracestream.jar")).hasContent("not a jar; the layout tests do not run it");
     assertThat(root.resolve("opt/tracestream/README.md")).isRegularFile();
     for (String unit : UNITS) {
-      assertThat(root.resolve("etc/systemd/system/" + unit)).hasSameTextualContentAs(Staging.DEPLOY.resolve("systemd/" + unit));
+      assertThat(root.resolve("etc/systemd/system/" + unit))
+          .hasSameTextualContentAs(Staging.DEPLOY.resolve("systemd/" + unit));
     }
     for (String file : CONFIG) {
-      assertThat(root.resolve("etc/tracestream/" + file)).hasSameTextualContentAs(Staging.DEPLOY.resolve("etc/" + file));
+      assertThat(root.resolve("etc/tracestream/" + file))
+          .hasSameTextualContentAs(Staging.DEPLOY.resolve("etc/" + file));
       assertThat(mode(root.resolve("etc/tracestream/" + file))).as(file + " may hold secrets").isEqualTo("rw-r-----");
     }
     assertThat(root.resolve("etc/tracestream/alert-rules.yaml")).as("the default alert rules")
         .hasSameTextualContentAs(Staging.DEPLOY.resolve("../alerting/src/main/resources/io/tracestream/alerting/default-rules.yaml"));
-    assertThat(root.resolve("etc/tracestream/topology-2.env")).content().contains("TRACESTREAM_TOPOLOGY_ADMIN_PORT=9472");
+    assertThat(root.resolve("etc/tracestream/topology-2.env")).content()
+        .contains("TRACESTREAM_TOPOLOGY_ADMIN_PORT=9472");
     assertThat(root.resolve("opt/tracestream/examples/jaeger/jaeger-kafka.yaml")).isRegularFile();
     assertThat(root.resolve("opt/tracestream/examples/prometheus/tracestream-scrape.yml")).isRegularFile();
     assertThat(root.resolve("opt/tracestream/examples/jaeger.service")).isRegularFile();
@@ -137,16 +140,19 @@ class InstallTest {
       UnitFile unit = UnitFile.read(root.resolve("etc/systemd/system/" + unitFile));
       assertThat(passwd).as(unitFile + " User=").contains(unit.service("User") + ":x:");
       assertThat(group).as(unitFile + " Group=").contains(unit.service("Group") + ":x:");
-      for (String instance : unitFile.contains("@.") ? List.of("1", "2") : java.util.Collections.<String>singletonList(null)) {
+      for (String instance : unitFile.contains("@.") ? List.of("1", "2")
+          : java.util.Collections.<String>singletonList(null)) {
         UnitCommand cmd = UnitCommand.of(root, unitFile, instance);
         for (String file : unit.all("Service", "EnvironmentFile")) {
           if (!file.startsWith("-")) {
-            assertThat(root.resolve(UnitCommand.specifiers(file, root, instance, cmd.unit()).substring(1))).as(cmd.unit() + " " + file).isRegularFile();
+            assertThat(root.resolve(UnitCommand.specifiers(file, root, instance, cmd.unit()).substring(1)))
+                .as(cmd.unit() + " " + file).isRegularFile();
           }
         }
         assertThat(cmd.workingDirectory()).as(cmd.unit() + " WorkingDirectory").isDirectory().startsWith(root);
         for (String d : unit.serviceList("StateDirectory")) {
-          assertThat(root.resolve("var/lib/" + UnitCommand.specifiers(d, root, instance, cmd.unit()))).as(cmd.unit() + " StateDirectory " + d).isDirectory();
+          assertThat(root.resolve("var/lib/" + UnitCommand.specifiers(d, root, instance, cmd.unit())))
+              .as(cmd.unit() + " StateDirectory " + d).isDirectory();
         }
         List<String> words = new ArrayList<>(cmd.execStart());
         cmd.execStartPre().forEach(words::addAll);
@@ -158,14 +164,17 @@ class InstallTest {
           if (path.startsWith(root.toString())) {
             assertThat(Path.of(path)).as(cmd.unit() + ": " + word).exists();
           } else {
-            assertThat(path).as(cmd.unit() + ": only system binaries come from outside the install").matches("/usr/bin/(java|find)");
+            assertThat(path).as(cmd.unit() + ": only system binaries come from outside the install")
+                .matches("/usr/bin/(java|find)");
           }
         }
         assertThat(cmd.execStart()).as(cmd.unit()).contains(root + "/opt/tracestream/tracestream.jar");
         int config = cmd.execStart().indexOf("--config");
-        assertThat(Path.of(cmd.execStart().get(config + 1))).as(cmd.unit() + " --config").isRegularFile().startsWith(root.resolve("etc/tracestream"));
+        assertThat(Path.of(cmd.execStart().get(config + 1))).as(cmd.unit() + " --config").isRegularFile()
+            .startsWith(root.resolve("etc/tracestream"));
         assertThat(cmd.execStart()).as(cmd.unit() + " java.io.tmpdir in a state directory")
-            .anyMatch(w -> w.matches("-Djava\\.io\\.tmpdir=" + java.util.regex.Pattern.quote(root.toString()) + "/var/lib/tracestream/[a-z0-9-]+/tmp"));
+            .anyMatch(w -> w.matches("-Djava\\.io\\.tmpdir=" + java.util.regex.Pattern.quote(root.toString())
+                + "/var/lib/tracestream/[a-z0-9-]+/tmp"));
       }
     }
     // paths inside the config files: only /etc/tracestream (the unit sets state paths)
@@ -206,7 +215,8 @@ class InstallTest {
     String out = Staging.install(root, Staging.fakeJar(dir));
 
     assertThat(bridge).hasContent("kafka.bootstrap.servers=kafka1:9092");
-    assertThat(root.resolve("etc/tracestream/bridge.properties.dist")).hasSameTextualContentAs(Staging.DEPLOY.resolve("etc/bridge.properties"));
+    assertThat(root.resolve("etc/tracestream/bridge.properties.dist"))
+        .hasSameTextualContentAs(Staging.DEPLOY.resolve("etc/bridge.properties"));
     assertThat(out).contains("kept your");
   }
 

@@ -72,7 +72,8 @@ class DashboardsTest {
         assertThat(panel.path("gridPos").path("w").asInt()).as(file + " / " + panel.path("title") + " width")
             .isBetween(1, 24);
       }
-      assertThat(Files.readString(file)).as(file + " names no datasource but the variable").doesNotContain("\"uid\": \"P");
+      assertThat(Files.readString(file)).as(file + " names no datasource but the variable")
+          .doesNotContain("\"uid\": \"P");
     }
   }
 

@@ -84,7 +84,8 @@ public final class Bridge implements AutoCloseable {
     LOG.info("bridge listening: OTLP gRPC {}:{}, OTLP HTTP {}:{} ({}{}{}), admin {}:{} ({}); writing to topic {} at {}",
         config.bind(), grpc.port(), config.bind(), http.port(),
         config.tls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
-        config.auth().isPresent() ? ", bearer tokens" : "", config.corsOrigins().isEmpty() ? "" : ", CORS " + config.corsOrigins(),
+        config.auth().isPresent() ? ", bearer tokens" : "",
+        config.corsOrigins().isEmpty() ? "" : ", CORS " + config.corsOrigins(),
         config.adminBind(), admin.port(), config.adminTls().map(t -> t.mutual() ? "mTLS" : "TLS").orElse("plaintext"),
         config.spansTopic(), config.kafka().get("bootstrap.servers"));
   }

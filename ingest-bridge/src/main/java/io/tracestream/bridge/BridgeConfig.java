@@ -46,7 +46,8 @@ public record BridgeConfig(
     int jaegerUdpReceiveBuffer) {
 
   public static final List<ConfigKey> KEYS = Stream.of(List.of(
-      new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092", "Kafka brokers; every kafka.* key goes to the producer as is"),
+      new ConfigKey("kafka.bootstrap.servers", "127.0.0.1:9092",
+          "Kafka brokers; every kafka.* key goes to the producer as is"),
       new ConfigKey("topic.spans", "otlp_spans", "topic the spans are written to, keyed by trace id"),
       new ConfigKey("bridge.bind", "127.0.0.1", "address the OTLP ports bind to (and the admin port, unless"
           + " bridge.admin.bind is set)"),
@@ -55,12 +56,15 @@ public record BridgeConfig(
       new ConfigKey("bridge.grpc.port", "4317", "OTLP/gRPC port"),
       new ConfigKey("bridge.http.port", "4318", "OTLP/HTTP port (POST /v1/traces)"),
       new ConfigKey("bridge.admin.port", "9464", "/metrics, /health/live, /health/ready"),
-      new ConfigKey("bridge.max.request.bytes", "16MiB", "largest request body after decompression; larger gets 413 / RESOURCE_EXHAUSTED"),
-      new ConfigKey("bridge.max.record.bytes", "900KiB", "largest Kafka record value; a larger trace is split over several records"),
+      new ConfigKey("bridge.max.request.bytes", "16MiB",
+          "largest request body after decompression; larger gets 413 / RESOURCE_EXHAUSTED"),
+      new ConfigKey("bridge.max.record.bytes", "900KiB",
+          "largest Kafka record value; a larger trace is split over several records"),
       new ConfigKey("bridge.memory.budget", "25%", "heap the requests in flight may hold in all (bodies, decoded"
           + " JSON, Kafka records, the forward queue), in bytes or as a percentage of the maximum heap; past it"
           + " 503 / UNAVAILABLE, or 413 / RESOURCE_EXHAUSTED for a request that needs more than three quarters of it"),
-      new ConfigKey("bridge.kafka.ack.timeout", "5s", "how long a request waits for Kafka's acknowledgement before 503 / UNAVAILABLE"),
+      new ConfigKey("bridge.kafka.ack.timeout", "5s",
+          "how long a request waits for Kafka's acknowledgement before 503 / UNAVAILABLE"),
       new ConfigKey("bridge.kafka.health.interval", "1s", "how often Kafka reachability is checked"),
       new ConfigKey("bridge.retry.after", "1s", "the delay advised to clients in Retry-After / RetryInfo"),
       new ConfigKey("bridge.http.threads", "32", "OTLP/HTTP requests whose bodies are read and processed at once;"
@@ -72,11 +76,14 @@ public record BridgeConfig(
           + " protocol, as Jaeger clients send to JAEGER_AGENT_HOST); Jaeger's agent port is 6831; unset: off"),
       new ConfigKey("bridge.jaeger.udp.receive.buffer", "4MiB", "the UDP socket's receive buffer (SO_RCVBUF; the"
           + " OS may cap it, Linux at net.core.rmem_max): datagrams arriving while it is full are lost uncounted"),
-      new ConfigKey("bridge.forward.otlp.endpoint", null, "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
+      new ConfigKey("bridge.forward.otlp.endpoint", null,
+          "OTLP/gRPC endpoint (Jaeger) that accepted spans are also sent to, e.g. http://127.0.0.1:14317"),
       new ConfigKey("bridge.forward.queue.bytes", "a quarter of bridge.memory.budget", "bytes of requests"
           + " waiting to be forwarded, within bridge.memory.budget; past it they are dropped and counted"),
       new ConfigKey("bridge.forward.timeout", "5s", "deadline of one forward call"),
-      new ConfigKey("bridge.cors.allowed.origins", null, "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no CORS headers"),
+      new ConfigKey("bridge.cors.allowed.origins", null,
+          "comma-separated origins (https://app.example.com) browsers may send OTLP/HTTP from; * for any; unset: no "
+              + "CORS headers"),
       new ConfigKey("bridge.grpc.max.connections", "a quarter of bridge.memory.budget over"
           + " bridge.grpc.flow.control.window, at most 256", "open gRPC connections; more are closed as they are"
           + " accepted. Their flow-control windows are reserved from bridge.memory.budget: at most a quarter of it"),
@@ -88,12 +95,17 @@ public record BridgeConfig(
           + " TLS) this long after it was accepted is closed"),
       new ConfigKey("bridge.grpc.read.timeout", "30s", "a gRPC call whose message has not arrived whole this long"
           + " after its headers is cancelled (a client sending slowly would hold its part of the memory budget)"),
-      new ConfigKey("bridge.grpc.max.concurrent.calls", "100", "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
-      new ConfigKey("bridge.grpc.max.rst.frames", "200", "RST_STREAM frames a client may send per bridge.grpc.rst.window before its connection is closed (rapid reset)"),
+      new ConfigKey("bridge.grpc.max.concurrent.calls", "100",
+          "concurrent calls (HTTP/2 streams) per gRPC connection; more are refused"),
+      new ConfigKey("bridge.grpc.max.rst.frames", "200",
+          "RST_STREAM frames a client may send per bridge.grpc.rst.window before its connection is closed (rapid "
+              + "reset)"),
       new ConfigKey("bridge.grpc.rst.window", "10s", "window of bridge.grpc.max.rst.frames"),
       new ConfigKey("bridge.grpc.max.connection.idle", "5m", "a gRPC connection without calls this long is closed"),
-      new ConfigKey("bridge.grpc.max.connection.age", "30m", "a gRPC connection is closed gracefully (GOAWAY) after this long, so clients rebalance"),
-      new ConfigKey("bridge.grpc.permit.keepalive.time", "30s", "clients pinging more often than this are disconnected")),
+      new ConfigKey("bridge.grpc.max.connection.age", "30m",
+          "a gRPC connection is closed gracefully (GOAWAY) after this long, so clients rebalance"),
+      new ConfigKey("bridge.grpc.permit.keepalive.time", "30s",
+          "clients pinging more often than this are disconnected")),
       BearerAuth.keys("bridge", "OTLP clients"),
       BearerAuth.keys("bridge.admin", "clients of the admin port (except /health/live)"),
       HttpLimits.keys("bridge.http", "the OTLP/HTTP port"),

@@ -93,8 +93,9 @@ final class HttpReceiver implements AutoCloseable {
       }
       String type = HttpBodies.mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
       if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
-        error(exchange, 415, JSON, Code.INVALID_ARGUMENT, "unsupported Content-Type " + (type.isEmpty() ? "(none)" : type)
-            + "; use " + PROTOBUF + " or " + JSON, Outcome.UNSUPPORTED_MEDIA_TYPE);
+        error(exchange, 415, JSON, Code.INVALID_ARGUMENT,
+            "unsupported Content-Type " + (type.isEmpty() ? "(none)" : type) + "; use " + PROTOBUF + " or " + JSON,
+            Outcome.UNSUPPORTED_MEDIA_TYPE);
         return;
       }
       String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");

@@ -40,7 +40,8 @@ final class TestBridges {
 
   static HttpResponse<byte[]> post(Bridge bridge, String contentType, byte[] body, String... headers)
       throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.httpPort() + "/v1/traces"))
+    HttpRequest.Builder request = HttpRequest
+        .newBuilder(URI.create("http://127.0.0.1:" + bridge.httpPort() + "/v1/traces"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .header("Content-Type", contentType);
     for (int i = 0; i < headers.length; i += 2) {

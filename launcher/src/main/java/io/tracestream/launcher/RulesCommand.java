@@ -59,10 +59,12 @@ final class RulesCommand {
     @Option(names = "--output", paramLabel = "FILE", description = "write here instead of standard output")
     Path output;
 
-    @Option(names = "--group", defaultValue = "tracestream", description = "the rule group's name (default: ${DEFAULT-VALUE})")
+    @Option(names = "--group", defaultValue = "tracestream",
+        description = "the rule group's name (default: ${DEFAULT-VALUE})")
     String group;
 
-    @Option(names = "--range", defaultValue = "5m", description = "range of rate() in the expressions (default: ${DEFAULT-VALUE})")
+    @Option(names = "--range", defaultValue = "5m",
+        description = "range of rate() in the expressions (default: ${DEFAULT-VALUE})")
     String range;
 
     @Parameters(paramLabel = "FILE", description = "the YAML rule file")

@@ -116,7 +116,8 @@ class MainTest {
     int code = run("alerting", "--set", "alerting.rules.file=" + file);
 
     assertThat(code).isEqualTo(Main.CONFIG_ERROR);
-    assertThat(err.toString()).contains("configuration error: alerting.rules.file: " + file + ":3: unknown signal 'latency'");
+    assertThat(err.toString()).contains("configuration error: alerting.rules.file: " + file
+        + ":3: unknown signal 'latency'");
   }
 
   @Test
@@ -132,7 +133,8 @@ class MainTest {
     Path file = dir.resolve("rules.yaml");
     Files.writeString(file, RULES);
 
-    int code = run("alerting", "--set", "alerting.rules.file=" + file, "--set", "alerting.alertmanager.resend.interval=5m");
+    int code = run("alerting", "--set", "alerting.rules.file=" + file, "--set",
+        "alerting.alertmanager.resend.interval=5m");
 
     assertThat(code).isEqualTo(Main.CONFIG_ERROR);
     assertThat(err.toString()).contains("alerting.alertmanager.resend.interval: must be at most 1m");
@@ -169,6 +171,7 @@ class MainTest {
   @Test
   void replayHelpListsItsOptions() {
     assertThat(run("replay", "--help")).isZero();
-    assertThat(out.toString()).contains("--backfill", "--from-topic", "--rate", "--speed", "--strict", "--remote-write");
+    assertThat(out.toString()).contains("--backfill", "--from-topic", "--rate", "--speed", "--strict",
+        "--remote-write");
   }
 }

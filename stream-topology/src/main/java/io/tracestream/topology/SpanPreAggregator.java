@@ -223,8 +223,8 @@ final class SpanPreAggregator extends ContextualProcessor<byte[], SpanSamples, b
       for (int n = in.hasRemaining() ? in.getInt() : 0; n > 0; n--) {
         dimensions.put(string(in), string(in));
       }
-      return new Series(start, new String(service, StandardCharsets.UTF_8), new String(operation, StandardCharsets.UTF_8),
-          kind, status, SeriesKey.sorted(dimensions));
+      return new Series(start, new String(service, StandardCharsets.UTF_8),
+          new String(operation, StandardCharsets.UTF_8), kind, status, SeriesKey.sorted(dimensions));
     }
 
     private static String string(ByteBuffer in) {

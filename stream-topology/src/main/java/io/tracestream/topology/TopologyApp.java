@@ -42,7 +42,8 @@ public final class TopologyApp implements AutoCloseable {
   private TopologyApp(TopologyConfig config) throws IOException {
     // output topics are created like the input's (partitions, replication) when missing
     int partitions = Topics.ensure(config.kafka(), config.spansTopic(), List.of(config.spansTopic(),
-        config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(), config.traceMetricsTopic(), config.edgesTopic()));
+        config.spanMetricsTopic(), config.dlqTopic(), config.tracesTopic(), config.traceMetricsTopic(),
+        config.edgesTopic()));
     // before Kafka Streams starts: records of the previous version's trace and edge topics would be lost unseen
     LegacyTopics.check(config.kafka(), config.applicationId());
     registry = ProcessMetrics.registry("topology");

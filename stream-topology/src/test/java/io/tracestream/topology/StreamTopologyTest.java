@@ -82,7 +82,8 @@ class StreamTopologyTest {
 
     List<org.apache.kafka.streams.KeyValue<SeriesKey, WindowResult>> out = results.readKeyValuesToList();
     assertThat(out).hasSize(1);
-    assertThat(out.get(0).key).isEqualTo(new SeriesKey("checkout", "POST /checkout", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"));
+    assertThat(out.get(0).key).isEqualTo(new SeriesKey("checkout", "POST /checkout", "SPAN_KIND_SERVER",
+        "STATUS_CODE_UNSET"));
     WindowResult r = out.get(0).value;
     assertThat(r.windowStart()).isEqualTo(T0.toEpochMilli());
     assertThat(r.windowEnd()).isEqualTo(T0.toEpochMilli() + 60_000);
@@ -247,11 +248,14 @@ class StreamTopologyTest {
 
   @Test
   void everySeriesOfAServiceGoesToOnePartitionOfTheResultsTopic() {
-    var a = StreamTopology.byService("t", new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12);
-    var b = StreamTopology.byService("t", new SeriesKey("checkout", "POST /pay", "SPAN_KIND_CLIENT", "STATUS_CODE_ERROR"), null, 12);
+    var a = StreamTopology.byService("t", new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER",
+        "STATUS_CODE_UNSET"), null, 12);
+    var b = StreamTopology.byService("t", new SeriesKey("checkout", "POST /pay", "SPAN_KIND_CLIENT",
+        "STATUS_CODE_ERROR"), null, 12);
     var others = new TreeSet<Integer>();
     for (int i = 0; i < 50; i++) {
-      others.addAll(StreamTopology.byService("t", new SeriesKey("service-" + i, "x", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET"), null, 12).orElseThrow());
+      others.addAll(StreamTopology.byService("t", new SeriesKey("service-" + i, "x", "SPAN_KIND_SERVER",
+          "STATUS_CODE_UNSET"), null, 12).orElseThrow());
     }
 
     assertThat(a).isEqualTo(b).get().satisfies(p -> assertThat(p).hasSize(1));

@@ -171,7 +171,8 @@ public final class PrometheusRules {
       String name = m.group(1);
       String replacement = switch (name) {
         case "value" -> switch (rule.signal().unit()) {
-          case LATENCY -> rule.signal() == Signal.SPAN_LATENCY && !EXPORTED_QUANTILES.contains(quantileText(rule.quantile()))
+          case LATENCY -> rule.signal() == Signal.SPAN_LATENCY
+              && !EXPORTED_QUANTILES.contains(quantileText(rule.quantile()))
               ? "{{ $value | humanize }}ms" : "{{ $value | humanizeDuration }}";
           case RATIO -> "{{ $value | humanizePercentage }}";
           case RATE -> "{{ $value | humanize }}/s";

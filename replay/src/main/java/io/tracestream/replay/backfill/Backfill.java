@@ -109,7 +109,8 @@ public final class Backfill implements AutoCloseable {
    */
   public static TopologyConfig config(String name, Settings settings, Duration idleClose) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new ConfigException("--backfill", "a backfill name is 1 to 100 letters, digits, '_' or '-', got '" + name + "'");
+      throw new ConfigException("--backfill",
+          "a backfill name is 1 to 100 letters, digits, '_' or '-', got '" + name + "'");
     }
     TopologyConfig live = TopologyConfig.from(settings);
     Map<String, String> values = new HashMap<>(settings.asMap());
@@ -151,7 +152,8 @@ public final class Backfill implements AutoCloseable {
         admin.deleteConsumerGroups(List.of(config.applicationId())).all().get();
       } catch (ExecutionException e) {
         if (e.getCause() instanceof GroupNotEmptyException) {
-          throw new IllegalStateException("backfill " + config.applicationId() + " is running elsewhere (its consumer group has members)");
+          throw new IllegalStateException("backfill " + config.applicationId()
+              + " is running elsewhere (its consumer group has members)");
         }
         if (!(e.getCause() instanceof GroupIdNotFoundException)) {
           throw e;
@@ -173,8 +175,8 @@ public final class Backfill implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while deleting backfill " + config.applicationId(), e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot delete backfill " + config.applicationId() + ": " + e.getCause().getMessage(),
-          e.getCause());
+      throw new IllegalStateException(
+          "cannot delete backfill " + config.applicationId() + ": " + e.getCause().getMessage(), e.getCause());
     }
   }
 
@@ -314,11 +316,12 @@ public final class Backfill implements AutoCloseable {
           throw new IllegalStateException("backfill topology stopped: " + state);
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("backfill " + config.applicationId() + " did not close its last windows within "
+          throw new IllegalStateException("backfill " + config.applicationId()
+              + " did not close its last windows within "
               + timeout + " (replay.backfill.timeout)");
         }
-        Map<TopicPartition, Long> output = endOffsets(admin, List.of(config.spanMetricsTopic(), config.traceMetricsTopic(),
-            config.edgesTopic(), config.tracesTopic()));
+        Map<TopicPartition, Long> output = endOffsets(admin, List.of(config.spanMetricsTopic(),
+            config.traceMetricsTopic(), config.edgesTopic(), config.tracesTopic()));
         boolean done = state == KafkaStreams.State.RUNNING && consumedAll(admin) && storesEmpty();
         quiet = done && output.equals(lastOutput) ? quiet + 1 : 0;
         lastOutput = output;
@@ -353,7 +356,8 @@ public final class Backfill implements AutoCloseable {
     admin.describeTopics(topics).allTopicNames().get().forEach((name, description) ->
         description.partitions().forEach(p -> query.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
     Map<TopicPartition, Long> out = new HashMap<>();
-    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : admin.listOffsets(query).all().get().entrySet()) {
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(query).all().get();
+    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
       out.put(e.getKey(), e.getValue().offset());
     }
     return out;
@@ -363,7 +367,8 @@ public final class Backfill implements AutoCloseable {
     try {
       for (String store : OPEN_STATE_STORES) {
         ReadOnlyKeyValueStore<Bytes, byte[]> view =
-            streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
+            streams.store(StoreQueryParameters.fromNameAndType(store,
+                QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
         try (KeyValueIterator<Bytes, byte[]> all = view.all()) {
           if (all.hasNext()) {
             return false;

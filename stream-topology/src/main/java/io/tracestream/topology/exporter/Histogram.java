@@ -69,7 +69,8 @@ final class Histogram {
     long cumulative = 0;
     for (int i = 0; i < BUCKETS; i++) {
       cumulative += buckets[i];
-      double le = i < LatencyBuckets.BOUNDS_MS.size() ? LatencyBuckets.BOUNDS_MS.get(i) / msPerUnit : Double.POSITIVE_INFINITY;
+      double le = i < LatencyBuckets.BOUNDS_MS.size() ? LatencyBuckets.BOUNDS_MS.get(i) / msPerUnit
+          : Double.POSITIVE_INFINITY;
       withLe[labels.length + 1] = PrometheusText.formatValue(le);
       text.sample(name + "_bucket", cumulative, exemplars[i], msPerUnit / 1000, withLe);
     }

@@ -142,7 +142,8 @@ public final class WindowMetricsExporter<K, V> implements AutoCloseable {
   private static void require(Map<String, Object> config, String key, String value) {
     Object given = config.get(key);
     if (given != null && !String.valueOf(given).equalsIgnoreCase(value)) {
-      throw new IllegalArgumentException(key + ": the window-metrics exporter needs '" + value + "', got '" + given + "'");
+      throw new IllegalArgumentException(
+          key + ": the window-metrics exporter needs '" + value + "', got '" + given + "'");
     }
     config.put(key, value);
   }

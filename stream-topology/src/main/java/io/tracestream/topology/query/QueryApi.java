@@ -149,7 +149,8 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
       } catch (Unavailable e) {
         error(exchange, 503, e.getMessage());
       } catch (InvalidStateStoreException e) {
-        error(exchange, 503, "a partition is moving between instances or restoring its state; retry: " + e.getMessage());
+        error(exchange, 503, "a partition is moving between instances or restoring its state; retry: "
+            + e.getMessage());
       }
     }
   }
@@ -214,7 +215,8 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
       }
     }
     if (summary == null) {
-      error(exchange, 404, "trace not found: " + traceId + " (not completed yet, or older than topology.query.traces.retention)");
+      error(exchange, 404, "trace not found: " + traceId
+          + " (not completed yet, or older than topology.query.traces.retention)");
       return;
     }
     ok(exchange, List.of(summary), 1);
@@ -287,7 +289,8 @@ public final class QueryApi implements HttpHandler, AutoCloseable {
       }
     }
     if (!orphans.isEmpty()) {
-      throw new Unavailable("partitions " + orphans + " of " + topic + " have no active owner right now (rebalancing); retry");
+      throw new Unavailable("partitions " + orphans + " of " + topic
+          + " have no active owner right now (rebalancing); retry");
     }
     Map<HostInfo, List<Integer>> owners = new LinkedHashMap<>();
     byPartition.forEach((p, host) -> owners.computeIfAbsent(host, h -> new ArrayList<>()).add(p));

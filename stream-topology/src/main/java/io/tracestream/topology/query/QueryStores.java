@@ -58,7 +58,8 @@ public final class QueryStores {
   /** The summary of a trace in a {@link #TRACE_SUMMARIES} store, looked up over all time. */
   public static Optional<TraceSummary> trace(ReadOnlyWindowStore<String, TraceSummary> store, String traceId) {
     TraceSummary found = null;
-    try (WindowStoreIterator<TraceSummary> it = store.fetch(traceId, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+    try (WindowStoreIterator<TraceSummary> it = store.fetch(traceId, Instant.EPOCH,
+        Instant.ofEpochMilli(Long.MAX_VALUE))) {
       while (it.hasNext()) {
         found = it.next().value; // a trace completes once; should it appear twice, the newest wins
       }
@@ -100,7 +101,8 @@ public final class QueryStores {
         .fromNameAndType(DEPENDENCY_LINKS, QueryableStoreTypes.<EdgeKey, Long>windowStore())
         .withPartition(partition));
     Map<DependencyLink.Pair, Long> calls = new TreeMap<>();
-    try (KeyValueIterator<Windowed<EdgeKey>, Long> it = store.fetchAll(Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs))) {
+    try (KeyValueIterator<Windowed<EdgeKey>, Long> it = store.fetchAll(Instant.ofEpochMilli(fromMs),
+        Instant.ofEpochMilli(toMs))) {
       while (it.hasNext()) {
         KeyValue<Windowed<EdgeKey>, Long> entry = it.next();
         EdgeKey edge = entry.key.key();

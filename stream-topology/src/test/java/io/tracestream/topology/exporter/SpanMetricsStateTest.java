@@ -84,7 +84,8 @@ class SpanMetricsStateTest {
 
   private double gauge(String operationLabels, String quantile) throws IOException {
     String prefix = "tracestream_span_latency_seconds{" + operationLabels + ",quantile=\"" + quantile + "\"} ";
-    return text().lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+    return text().lines().filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
         .findFirst().orElseThrow(() -> new AssertionError("no " + prefix));
   }
 
