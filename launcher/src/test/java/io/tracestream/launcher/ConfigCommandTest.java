@@ -4,25 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracestream.bridge.BridgeConfig;
 import io.tracestream.config.ConfigKey;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-class ConfigCommandTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cmd = Main.commandLine();
-    cmd.setOut(new PrintWriter(out));
-    cmd.setErr(new PrintWriter(err));
-    return cmd.execute(args);
-  }
+class ConfigCommandTest extends CommandLineTest {
 
   @Test
   void listsEveryKeyOfThePartWithItsDefaultEnvironmentVariableAndMeaning() {
