@@ -36,7 +36,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * tracestream.span-metrics  ─ observations ─┐
  * tracestream.trace-metrics ─ observations ─┼─ repartition by alert id (alert-observations)
- * tracestream.edges         ─ observations ─┘   ─ alert-evaluator [alert-windows, alert-states] ─▶ tracestream.alerts
+ * tracestream.edges         ─ observations ─┘   ─ alert-evaluator [alert-windows, alert-states]
+ *                                                  ─▶ tracestream.alerts
  * </pre>
  *
  * <p>Only the topics some rule reads are subscribed. The repartition puts every contribution to one

@@ -143,10 +143,16 @@ class AlertingBrokerStopFaultIT {
 
         long threadsReplaced = Files.readAllLines(log).stream().filter(l -> l.contains("replacing it")).count();
         ReliabilityReport.write("alerting-broker-stop", String.format("""
-            | faults injected | alerts | transitions paged | webhook deliveries | lost | duplicates | delivered during the outage | Alertmanager notifications | alerting restarts | broker start-up (s) | held firing delivered after broker start (s) | all 6 delivered after broker start (s) | stream threads replaced | test duration (s) |
+            | faults injected | alerts | transitions paged | webhook deliveries | lost | duplicates \
+            | delivered during the outage \
+            | Alertmanager notifications | alerting restarts | broker start-up (s) \
+            | held firing delivered after broker start (s) | all 6 delivered after broker start (s) \
+            | stream threads replaced | test duration (s) |
             | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-            | broker stopped %d s inside a webhook delivery | 2 | 6 | %d | %d | %d | %d | %d | 0 | %.1f | %.1f | %.1f | %d | %.0f |
-            """, OUTAGE.toSeconds(), keys.size(), 6 - keys.stream().distinct().count(), keys.size() - keys.stream().distinct().count(),
+            | broker stopped %d s inside a webhook delivery | 2 | 6 \
+            | %d | %d | %d | %d | %d | 0 | %.1f | %.1f | %.1f | %d | %.0f |
+            """, OUTAGE.toSeconds(), keys.size(), 6 - keys.stream().distinct().count(),
+            keys.size() - keys.stream().distinct().count(),
             deliveredDuringOutage, rules.stream().mapToInt(r -> notified(amNotifications.received(), r).size()).sum(),
             (back - restartCalled) / 1e9, firstDelivery, allDelivered, threadsReplaced,
             (System.nanoTime() - started) / 1e9));

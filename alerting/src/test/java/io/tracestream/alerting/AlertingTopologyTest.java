@@ -144,7 +144,8 @@ class AlertingTopologyTest {
       merged.add(900);
     }
     assertThat(firing.value()).isEqualTo(merged.quantile(0.99)).isGreaterThan(500);
-    assertThat(firing.alertId()).isEqualTo("cart-p99{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}");
+    assertThat(firing.alertId())
+        .isEqualTo("cart-p99{kind=\"SPAN_KIND_SERVER\",operation=\"GET /cart\",service=\"checkout\"}");
     assertThat(firing.idempotencyKey()).isEqualTo(firing.alertId() + "@" + T0 + ":firing");
     assertThat(firing.windowStart()).isEqualTo(T0 + MINUTE);
     assertThat(firing.firedAt()).isEqualTo(T0 + 2 * MINUTE);

@@ -47,7 +47,8 @@ class InstallTest {
       assertThat(mode(root.resolve("etc/tracestream/" + file))).as(file + " may hold secrets").isEqualTo("rw-r-----");
     }
     assertThat(root.resolve("etc/tracestream/alert-rules.yaml")).as("the default alert rules")
-        .hasSameTextualContentAs(Staging.DEPLOY.resolve("../alerting/src/main/resources/io/tracestream/alerting/default-rules.yaml"));
+        .hasSameTextualContentAs(Staging.DEPLOY
+            .resolve("../alerting/src/main/resources/io/tracestream/alerting/default-rules.yaml"));
     assertThat(root.resolve("etc/tracestream/topology-2.env")).content()
         .contains("TRACESTREAM_TOPOLOGY_ADMIN_PORT=9472");
     assertThat(root.resolve("opt/tracestream/examples/jaeger/jaeger-kafka.yaml")).isRegularFile();

@@ -42,7 +42,8 @@ class PrometheusRulesTest {
         """);
 
     assertThat(PrometheusRules.expression(r, "5m")).isEqualTo(
-        "histogram_quantile(0.999, sum by (service_name, le) (rate(traces_span_metrics_duration_milliseconds_bucket[5m])))"
+        "histogram_quantile(0.999, sum by (service_name, le) "
+            + "(rate(traces_span_metrics_duration_milliseconds_bucket[5m])))"
             + " > 2000");
   }
 
@@ -76,8 +77,10 @@ class PrometheusRulesTest {
         """);
 
     assertThat(PrometheusRules.expression(r, "5m")).isEqualTo(
-        "(sum by (client, server, connection_type) (rate(traces_service_graph_request_failed_total{server=\"postgres\"}[5m]))"
-            + " / sum by (client, server, connection_type) (rate(traces_service_graph_request_total{server=\"postgres\"}[5m])))"
+        "(sum by (client, server, connection_type) "
+            + "(rate(traces_service_graph_request_failed_total{server=\"postgres\"}[5m]))"
+            + " / sum by (client, server, connection_type) "
+            + "(rate(traces_service_graph_request_total{server=\"postgres\"}[5m])))"
             + " >= 0.01");
   }
 
