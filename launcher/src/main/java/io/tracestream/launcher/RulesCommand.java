@@ -48,7 +48,8 @@ final class RulesCommand {
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Writes the equivalent Prometheus alerting rules over the exported metrics (promtool check rules accepts them).")
+      description = "Writes the equivalent Prometheus alerting rules over the exported metrics "
+          + "(promtool check rules accepts them).")
   static final class Export implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -66,8 +66,9 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   @Override
   public void overflow(WindowedInput input, String service, long count) {
     perService("tracestream.overflow." + input.plural(), input.serviceTag(),
-        input.plural() + " past topology.max.operations.per.service for their " + input.serviceTag() + ", counted under "
-            + input.operationTag() + "=\"__overflow__\"; " + input.serviceTag() + "=\"__overflow__\": past"
+        input.plural() + " past topology.max.operations.per.service for their " + input.serviceTag()
+            + ", counted under " + input.operationTag() + "=\"__overflow__\"; " + input.serviceTag()
+            + "=\"__overflow__\": past"
             + " topology.max.services").increment(service, count);
   }
 
@@ -88,7 +89,8 @@ final class MicrometerTopologyMetrics implements TopologyMetrics {
   @Override
   public void unpairedSpans(String reason, long count) {
     tagged("tracestream.edge.unpaired.spans", "reason", reason,
-        "client, server, producer or consumer spans of completed traces that are in no dependency edge, by reason").increment(count);
+        "client, server, producer or consumer spans of completed traces that are in no dependency edge, by reason")
+        .increment(count);
   }
 
   @Override

@@ -34,16 +34,18 @@ import org.apache.kafka.streams.state.Stores;
  * The tracestream topology, a function of its config:
  *
  * <pre>
- * otlp_spans ─ decode ─┬─ poison ────────────────────────────────────────────────────▶ tracestream.dlq
+ * otlp_spans ─ decode ─┬─ poison ──▶ tracestream.dlq
  *                      ├─ samples ─ partial windows ─ repartition by service (span-partials-by-service)
- *                      │    ─ windows ─ exemplar index ─ results ───────▶ tracestream.span-metrics
- *                      ├─ spans of a trace, keyed by its id ────────────────────────┐
- *                      └─ spans of a null-key record ─ repartition by trace id ─────┴─ assembly
- *   completed traces + assembly progress ─┬─ summaries ─ query index ─────────────────▶ tracestream.traces
+ *                      │    ─ windows ─ exemplar index ─ results ─▶ tracestream.span-metrics
+ *                      ├─ spans of a trace, keyed by its id ──────────┐
+ *                      └─ null-key records ─ repartition by trace id ─┴─ assembly
+ *   completed traces + assembly progress ─┬─ summaries ─ query index ─▶ tracestream.traces
  *                                          ├─ partial trace windows ─ repartition by root service
- *                                          │    (trace-partials-by-root-service) ─ windows ▶ tracestream.trace-metrics
+ *                                          │    (trace-partials-by-root-service) ─ windows ▶
+ *                                          │    tracestream.trace-metrics
  *                                          └─ partial edge windows ─ repartition by client
- *                                               (edge-partials-by-client) ─ windows ─ query index ▶ tracestream.edges
+ *                                               (edge-partials-by-client) ─ windows ─ query index ▶
+ *                                               tracestream.edges
  * </pre>
  *
  * <p>Every store, repartition and changelog topic is named here; StreamTopologyTest pins the names,

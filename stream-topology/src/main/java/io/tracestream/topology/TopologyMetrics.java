@@ -22,7 +22,10 @@ public interface TopologyMetrics {
   /** Spans whose end time was ahead of wall-clock time by more than the allowed skew, and was clamped. */
   void clampedSpans(long count);
 
-  /** Spans left out of trace assembly: {@code invalid_ids} (not placeable in a trace), {@code trace_too_large} (past the span cap). */
+  /**
+   * Spans left out of trace assembly: {@code invalid_ids} (not placeable in a trace), {@code trace_too_large}
+   * (past the span cap).
+   */
   void droppedSpans(String reason, long count);
 
   /** Spans that arrived for a trace that had already been completed; in span metrics, not in the trace. */

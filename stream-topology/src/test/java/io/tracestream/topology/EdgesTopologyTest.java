@@ -84,7 +84,8 @@ class EdgesTopologyTest {
     topology.send("ai-engine", span(id, spanId(predictCall), "POST /predict", SERVER, false, endMs - 301, 70));
     Span orders = span(id, spanId(orderCall), "POST /orders", SERVER, false, endMs - 11, 240);
     Span riskCall = span(id, spanId(orders), "POST /check", CLIENT, false, endMs - 150, 50);
-    Span exchangeCall = withAttribute(span(id, spanId(orders), "POST /v3/order", CLIENT, exchangeFails, endMs - 20, 120),
+    Span exchangeCall = withAttribute(
+        span(id, spanId(orders), "POST /v3/order", CLIENT, exchangeFails, endMs - 20, 120),
         "server.address", "api.exchange.example");
     Span insert = withAttribute(withAttribute(span(id, spanId(orders), "INSERT orders", CLIENT, false, endMs - 12, 5),
         "db.system", "postgresql"), "db.name", "orders");

@@ -11,8 +11,12 @@ final class InMemoryTopologyMetrics implements TopologyMetrics {
   }
 
   /** Keys {@code late.<input>.<service>} and {@code overflow.<input>.<service>}, e.g. {@code late.spans.checkout}. */
-  @Override public void late(WindowedInput in, String service, long n) { counts.merge("late." + in.plural() + "." + service, n, Long::sum); }
-  @Override public void overflow(WindowedInput in, String service, long n) { counts.merge("overflow." + in.plural() + "." + service, n, Long::sum); }
+  @Override public void late(WindowedInput in, String service, long n) {
+    counts.merge("late." + in.plural() + "." + service, n, Long::sum);
+  }
+  @Override public void overflow(WindowedInput in, String service, long n) {
+    counts.merge("overflow." + in.plural() + "." + service, n, Long::sum);
+  }
   /** Key {@code dimensionOverflow.<input>.<service>.<dimension>}. */
   @Override public void dimensionOverflow(WindowedInput in, String service, String dimension, long n) {
     counts.merge("dimensionOverflow." + in.plural() + "." + service + "." + dimension, n, Long::sum);

@@ -28,13 +28,19 @@ final class BackfillMetrics implements TopologyMetrics {
   }
 
   @Override public void poisonRecord() { add("records to the DLQ", 1); }
-  @Override public void late(WindowedInput input, String service, long count) { add("late " + input.plural() + " (not in any window)", count); }
-  @Override public void overflow(WindowedInput input, String service, long count) { add(input.plural() + " folded into __overflow__", count); }
+  @Override public void late(WindowedInput input, String service, long count) {
+    add("late " + input.plural() + " (not in any window)", count);
+  }
+  @Override public void overflow(WindowedInput input, String service, long count) {
+    add(input.plural() + " folded into __overflow__", count);
+  }
   @Override public void dimensionOverflow(WindowedInput input, String service, String dimension, long count) {
     add(input.plural() + " with " + dimension + " folded into __overflow__", count);
   }
   @Override public void clampedSpans(long count) { add("spans clamped to wall clock + max future skew", count); }
-  @Override public void droppedSpans(String reason, long count) { add("spans left out of trace assembly (" + reason + ")", count); }
+  @Override public void droppedSpans(String reason, long count) {
+    add("spans left out of trace assembly (" + reason + ")", count);
+  }
   @Override public void lateTraceSpans(long count) { add("spans for an already completed trace", count); }
   @Override public void rejoinedTraceSpans(long count) {
     add("spans joined to a trace completed shortly before", count);

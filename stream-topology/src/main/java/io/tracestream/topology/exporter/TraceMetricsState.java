@@ -40,7 +40,8 @@ final class TraceMetricsState extends WindowState<TraceSeriesKey, WindowResult, 
   @Override
   void write(PrometheusText text, PartitionedSeries.Snapshot<TraceSeriesKey, Series> snapshot) throws IOException {
     Map<TraceSeriesKey, Series> series = snapshot.series();
-    text.family(TRACES, "counter", "Traces per root service and operation, from committed trace-metrics window results.");
+    text.family(TRACES, "counter",
+        "Traces per root service and operation, from committed trace-metrics window results.");
     series.forEach((key, s) -> sample(text, TRACES, s.count, key));
     Map<TraceSeriesKey, LastWindow> fresh = new TreeMap<>(ORDER);
     series.forEach((key, s) -> {

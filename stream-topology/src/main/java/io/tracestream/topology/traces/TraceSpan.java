@@ -105,7 +105,8 @@ public record TraceSpan(
       }
       String value = kv.getValue().getStringValue();
       if (!value.isEmpty()) {
-        attributes.putIfAbsent(kv.getKey(), value.length() <= MAX_VALUE_CHARS ? value : value.substring(0, MAX_VALUE_CHARS));
+        attributes.putIfAbsent(kv.getKey(),
+            value.length() <= MAX_VALUE_CHARS ? value : value.substring(0, MAX_VALUE_CHARS));
       }
     }
     List<LinkRef> links = new ArrayList<>(span.getLinksCount());

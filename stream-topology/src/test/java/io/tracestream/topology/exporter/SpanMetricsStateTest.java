@@ -17,11 +17,13 @@ class SpanMetricsStateTest {
   private static final SeriesKey CART = new SeriesKey("checkout", "GET /cart", "SPAN_KIND_SERVER", "STATUS_CODE_UNSET");
   private static final SeriesKey PAY = new SeriesKey("payment", "charge", "SPAN_KIND_CLIENT", "STATUS_CODE_ERROR");
   private static final String CART_LABELS =
-      "service_name=\"checkout\",span_name=\"GET /cart\",span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_UNSET\"";
+      "service_name=\"checkout\",span_name=\"GET /cart\",span_kind=\"SPAN_KIND_SERVER\","
+          + "status_code=\"STATUS_CODE_UNSET\"";
   private static final String PAY_LABELS =
       "service_name=\"payment\",span_name=\"charge\",span_kind=\"SPAN_KIND_CLIENT\",status_code=\"STATUS_CODE_ERROR\"";
 
-  private static final String CART_OP = "service_name=\"checkout\",span_name=\"GET /cart\",span_kind=\"SPAN_KIND_SERVER\"";
+  private static final String CART_OP =
+      "service_name=\"checkout\",span_name=\"GET /cart\",span_kind=\"SPAN_KIND_SERVER\"";
   private static final String PAY_OP = "service_name=\"payment\",span_name=\"charge\",span_kind=\"SPAN_KIND_CLIENT\"";
 
   private final SpanMetricsState state = new SpanMetricsState(Duration.ofMinutes(5));

@@ -38,7 +38,8 @@ class TraceMetricsStateTest {
     String text = text();
 
     assertThat(text).startsWith("""
-        # HELP tracestream_traces_total Traces per root service and operation, from committed trace-metrics window results.
+        # HELP tracestream_traces_total Traces per root service and operation, \
+        from committed trace-metrics window results.
         # TYPE tracestream_traces_total counter
         tracestream_traces_total{L} 9
         # HELP tracestream_trace_duration_seconds Whole-trace duration quantiles of the last closed window, from its \
@@ -129,7 +130,8 @@ class TraceMetricsStateTest {
 
   private double gauge(String labels, String quantile) throws IOException {
     String prefix = "tracestream_trace_duration_seconds{" + labels + ",quantile=\"" + quantile + "\"} ";
-    return text().lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+    return text().lines().filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
         .findFirst().orElseThrow(() -> new AssertionError("no " + prefix));
   }
 
